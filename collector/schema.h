@@ -1,0 +1,78 @@
+/* The collector's database schema, version 1. Raw responses are kept for
+ * re-computation and export; the *_counts tables are aggregates updated in
+ * the same transaction as the raw rows, so that a yearly KPI reads a few
+ * hundred rows whatever the number of responses.
+ *
+ * Aggregate keys: attribute_id = '' and option_id = '' is the whole
+ * population; attribute_id = A and option_id = O is the group that chose
+ * option O of attribute A; attribute_id = A and option_id = '' is the group
+ * that left A unanswered. Aggregates are keyed by survey id, not version:
+ * question and attribute ids are stable across versions (DESIGN.md). */
+#ifndef COLLECTOR_SCHEMA_H
+#define COLLECTOR_SCHEMA_H
+
+#define SCHEMA_VERSION 1
+
+/* Applied to a database whose PRAGMA user_version is 0. */
+#define SCHEMA_V1_SQL                                                                             \
+    "CREATE TABLE surveys ("                                                                      \
+    "  survey_id TEXT NOT NULL,"                                                                  \
+    "  version INTEGER NOT NULL,"                                                                 \
+    "  definition TEXT NOT NULL," /* the JSON exactly as published */                            \
+    "  sha256 TEXT NOT NULL,"                                                                     \
+    "  published_at TEXT NOT NULL," /* RFC 3339 UTC */                                           \
+    "  active INTEGER NOT NULL DEFAULT 0," /* exactly one row has 1 once any is published */     \
+    "  PRIMARY KEY (survey_id, version));"                                                        \
+    "CREATE TABLE kiosks ("                                                                       \
+    "  kiosk_id INTEGER PRIMARY KEY,"                                                             \
+    "  name TEXT NOT NULL UNIQUE,"                                                                \
+    "  token_sha256 TEXT NOT NULL UNIQUE,"                                                        \
+    "  created_at TEXT NOT NULL,"                                                                 \
+    "  revoked_at TEXT,"                                                                          \
+    "  last_seen_at TEXT," /* last heartbeat, collector's clock */                               \
+    "  heartbeat TEXT," /* the last heartbeat body as JSON */                                    \
+    "  clock_skew_s INTEGER," /* kiosk clock minus collector clock at that heartbeat */          \
+    "  batches INTEGER NOT NULL DEFAULT 0,"                                                       \
+    "  responses INTEGER NOT NULL DEFAULT 0);"                                                    \
+    "CREATE TABLE admin_tokens ("                                                                 \
+    "  slot INTEGER PRIMARY KEY CHECK (slot = 1)," /* one admin token at a time */               \
+    "  token_sha256 TEXT NOT NULL,"                                                               \
+    "  created_at TEXT NOT NULL);"                                                                \
+    "CREATE TABLE batches ("                                                                      \
+    "  batch_id TEXT PRIMARY KEY,"                                                                \
+    "  kiosk_id INTEGER NOT NULL REFERENCES kiosks(kiosk_id),"                                    \
+    "  survey_id TEXT NOT NULL,"                                                                  \
+    "  survey_version INTEGER NOT NULL,"                                                          \
+    "  content_sha256 TEXT NOT NULL," /* of batch_encode() of the decoded batch */              \
+    "  responses INTEGER NOT NULL,"                                                               \
+    "  received_at TEXT NOT NULL,"                                                                \
+    "  FOREIGN KEY (survey_id, survey_version) REFERENCES surveys(survey_id, version));"          \
+    "CREATE TABLE responses ("                                                                    \
+    "  response_id INTEGER PRIMARY KEY,"                                                          \
+    "  batch_id TEXT NOT NULL REFERENCES batches(batch_id),"                                      \
+    "  survey_id TEXT NOT NULL,"                                                                  \
+    "  fiscal_year INTEGER NOT NULL,"                                                             \
+    "  month TEXT NOT NULL," /* YYYY-MM */                                                        \
+    "  answers TEXT NOT NULL," /* {"q01":3,...} nulls left out */                               \
+    "  attributes TEXT NOT NULL);" /* {"employment":"regular"} unanswered left out */            \
+    "CREATE INDEX responses_by_year ON responses(survey_id, fiscal_year);"                        \
+    "CREATE TABLE answer_counts ("                                                                \
+    "  survey_id TEXT NOT NULL,"                                                                  \
+    "  fiscal_year INTEGER NOT NULL,"                                                             \
+    "  attribute_id TEXT NOT NULL,"                                                               \
+    "  option_id TEXT NOT NULL,"                                                                  \
+    "  question_id TEXT NOT NULL,"                                                                \
+    "  value INTEGER NOT NULL,"                                                                   \
+    "  count INTEGER NOT NULL,"                                                                   \
+    "  PRIMARY KEY (survey_id, fiscal_year, attribute_id, option_id, question_id, value)"        \
+    ") WITHOUT ROWID;"                                                                            \
+    "CREATE TABLE respondent_counts ("                                                            \
+    "  survey_id TEXT NOT NULL,"                                                                  \
+    "  fiscal_year INTEGER NOT NULL,"                                                             \
+    "  attribute_id TEXT NOT NULL,"                                                               \
+    "  option_id TEXT NOT NULL,"                                                                  \
+    "  count INTEGER NOT NULL,"                                                                   \
+    "  PRIMARY KEY (survey_id, fiscal_year, attribute_id, option_id)"                             \
+    ") WITHOUT ROWID;"
+
+#endif

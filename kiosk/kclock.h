@@ -1,0 +1,18 @@
+/* The kiosk's calendar clock: the system's, or a fixed or shifted one for
+ * tests and demos (`--date YYYY-MM-DD`). Responses take their month from it
+ * and the sealing rule (oldest waited a day) reads it. Thread-safe. */
+#ifndef KIOSK_KCLOCK_H
+#define KIOSK_KCLOCK_H
+
+#include <time.h>
+
+/* Seconds since the epoch, with the offset applied. */
+time_t kclock_now(void);
+/* Sets the offset so that now is the given midnight UTC date; returns 0, or -1 for a bad date. */
+int kclock_set_date(const char *yyyy_mm_dd);
+/* Adds seconds to the offset (a test's "a day passes"). */
+void kclock_advance(long seconds);
+/* "YYYY-MM" of now (UTC+9, the kiosks' time zone) into out[8]. */
+void kclock_month(char *out);
+
+#endif

@@ -1,0 +1,56 @@
+/* The kiosk's offline store: one SQLite file (WAL, synchronous=FULL,
+ * secure_delete) holding submitted responses until the collector has
+ * acknowledged them, the sealed batches, and the cached survey definition.
+ * Each thread opens its own handle; a handle is used by one thread. */
+#ifndef KIOSK_STORE_H
+#define KIOSK_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "survey.h"
+
+#define KSTORE_ERR_LEN 256
+
+struct kiosk_store;
+
+struct kiosk_store_status {
+    int unsealed;            /* responses waiting for a batch (never sent in a heartbeat) */
+    int sealed;              /* batches waiting to be sent */
+    int quarantined;         /* batches the collector refused for good */
+    time_t oldest_unsent;    /* kclock time of the oldest unsent response, 0 if none */
+    time_t last_sync_ok;     /* 0 if never */
+    char last_error[256];    /* the last sync error in words, "" if none */
+};
+
+/* Opens (creating if needed) the store at path. A file that is not a valid
+ * database, or fails its integrity check, is renamed aside to
+ * PATH.corrupt-YYYYMMDDHHMMSS and a fresh store is created; *set_aside
+ * (if not NULL) then receives true so the UI can show a notice.
+ * Returns 0, or -1 with a message in err. */
+int kiosk_store_open(const char *path, struct kiosk_store **out, bool *set_aside, char *err,
+                     size_t errlen);
+void kiosk_store_close(struct kiosk_store *st); /* accepts NULL */
+
+/* Writes one complete response in one transaction. values[i] answers survey
+ * question i (BATCH_ANSWER_NONE for none), options[j] attribute j
+ * (BATCH_OPTION_NONE for none). Returns 0, or -1 with err (disk full: the
+ * message says so and nothing is written). */
+int kiosk_store_submit(struct kiosk_store *st, const struct survey *s, const char *month,
+                       const int *values, const int *options, char *err, size_t errlen);
+
+/* Seals waiting responses into shuffled batches (at most BATCH_MAX_RESPONSES
+ * each) when at least min_batch wait or the oldest has waited a day (now is
+ * kclock time). Returns the number of batches sealed, or -1. */
+int kiosk_store_seal(struct kiosk_store *st, int min_batch, time_t now, char *err, size_t errlen);
+
+/* The cached survey definition (JSON as received) and its ETag; both
+ * malloc'ed, NULL when none. Returns 0 or -1. */
+int kiosk_store_survey(struct kiosk_store *st, char **json, char **etag);
+int kiosk_store_set_survey(struct kiosk_store *st, const char *json, size_t len,
+                           const char *etag);
+
+void kiosk_store_get_status(struct kiosk_store *st, struct kiosk_store_status *out);
+
+#endif

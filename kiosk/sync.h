@@ -1,0 +1,35 @@
+/* The sync client: one thread with libcurl that seals and uploads batches
+ * (deflate), fetches the survey with ETag and sends heartbeats, with
+ * exponential backoff and jitter. It opens its own store handle and never
+ * reaches into the UI; the UI reads sync_get_status() and may call
+ * sync_now(). The UI never waits on the network. */
+#ifndef KIOSK_SYNC_H
+#define KIOSK_SYNC_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "config.h"
+
+struct sync;
+
+struct sync_status {
+    time_t last_ok;            /* last successful exchange with the collector, 0 if never */
+    char last_error[256];      /* in words, "" if none */
+    int sealed;
+    int quarantined;
+    unsigned survey_generation; /* increases each time a new survey definition was stored */
+};
+
+/* Starts the thread. Returns NULL with a message in err on failure. */
+struct sync *sync_start(const struct kiosk_config *cfg, char *err, size_t errlen);
+/* Asks the thread to run a round now (seal, upload, survey, heartbeat). */
+void sync_now(struct sync *s);
+/* Runs rounds until no sealed batch is left and no response waits that
+ * could be sealed, or timeout_s passes; returns true when all was
+ * delivered. For headless runs and demos. */
+bool sync_drain(struct sync *s, int timeout_s);
+void sync_get_status(struct sync *s, struct sync_status *out);
+void sync_stop(struct sync *s); /* joins the thread; accepts NULL */
+
+#endif
