@@ -42,6 +42,9 @@ void reply_error(struct reply *r, int status, const char *code, const char *fmt,
     r->body = NULL;
     r->body_len = 0;
     obj = json_pack("{s:s, s:s}", "error", code, "message", message);
+    if (!obj) /* the text quoted bytes that are not UTF-8: keep the status */
+        obj = json_pack("{s:s, s:s}", "error", code, "message",
+                        "the request holds text that is not valid UTF-8");
     text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
     json_decref(obj);
     if (!text) {
