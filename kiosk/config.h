@@ -22,6 +22,7 @@ struct kiosk_config {
     int idle_timeout_s;                   /* default 60, 10..3600 */
     int sync_interval_s;                  /* default 30: how often the sync thread wakes */
     int heartbeat_interval_s;             /* default 300 */
+    int max_backoff_s; /* default 600: longest wait after failures (tests shorten it) */
 };
 
 void kiosk_config_defaults(struct kiosk_config *cfg);

@@ -16,12 +16,12 @@
 struct kiosk_store;
 
 struct kiosk_store_status {
-    int unsealed;            /* responses waiting for a batch (never sent in a heartbeat) */
-    int sealed;              /* batches waiting to be sent */
-    int quarantined;         /* batches the collector refused for good */
-    time_t oldest_unsent;    /* kclock time of the oldest unsent response, 0 if none */
-    time_t last_sync_ok;     /* 0 if never */
-    char last_error[256];    /* the last sync error in words, "" if none */
+    int unsealed;         /* responses waiting for a batch (never sent in a heartbeat) */
+    int sealed;           /* batches waiting to be sent */
+    int quarantined;      /* batches the collector refused for good */
+    time_t oldest_unsent; /* kclock time of the oldest unsent response, 0 if none */
+    time_t last_sync_ok;  /* 0 if never */
+    char last_error[256]; /* the last sync error in words, "" if none */
 };
 
 /* Opens (creating if needed) the store at path. A file that is not a valid
@@ -48,9 +48,35 @@ int kiosk_store_seal(struct kiosk_store *st, int min_batch, time_t now, char *er
 /* The cached survey definition (JSON as received) and its ETag; both
  * malloc'ed, NULL when none. Returns 0 or -1. */
 int kiosk_store_survey(struct kiosk_store *st, char **json, char **etag);
-int kiosk_store_set_survey(struct kiosk_store *st, const char *json, size_t len,
-                           const char *etag);
+int kiosk_store_set_survey(struct kiosk_store *st, const char *json, size_t len, const char *etag);
 
 void kiosk_store_get_status(struct kiosk_store *st, struct kiosk_store_status *out);
+
+/* Added for the sync client, the maintenance screen and tests. */
+
+/* Caps the file at pages database pages (PRAGMA max_page_count), so tests
+ * can make the disk "full". Returns 0 or -1. */
+int kiosk_store_set_max_pages(struct kiosk_store *st, long pages);
+
+/* Writes the sync client's result for the status: ok_at (kclock time, 0 =
+ * unchanged) and error ("" clears it, NULL = unchanged). Returns 0 or -1. */
+int kiosk_store_note_sync(struct kiosk_store *st, time_t ok_at, const char *error);
+
+/* Up to max sealed (not quarantined) batch ids, oldest first, into ids[i]
+ * (37 bytes each). Returns how many, or -1. */
+int kiosk_store_list_sealed(struct kiosk_store *st, char (*ids)[37], int max);
+/* The encoded JSON of a sealed batch; *body is malloc'ed (NUL-terminated),
+ * the caller frees it. Returns 0, or -1 when there is no such sealed batch. */
+int kiosk_store_batch_body(struct kiosk_store *st, const char *batch_id, char **body, size_t *len);
+/* Deletes a batch: call ONLY after the collector's 200/201 naming batch_id.
+ * The deleted content is zeroed (secure_delete) and the WAL truncated. */
+int kiosk_store_batch_delivered(struct kiosk_store *st, const char *batch_id);
+/* Records a failed attempt: the batch stays sealed (retried later) or is
+ * quarantined (kept, never retried until requeued). error may be NULL. */
+int kiosk_store_batch_attempt(struct kiosk_store *st, const char *batch_id, bool quarantine,
+                              int http_status, const char *error);
+/* Maintenance: puts every quarantined batch back in the queue (e.g. after
+ * the collector was fixed). Returns how many, or -1. */
+int kiosk_store_requeue_quarantined(struct kiosk_store *st);
 
 #endif

@@ -1,0 +1,59 @@
+/* The kiosk's calendar clock: the system clock plus an offset that tests and
+ * demos set. Assumes the kiosks' time zone is Japan's (UTC+9, no daylight
+ * saving), so months are computed without the C library's TZ handling. */
+#include "kclock.h"
+
+#include <ctype.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KCLOCK_JST_OFFSET (9 * 3600)
+
+/* An atomic offset makes every function thread-safe without a lock. */
+static atomic_long offset_s;
+
+time_t kclock_now(void)
+{
+    return time(NULL) + (time_t)atomic_load(&offset_s);
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
+int kclock_set_date(const char *yyyy_mm_dd)
+{
+    if (!yyyy_mm_dd || strlen(yyyy_mm_dd) != 10)
+        return -1;
+    for (int i = 0; i < 10; i++) {
+        bool dash = i == 4 || i == 7;
+        if (dash ? yyyy_mm_dd[i] != '-' : !isdigit((unsigned char)yyyy_mm_dd[i]))
+            return -1;
+    }
+    int y = atoi(yyyy_mm_dd), m = atoi(yyyy_mm_dd + 5), d = atoi(yyyy_mm_dd + 8);
+    if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+        return -1;
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
+    time_t target = timegm(&tm);
+    atomic_store(&offset_s, (long)(target - time(NULL)));
+    return 0;
+}
+
+void kclock_advance(long seconds)
+{
+    atomic_fetch_add(&offset_s, seconds);
+}
+
+void kclock_month(char *out)
+{
+    time_t t = kclock_now() + KCLOCK_JST_OFFSET;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 8, "%Y-%m", &tm);
+}

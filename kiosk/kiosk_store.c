@@ -1,0 +1,857 @@
+/* The kiosk's offline store: responses until sealed, sealed batches until the
+ * collector acknowledges them, the cached survey. Assumes one handle per
+ * thread and a small file (thousands of rows); every write is one transaction
+ * and nothing finer than the day is stored, so the file reveals no answer order. */
+#include "kiosk_store.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "crypto.h"
+#include "kclock.h"
+
+#define STORE_BUSY_MS     5000
+#define STORE_DAY         86400
+#define STORE_JST_OFFSET  (9 * 3600)
+#define STORE_SEAL_MAX    (50 * BATCH_MAX_RESPONSES) /* rows sealed per call; more next call */
+#define STORE_PATH_MAX    4096
+#define STORE_ASIDE_TRIES 100
+
+static const char SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS responses("
+    " id INTEGER PRIMARY KEY," /* random, so that the row id tells no order */
+    " survey_id TEXT NOT NULL, survey_version INTEGER NOT NULL,"
+    " month TEXT NOT NULL, answers TEXT NOT NULL, attributes TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL);" /* kclock time truncated to the day */
+    "CREATE TABLE IF NOT EXISTS batches("
+    " batch_id TEXT PRIMARY KEY, survey_id TEXT NOT NULL, survey_version INTEGER NOT NULL,"
+    " n_responses INTEGER NOT NULL, body TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK(state IN ('sealed','quarantined')),"
+    " created_at INTEGER NOT NULL, last_attempt INTEGER, attempts INTEGER NOT NULL DEFAULT 0,"
+    " last_status INTEGER, last_error TEXT);"
+    "CREATE TABLE IF NOT EXISTS survey_cache("
+    " id INTEGER PRIMARY KEY CHECK(id = 1), json TEXT NOT NULL, etag TEXT);"
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value);";
+
+/* X-macro: each statement is prepared once at open and reset after use. */
+#define STORE_STMTS(X)                                                                             \
+    X(BEGIN, "BEGIN IMMEDIATE")                                                                    \
+    X(COMMIT, "COMMIT")                                                                            \
+    X(ROLLBACK, "ROLLBACK")                                                                        \
+    X(INSERT_RESPONSE, "INSERT INTO responses(id, survey_id, survey_version, month, answers,"      \
+                       " attributes, created_at) VALUES(?,?,?,?,?,?,?)")                           \
+    X(GROUPS, "SELECT survey_id, survey_version, count(*), min(created_at) FROM responses"         \
+              " GROUP BY survey_id, survey_version")                                               \
+    X(GROUP_ROWS, "SELECT id, month, answers, attributes, created_at FROM responses"               \
+                  " WHERE survey_id = ? AND survey_version = ? LIMIT ?")                           \
+    X(DELETE_RESPONSE, "DELETE FROM responses WHERE id = ?")                                       \
+    X(INSERT_BATCH, "INSERT INTO batches(batch_id, survey_id, survey_version, n_responses, body,"  \
+                    " state, created_at) VALUES(?,?,?,?,?,'sealed',?)")                            \
+    X(LIST_SEALED, "SELECT batch_id FROM batches WHERE state = 'sealed'"                           \
+                   " ORDER BY created_at, batch_id LIMIT ?")                                       \
+    X(BATCH_BODY, "SELECT body FROM batches WHERE batch_id = ? AND state = 'sealed'")              \
+    X(DELETE_BATCH, "DELETE FROM batches WHERE batch_id = ?")                                      \
+    X(MARK_BATCH, "UPDATE batches SET state = ?, last_attempt = ?, attempts = attempts + 1,"       \
+                  " last_status = ?, last_error = ? WHERE batch_id = ?")                           \
+    X(REQUEUE, "UPDATE batches SET state = 'sealed' WHERE state = 'quarantined'")                  \
+    X(COUNTS, "SELECT (SELECT count(*) FROM responses),"                                           \
+              " (SELECT count(*) FROM batches WHERE state = 'sealed'),"                            \
+              " (SELECT count(*) FROM batches WHERE state = 'quarantined'),"                       \
+              " (SELECT min(t) FROM (SELECT min(created_at) AS t FROM responses"                   \
+              "  UNION ALL SELECT min(created_at) FROM batches))")                                 \
+    X(GET_META, "SELECT value FROM meta WHERE key = ?")                                            \
+    X(SET_META, "INSERT INTO meta(key, value) VALUES(?, ?)"                                        \
+                " ON CONFLICT(key) DO UPDATE SET value = excluded.value")                          \
+    X(GET_SURVEY, "SELECT json, etag FROM survey_cache WHERE id = 1")                              \
+    X(SET_SURVEY, "INSERT OR REPLACE INTO survey_cache(id, json, etag) VALUES(1, ?, ?)")
+
+enum store_stmt {
+#define STMT_ENUM(name, sql) STMT_##name,
+    STORE_STMTS(STMT_ENUM)
+#undef STMT_ENUM
+        STMT_COUNT
+};
+
+static const char *const STMT_SQL[] = {
+#define STMT_SQL_TEXT(name, sql) sql,
+    STORE_STMTS(STMT_SQL_TEXT)
+#undef STMT_SQL_TEXT
+};
+
+struct kiosk_store {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[STMT_COUNT];
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    if (err && errlen) {
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* A write error in words; disk full gets its own sentence because staff can act on it. */
+static int fail_db(struct kiosk_store *st, int rc, const char *what, char *err, size_t errlen)
+{
+    if (rc == SQLITE_FULL)
+        return fail(err, errlen,
+                    "kiosk store: the disk is full; %s was not saved and nothing changed. "
+                    "Free space on the kiosk or call the administrator",
+                    what);
+    return fail(err, errlen, "kiosk store: %s failed: %s", what, sqlite3_errmsg(st->db));
+}
+
+static sqlite3_stmt *stmt_get(struct kiosk_store *st, enum store_stmt which)
+{
+    sqlite3_stmt *s = st->stmt[which];
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return s;
+}
+
+static int run(struct kiosk_store *st, enum store_stmt which)
+{
+    int rc = sqlite3_step(stmt_get(st, which));
+    sqlite3_reset(st->stmt[which]);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+static int begin(struct kiosk_store *st)
+{
+    return run(st, STMT_BEGIN);
+}
+
+static int commit(struct kiosk_store *st)
+{
+    int rc = run(st, STMT_COMMIT);
+    if (rc != SQLITE_OK)
+        run(st, STMT_ROLLBACK);
+    return rc;
+}
+
+static void rollback(struct kiosk_store *st)
+{
+    if (!sqlite3_get_autocommit(st->db))
+        run(st, STMT_ROLLBACK);
+}
+
+static time_t day_of(time_t t)
+{
+    /* The kiosks' day starts at midnight in Japan (UTC+9). */
+    time_t local = t + STORE_JST_OFFSET;
+    return local - (local % STORE_DAY + STORE_DAY) % STORE_DAY - STORE_JST_OFFSET;
+}
+
+/* ---- open, integrity check, set aside ---- */
+
+/* Whether a freshly opened handle sits on a sound database: PRAGMA
+ * quick_check answers "ok", or SQLite says the file is not a database. */
+static int check_integrity(sqlite3 *db, bool *corrupt)
+{
+    sqlite3_stmt *s = NULL;
+    *corrupt = false;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) {
+            const char *r = (const char *)sqlite3_column_text(s, 0);
+            *corrupt = !r || strcmp(r, "ok") != 0;
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(s);
+    if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT) {
+        *corrupt = true;
+        rc = SQLITE_OK;
+    }
+    return rc;
+}
+
+static int pragmas(sqlite3 *db)
+{
+    /* WAL lets the UI write while the sync thread reads; FULL makes a
+     * commit survive power loss; secure_delete zeroes what is deleted. */
+    return sqlite3_exec(db,
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                        " PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;",
+                        NULL, NULL, NULL);
+}
+
+static int open_db(const char *path, sqlite3 **out, bool *corrupt, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK)
+        goto fail;
+    sqlite3_busy_timeout(db, STORE_BUSY_MS);
+    rc = check_integrity(db, corrupt);
+    if (rc != SQLITE_OK || *corrupt)
+        goto fail;
+    rc = pragmas(db);
+    if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT) {
+        *corrupt = true;
+        goto fail;
+    }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, SCHEMA, NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        goto fail;
+    *out = db;
+    return 0;
+fail:
+    if (!*corrupt)
+        fail(err, errlen, "kiosk store: cannot open %s: %s", path,
+             db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    sqlite3_close(db);
+    return -1;
+}
+
+static void move_companion(const char *path, const char *aside, const char *suffix)
+{
+    char from[STORE_PATH_MAX + 8], to[STORE_PATH_MAX + 64];
+    snprintf(from, sizeof from, "%s%s", path, suffix);
+    snprintf(to, sizeof to, "%s%s", aside, suffix);
+    if (rename(from, to) != 0 && errno != ENOENT)
+        unlink(from); /* a stale -wal must not be replayed into the fresh store */
+}
+
+/* Renames PATH (and its -wal, -shm) to PATH.corrupt-YYYYMMDDHHMMSS[-N]. */
+static int set_aside_file(const char *path, char *err, size_t errlen)
+{
+    char aside[STORE_PATH_MAX + 48], stamp[16];
+    time_t now = time(NULL);
+    struct tm tm;
+    struct stat sb;
+
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+    for (int i = 0; i < STORE_ASIDE_TRIES; i++) {
+        if (i == 0)
+            snprintf(aside, sizeof aside, "%s.corrupt-%s", path, stamp);
+        else
+            snprintf(aside, sizeof aside, "%s.corrupt-%s-%d", path, stamp, i);
+        if (stat(aside, &sb) != 0)
+            break;
+    }
+    if (rename(path, aside) != 0)
+        return fail(err, errlen, "kiosk store: %s is damaged and cannot be moved aside: %s", path,
+                    strerror(errno));
+    move_companion(path, aside, "-wal");
+    move_companion(path, aside, "-shm");
+    fprintf(stderr, "kiosk store: %s was damaged; it was moved to %s and a new store started\n",
+            path, aside);
+    return 0;
+}
+
+static int prepare_all(struct kiosk_store *st, char *err, size_t errlen)
+{
+    for (int i = 0; i < STMT_COUNT; i++) {
+        if (sqlite3_prepare_v3(st->db, STMT_SQL[i], -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+                               NULL) != SQLITE_OK)
+            return fail(err, errlen, "kiosk store: cannot prepare statement %d: %s", i,
+                        sqlite3_errmsg(st->db));
+    }
+    return 0;
+}
+
+int kiosk_store_open(const char *path, struct kiosk_store **out, bool *set_aside, char *err,
+                     size_t errlen)
+{
+    struct kiosk_store *st = NULL;
+    bool corrupt = false;
+
+    *out = NULL;
+    if (set_aside)
+        *set_aside = false;
+    if (!path || !*path || strlen(path) >= STORE_PATH_MAX)
+        return fail(err, errlen, "kiosk store: the database path is empty or too long");
+    st = calloc(1, sizeof(*st));
+    if (!st)
+        return fail(err, errlen, "kiosk store: out of memory");
+    if (open_db(path, &st->db, &corrupt, err, errlen) != 0) {
+        if (!corrupt || set_aside_file(path, err, errlen) != 0)
+            goto fail;
+        if (set_aside)
+            *set_aside = true;
+        if (open_db(path, &st->db, &corrupt, err, errlen) != 0) {
+            if (corrupt)
+                fail(err, errlen, "kiosk store: a fresh store at %s is damaged at once", path);
+            goto fail;
+        }
+    }
+    if (prepare_all(st, err, errlen) != 0)
+        goto fail;
+    *out = st;
+    return 0;
+fail:
+    kiosk_store_close(st);
+    return -1;
+}
+
+void kiosk_store_close(struct kiosk_store *st)
+{
+    if (!st)
+        return;
+    for (int i = 0; i < STMT_COUNT; i++)
+        sqlite3_finalize(st->stmt[i]);
+    sqlite3_close(st->db);
+    free(st);
+}
+
+int kiosk_store_set_max_pages(struct kiosk_store *st, long pages)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA max_page_count = %ld", pages);
+    return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* ---- submit ---- */
+
+static int check_response(const struct survey *s, const char *month, const int *values,
+                          const int *options, char *err, size_t errlen)
+{
+    if (!batch_month_valid(month))
+        return fail(err, errlen, "kiosk store: month \"%.10s\" is not YYYY-MM", month);
+    for (size_t i = 0; i < s->n_questions; i++) {
+        const struct survey_question *q = &s->questions[i];
+        if (values[i] == BATCH_ANSWER_NONE) {
+            if (!q->optional)
+                return fail(err, errlen, "kiosk store: question \"%s\" needs an answer", q->id);
+        } else if (survey_point_index(s, values[i]) < 0) {
+            return fail(err, errlen, "kiosk store: question \"%s\": %d is not on the scale", q->id,
+                        values[i]);
+        }
+    }
+    for (size_t j = 0; j < s->n_attributes; j++) {
+        const struct survey_attribute *a = &s->attributes[j];
+        if (options[j] == BATCH_OPTION_NONE) {
+            if (!a->optional)
+                return fail(err, errlen, "kiosk store: attribute \"%s\" needs an answer", a->id);
+        } else if (options[j] < 0 || (size_t)options[j] >= a->n_options) {
+            return fail(err, errlen, "kiosk store: attribute \"%s\": option %d does not exist",
+                        a->id, options[j]);
+        }
+    }
+    return 0;
+}
+
+/* answers {"q01": 3, "q13": null} and attributes {"employment": "regular"}
+ * as compact JSON, in the survey's order. */
+static int response_json(const struct survey *s, const int *values, const int *options,
+                         char **answers, char **attrs)
+{
+    json_t *a = json_object(), *t = json_object();
+    int rc = -1;
+    if (!a || !t)
+        goto out;
+    for (size_t i = 0; i < s->n_questions; i++) {
+        json_t *v = values[i] == BATCH_ANSWER_NONE ? json_null() : json_integer(values[i]);
+        if (json_object_set_new(a, s->questions[i].id, v) != 0)
+            goto out;
+    }
+    for (size_t j = 0; j < s->n_attributes; j++) {
+        const struct survey_attribute *at = &s->attributes[j];
+        json_t *v =
+            options[j] == BATCH_OPTION_NONE ? json_null() : json_string(at->options[options[j]].id);
+        if (json_object_set_new(t, at->id, v) != 0)
+            goto out;
+    }
+    *answers = json_dumps(a, JSON_COMPACT);
+    *attrs = json_dumps(t, JSON_COMPACT);
+    rc = *answers && *attrs ? 0 : -1;
+out:
+    json_decref(a);
+    json_decref(t);
+    return rc;
+}
+
+static int random_id(sqlite3_int64 *id)
+{
+    uint64_t r;
+    if (crypto_random(&r, sizeof r) != 0)
+        return -1;
+    *id = (sqlite3_int64)(r >> 1); /* positive 63 bits */
+    return 0;
+}
+
+int kiosk_store_submit(struct kiosk_store *st, const struct survey *s, const char *month,
+                       const int *values, const int *options, char *err, size_t errlen)
+{
+    char *answers = NULL, *attrs = NULL;
+    sqlite3_int64 id;
+    int rc = -1, db_rc;
+
+    if (check_response(s, month, values, options, err, errlen) != 0)
+        return -1;
+    if (response_json(s, values, options, &answers, &attrs) != 0 || random_id(&id) != 0) {
+        fail(err, errlen, "kiosk store: out of memory or randomness; the answer was not saved");
+        goto out;
+    }
+    sqlite3_stmt *ins = stmt_get(st, STMT_INSERT_RESPONSE);
+    sqlite3_bind_int64(ins, 1, id);
+    sqlite3_bind_text(ins, 2, s->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(ins, 3, s->version);
+    sqlite3_bind_text(ins, 4, month, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 5, answers, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 6, attrs, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(ins, 7, (sqlite3_int64)day_of(kclock_now()));
+    db_rc = sqlite3_step(ins);
+    sqlite3_reset(ins);
+    if (db_rc != SQLITE_DONE) {
+        fail_db(st, db_rc, "the answer", err, errlen);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(answers);
+    free(attrs);
+    return rc;
+}
+
+/* ---- seal ---- */
+
+#define STORE_MAX_GROUPS 64 /* survey versions waiting at once; more wait for the next call */
+
+struct row {
+    sqlite3_int64 id;
+    char month[8];
+    char *answers;
+    char *attrs;
+    time_t created;
+};
+
+struct group {
+    char survey_id[SURVEY_MAX_ID_BYTES + 1];
+    int version;
+    int count;
+    time_t oldest;
+};
+
+static void rows_free(struct row *rows, size_t n)
+{
+    for (size_t i = 0; rows && i < n; i++) {
+        free(rows[i].answers);
+        free(rows[i].attrs);
+    }
+    free(rows);
+}
+
+static int load_rows(struct kiosk_store *st, const struct group *g, struct row **out, size_t *n)
+{
+    size_t cap = (size_t)(g->count < STORE_SEAL_MAX ? g->count : STORE_SEAL_MAX), k = 0;
+    struct row *rows = calloc(cap ? cap : 1, sizeof(*rows));
+    sqlite3_stmt *q = stmt_get(st, STMT_GROUP_ROWS);
+    int rc;
+
+    if (!rows)
+        return SQLITE_NOMEM;
+    sqlite3_bind_text(q, 1, g->survey_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, g->version);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)cap);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && k < cap) {
+        struct row *r = &rows[k++];
+        r->id = sqlite3_column_int64(q, 0);
+        snprintf(r->month, sizeof r->month, "%s", (const char *)sqlite3_column_text(q, 1));
+        r->answers = strdup((const char *)sqlite3_column_text(q, 2));
+        r->attrs = strdup((const char *)sqlite3_column_text(q, 3));
+        r->created = (time_t)sqlite3_column_int64(q, 4);
+        if (!r->answers || !r->attrs)
+            rc = SQLITE_NOMEM;
+        if (rc == SQLITE_NOMEM)
+            break;
+    }
+    sqlite3_reset(q);
+    *out = rows;
+    *n = k;
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+/* An unbiased index below n from the OS random source (rejection sampling). */
+static int random_below(size_t n, size_t *out)
+{
+    uint32_t r, limit = UINT32_MAX - UINT32_MAX % (uint32_t)n;
+    do {
+        if (crypto_random(&r, sizeof r) != 0)
+            return -1;
+    } while (r >= limit);
+    *out = r % n;
+    return 0;
+}
+
+/* Fisher-Yates, so that the order in a batch says nothing about who answered first. */
+static int shuffle(struct row *rows, size_t n)
+{
+    for (size_t i = n; i > 1; i--) {
+        size_t j;
+        if (random_below(i, &j) != 0)
+            return -1;
+        struct row t = rows[i - 1];
+        rows[i - 1] = rows[j];
+        rows[j] = t;
+    }
+    return 0;
+}
+
+static int fill_answers(struct batch_response *r, json_t *obj)
+{
+    const char *key;
+    json_t *v;
+    r->answers = calloc(json_object_size(obj) + 1, sizeof(*r->answers));
+    if (!r->answers)
+        return -1;
+    json_object_foreach(obj, key, v)
+    {
+        struct batch_answer *a = &r->answers[r->n_answers];
+        if (!(a->question_id = strdup(key)))
+            return -1;
+        r->n_answers++;
+        a->is_null = !json_is_integer(v);
+        a->value = a->is_null ? 0 : (int)json_integer_value(v);
+    }
+    return 0;
+}
+
+static int fill_attrs(struct batch_response *r, json_t *obj)
+{
+    const char *key;
+    json_t *v;
+    r->attrs = calloc(json_object_size(obj) + 1, sizeof(*r->attrs));
+    if (!r->attrs)
+        return -1;
+    json_object_foreach(obj, key, v)
+    {
+        struct batch_attr *a = &r->attrs[r->n_attrs];
+        if (!(a->attribute_id = strdup(key)))
+            return -1;
+        r->n_attrs++;
+        if (json_is_string(v) && !(a->option_id = strdup(json_string_value(v))))
+            return -1;
+    }
+    return 0;
+}
+
+static int fill_response(struct batch_response *r, const struct row *row)
+{
+    json_t *answers = json_loads(row->answers, 0, NULL);
+    json_t *attrs = json_loads(row->attrs, 0, NULL);
+    int rc = -1;
+    memcpy(r->month, row->month, sizeof r->month);
+    if (json_is_object(answers) && json_is_object(attrs) && fill_answers(r, answers) == 0 &&
+        fill_attrs(r, attrs) == 0)
+        rc = 0;
+    json_decref(answers);
+    json_decref(attrs);
+    return rc;
+}
+
+static int encode_chunk(const struct group *g, const struct row *rows, size_t n, char *id,
+                        char **body, size_t *len)
+{
+    struct batch *b = batch_new(g->survey_id, g->version);
+    int rc = -1;
+    if (!b)
+        return -1;
+    b->responses = calloc(n, sizeof(*b->responses));
+    if (!b->responses)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        b->n_responses = i + 1; /* so batch_free releases a half-filled response too */
+        if (fill_response(&b->responses[i], &rows[i]) != 0)
+            goto out;
+    }
+    if (batch_encode(b, body, len) != BATCH_OK)
+        goto out;
+    memcpy(id, b->batch_id, sizeof b->batch_id);
+    rc = 0;
+out:
+    batch_free(b);
+    return rc;
+}
+
+/* Stores one batch and deletes the responses it holds (inside the caller's transaction). */
+static int seal_chunk(struct kiosk_store *st, const struct group *g, const struct row *rows,
+                      size_t n)
+{
+    char id[CRYPTO_UUID_LEN], *body = NULL;
+    size_t len = 0;
+    time_t oldest = rows[0].created;
+    int rc;
+
+    if (encode_chunk(g, rows, n, id, &body, &len) != 0)
+        return SQLITE_NOMEM;
+    for (size_t i = 1; i < n; i++)
+        oldest = rows[i].created < oldest ? rows[i].created : oldest;
+    sqlite3_stmt *ins = stmt_get(st, STMT_INSERT_BATCH);
+    sqlite3_bind_text(ins, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 2, g->survey_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(ins, 3, g->version);
+    sqlite3_bind_int64(ins, 4, (sqlite3_int64)n);
+    sqlite3_bind_text(ins, 5, body, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(ins, 6, (sqlite3_int64)oldest);
+    rc = sqlite3_step(ins);
+    sqlite3_reset(ins);
+    free(body);
+    if (rc != SQLITE_DONE)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *del = stmt_get(st, STMT_DELETE_RESPONSE);
+        sqlite3_bind_int64(del, 1, rows[i].id);
+        rc = sqlite3_step(del);
+        sqlite3_reset(del);
+        if (rc != SQLITE_DONE)
+            return rc;
+    }
+    return SQLITE_OK;
+}
+
+/* Seals one survey version's waiting responses into batches of nearly equal
+ * size, none over BATCH_MAX_RESPONSES. Returns batches sealed or -1. */
+static int seal_group(struct kiosk_store *st, const struct group *g, int *db_rc)
+{
+    struct row *rows = NULL;
+    size_t n = 0;
+    int sealed = -1;
+
+    *db_rc = load_rows(st, g, &rows, &n);
+    if (*db_rc != SQLITE_OK)
+        goto out;
+    if (shuffle(rows, n) != 0) {
+        *db_rc = SQLITE_ERROR;
+        goto out;
+    }
+    size_t chunks = (n + BATCH_MAX_RESPONSES - 1) / BATCH_MAX_RESPONSES, start = 0;
+    for (size_t c = 0; c < chunks; c++) {
+        size_t size = n / chunks + (c < n % chunks ? 1 : 0);
+        *db_rc = seal_chunk(st, g, rows + start, size);
+        if (*db_rc != SQLITE_OK)
+            goto out;
+        start += size;
+    }
+    sealed = (int)chunks;
+out:
+    rows_free(rows, n);
+    return sealed;
+}
+
+static int load_groups(struct kiosk_store *st, struct group *groups, int *n)
+{
+    sqlite3_stmt *q = stmt_get(st, STMT_GROUPS);
+    int rc;
+    *n = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < STORE_MAX_GROUPS) {
+        struct group *g = &groups[(*n)++];
+        snprintf(g->survey_id, sizeof g->survey_id, "%s", (const char *)sqlite3_column_text(q, 0));
+        g->version = sqlite3_column_int(q, 1);
+        g->count = sqlite3_column_int(q, 2);
+        g->oldest = (time_t)sqlite3_column_int64(q, 3);
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+static bool group_due(const struct group *g, int min_batch, time_t now)
+{
+    return g->count >= min_batch || now - g->oldest >= STORE_DAY;
+}
+
+int kiosk_store_seal(struct kiosk_store *st, int min_batch, time_t now, char *err, size_t errlen)
+{
+    struct group groups[STORE_MAX_GROUPS];
+    int n_groups = 0, total = 0, rc;
+
+    rc = begin(st);
+    if (rc == SQLITE_OK)
+        rc = load_groups(st, groups, &n_groups);
+    for (int i = 0; rc == SQLITE_OK && i < n_groups; i++) {
+        if (!group_due(&groups[i], min_batch, now))
+            continue;
+        int k = seal_group(st, &groups[i], &rc);
+        total += k > 0 ? k : 0;
+    }
+    if (rc == SQLITE_OK)
+        rc = commit(st);
+    if (rc != SQLITE_OK) {
+        rollback(st);
+        return fail_db(st, rc, "sealing a batch", err, errlen);
+    }
+    return total;
+}
+
+/* ---- survey cache ---- */
+
+static char *column_dup(sqlite3_stmt *q, int col)
+{
+    const char *t = (const char *)sqlite3_column_text(q, col);
+    return t ? strdup(t) : NULL;
+}
+
+int kiosk_store_survey(struct kiosk_store *st, char **json, char **etag)
+{
+    sqlite3_stmt *q = stmt_get(st, STMT_GET_SURVEY);
+    int rc = sqlite3_step(q), result = 0;
+    *json = NULL;
+    *etag = NULL;
+    if (rc == SQLITE_ROW) {
+        *json = column_dup(q, 0);
+        *etag = column_dup(q, 1);
+        if (!*json) {
+            free(*etag);
+            *etag = NULL;
+            result = -1;
+        }
+    } else if (rc != SQLITE_DONE) {
+        result = -1;
+    }
+    sqlite3_reset(q);
+    return result;
+}
+
+int kiosk_store_set_survey(struct kiosk_store *st, const char *json, size_t len, const char *etag)
+{
+    if (len > SURVEY_MAX_FILE_BYTES)
+        return -1;
+    sqlite3_stmt *q = stmt_get(st, STMT_SET_SURVEY);
+    sqlite3_bind_text(q, 1, json, (int)len, SQLITE_STATIC);
+    if (etag)
+        sqlite3_bind_text(q, 2, etag, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- meta and status ---- */
+
+static int set_meta(struct kiosk_store *st, const char *key, const char *text, sqlite3_int64 num)
+{
+    sqlite3_stmt *q = stmt_get(st, STMT_SET_META);
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    if (text)
+        sqlite3_bind_text(q, 2, text, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(q, 2, num);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int kiosk_store_note_sync(struct kiosk_store *st, time_t ok_at, const char *error)
+{
+    int rc = 0;
+    if (ok_at)
+        rc |= set_meta(st, "last_sync_ok", NULL, (sqlite3_int64)ok_at);
+    if (error)
+        rc |= set_meta(st, "last_error", error, 0);
+    return rc;
+}
+
+static void get_meta_text(struct kiosk_store *st, const char *key, char *out, size_t outlen)
+{
+    sqlite3_stmt *q = stmt_get(st, STMT_GET_META);
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    out[0] = '\0';
+    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+        snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(q, 0));
+    sqlite3_reset(q);
+}
+
+void kiosk_store_get_status(struct kiosk_store *st, struct kiosk_store_status *out)
+{
+    char num[32];
+    memset(out, 0, sizeof(*out));
+    sqlite3_stmt *q = stmt_get(st, STMT_COUNTS);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        out->unsealed = sqlite3_column_int(q, 0);
+        out->sealed = sqlite3_column_int(q, 1);
+        out->quarantined = sqlite3_column_int(q, 2);
+        out->oldest_unsent = (time_t)sqlite3_column_int64(q, 3);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW) {
+        snprintf(out->last_error, sizeof out->last_error, "kiosk store: cannot read status: %s",
+                 sqlite3_errmsg(st->db));
+        return;
+    }
+    get_meta_text(st, "last_sync_ok", num, sizeof num);
+    out->last_sync_ok = (time_t)strtoll(num, NULL, 10);
+    get_meta_text(st, "last_error", out->last_error, sizeof out->last_error);
+}
+
+/* ---- batches, for the sync client ---- */
+
+int kiosk_store_list_sealed(struct kiosk_store *st, char (*ids)[37], int max)
+{
+    sqlite3_stmt *q = stmt_get(st, STMT_LIST_SEALED);
+    int n = 0, rc;
+    sqlite3_bind_int(q, 1, max);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && n < max)
+        snprintf(ids[n++], CRYPTO_UUID_LEN, "%s", (const char *)sqlite3_column_text(q, 0));
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? n : -1;
+}
+
+int kiosk_store_batch_body(struct kiosk_store *st, const char *batch_id, char **body, size_t *len)
+{
+    sqlite3_stmt *q = stmt_get(st, STMT_BATCH_BODY);
+    int result = -1;
+    *body = NULL;
+    sqlite3_bind_text(q, 1, batch_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        *len = (size_t)sqlite3_column_bytes(q, 0);
+        *body = column_dup(q, 0);
+        result = *body ? 0 : -1;
+    }
+    sqlite3_reset(q);
+    return result;
+}
+
+int kiosk_store_batch_delivered(struct kiosk_store *st, const char *batch_id)
+{
+    sqlite3_stmt *q = stmt_get(st, STMT_DELETE_BATCH);
+    sqlite3_bind_text(q, 1, batch_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return -1;
+    /* Old page images of the batch stay in the WAL until a checkpoint copies
+     * the zeroed pages back; truncating it leaves nothing of the batch behind.
+     * A reader on another handle may hold the WAL: then the next call does it. */
+    sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    return 0;
+}
+
+int kiosk_store_batch_attempt(struct kiosk_store *st, const char *batch_id, bool quarantine,
+                              int http_status, const char *error)
+{
+    sqlite3_stmt *q = stmt_get(st, STMT_MARK_BATCH);
+    sqlite3_bind_text(q, 1, quarantine ? "quarantined" : "sealed", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)kclock_now());
+    sqlite3_bind_int(q, 3, http_status);
+    if (error)
+        sqlite3_bind_text(q, 4, error, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, batch_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int kiosk_store_requeue_quarantined(struct kiosk_store *st)
+{
+    sqlite3_stmt *q = stmt_get(st, STMT_REQUEUE);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? sqlite3_changes(st->db) : -1;
+}
