@@ -1,0 +1,547 @@
+/* Unit tests of the kiosk's offline store on real SQLite files: one row per
+ * submit, the sealing rules, deletion only of delivered batches with nothing
+ * left in the file, day-only timestamps, corrupt files set aside, disk full. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "batch.h"
+#include "kclock.h"
+#include "kiosk_store.h"
+#include "survey.h"
+
+#define DAY 86400
+
+struct fixture {
+    char path[512];
+    struct kiosk_store *st;
+    struct survey *survey;
+};
+
+static void remove_store(const char *path)
+{
+    char p[600];
+    remove(path);
+    snprintf(p, sizeof p, "%s-wal", path);
+    remove(p);
+    snprintf(p, sizeof p, "%s-shm", path);
+    remove(p);
+}
+
+static int setup(void **state)
+{
+    static int counter;
+    struct fixture *f = calloc(1, sizeof(*f));
+    char err[SURVEY_ERR_LEN];
+    if (!f)
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/test_store_%d_%d.db", TEST_OUTPUT_DIR, (int)getpid(),
+             counter++);
+    remove_store(f->path);
+    if (survey_load_file(SURVEYS_DIR "/goshogawara-staff.json", &f->survey, err, sizeof err) !=
+        SURVEY_OK) {
+        fprintf(stderr, "survey: %s\n", err);
+        return -1;
+    }
+    if (kiosk_store_open(f->path, &f->st, NULL, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    kiosk_store_close(f->st);
+    survey_free(f->survey);
+    remove_store(f->path);
+    free(f);
+    return 0;
+}
+
+/* A complete response whose answers spell out n in base 4 (q01 = lowest digit),
+ * so a test can tell responses apart after shuffling. */
+static int submit_n(struct fixture *f, int n, char *err)
+{
+    int values[SURVEY_MAX_QUESTIONS], options[SURVEY_MAX_ATTRIBUTES];
+    for (size_t i = 0; i < f->survey->n_questions; i++) {
+        values[i] = 1 + n % 4;
+        n /= 4;
+    }
+    for (size_t j = 0; j < f->survey->n_attributes; j++)
+        options[j] = j == 0 ? 0 : BATCH_OPTION_NONE;
+    return kiosk_store_submit(f->st, f->survey, "2025-02", values, options, err, 256);
+}
+
+static int decode_number(const struct batch_response *r)
+{
+    int n = 0;
+    for (size_t i = r->n_answers; i-- > 0;)
+        n = n * 4 + (r->answers[i].value - 1);
+    return n;
+}
+
+/* Runs one SQL query on a separate connection, as an inspector of the file would. */
+static long long query_int(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    long long v = -1;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
+static long long count(struct fixture *f, const char *table)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    return query_int(f->path, sql);
+}
+
+static struct batch *load_batch(struct fixture *f, const char *id)
+{
+    char *body = NULL, err[BATCH_ERR_LEN];
+    size_t len = 0;
+    struct batch *b = NULL;
+    assert_int_equal(kiosk_store_batch_body(f->st, id, &body, &len), 0);
+    assert_int_equal(batch_decode(body, len, &b, err, sizeof err), BATCH_OK);
+    assert_int_equal(batch_validate(b, f->survey, err, sizeof err), BATCH_OK);
+    free(body);
+    return b;
+}
+
+static void test_store_submit_writes_one_row(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "";
+    assert_int_equal(submit_n(f, 5, err), 0);
+    assert_int_equal(count(f, "responses"), 1);
+    assert_int_equal(count(f, "batches"), 0);
+    assert_int_equal(query_int(f->path, "SELECT count(*) FROM responses WHERE month = '2025-02'"
+                                        " AND survey_id = 'goshogawara-staff'"
+                                        " AND answers LIKE '{\"q01\":2,\"q02\":2,%'"
+                                        " AND attributes = '{\"employment\":\"regular\"}'"),
+                     1);
+    struct kiosk_store_status s;
+    kiosk_store_get_status(f->st, &s);
+    assert_int_equal(s.unsealed, 1);
+    assert_int_equal(s.sealed, 0);
+}
+
+static void test_store_submit_rejects_incomplete_response(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "";
+    int values[SURVEY_MAX_QUESTIONS] = {0}, options[SURVEY_MAX_ATTRIBUTES];
+    for (size_t i = 0; i < f->survey->n_questions; i++)
+        values[i] = 3;
+    options[0] = BATCH_OPTION_NONE;
+    values[6] = BATCH_ANSWER_NONE;
+    assert_int_equal(kiosk_store_submit(f->st, f->survey, "2025-02", values, options, err, 256),
+                     -1);
+    assert_non_null(strstr(err, "\"q07\" needs an answer"));
+    values[6] = 7;
+    assert_int_equal(kiosk_store_submit(f->st, f->survey, "2025-02", values, options, err, 256),
+                     -1);
+    assert_non_null(strstr(err, "not on the scale"));
+    values[6] = 3;
+    options[0] = 5;
+    assert_int_equal(kiosk_store_submit(f->st, f->survey, "2025-02", values, options, err, 256),
+                     -1);
+    options[0] = BATCH_OPTION_NONE;
+    assert_int_equal(kiosk_store_submit(f->st, f->survey, "2025-13", values, options, err, 256),
+                     -1);
+    assert_int_equal(count(f, "responses"), 0);
+    /* An unanswered optional attribute is stored as null. */
+    assert_int_equal(kiosk_store_submit(f->st, f->survey, "2025-02", values, options, err, 256), 0);
+    assert_int_equal(
+        query_int(f->path,
+                  "SELECT count(*) FROM responses WHERE attributes = '{\"employment\":null}'"),
+        1);
+}
+
+static void test_store_stores_no_time_finer_than_the_day(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "";
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(submit_n(f, i, err), 0);
+        kclock_advance(3671); /* answers an hour and a bit apart */
+    }
+    /* Every stored time is a midnight in Japan (UTC+9). */
+    assert_int_equal(
+        query_int(f->path,
+                  "SELECT count(*) FROM responses WHERE (created_at + 32400) % 86400 != 0"),
+        0);
+    assert_true(kiosk_store_seal(f->st, 5, kclock_now(), err, sizeof err) >= 1);
+    assert_int_equal(
+        query_int(f->path, "SELECT count(*) FROM batches WHERE (created_at + 32400) % 86400 != 0"),
+        0);
+    /* The row ids are random, not a sequence that gives the order away. */
+    kclock_advance(-6 * 3671);
+}
+
+static void test_store_seal_waits_for_min_batch(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "";
+    time_t now = kclock_now();
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(submit_n(f, i, err), 0);
+    assert_int_equal(kiosk_store_seal(f->st, 5, now, err, sizeof err), 0);
+    assert_int_equal(count(f, "responses"), 4);
+    assert_int_equal(submit_n(f, 4, err), 0);
+    assert_int_equal(kiosk_store_seal(f->st, 5, now, err, sizeof err), 1);
+    assert_int_equal(count(f, "responses"), 0);
+    assert_int_equal(count(f, "batches"), 1);
+
+    char ids[4][37];
+    assert_int_equal(kiosk_store_list_sealed(f->st, ids, 4), 1);
+    struct batch *b = load_batch(f, ids[0]);
+    assert_int_equal(b->n_responses, 5);
+    assert_string_equal(b->survey_id, "goshogawara-staff");
+    assert_string_equal(b->responses[0].month, "2025-02");
+    int seen = 0;
+    for (size_t i = 0; i < b->n_responses; i++)
+        seen |= 1 << decode_number(&b->responses[i]);
+    assert_int_equal(seen, 0x1f); /* each of the five exactly once */
+    batch_free(b);
+}
+
+static void test_store_seal_after_a_day_even_below_min_batch(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "";
+    assert_int_equal(submit_n(f, 1, err), 0);
+    time_t now = kclock_now();
+    time_t created = (time_t)query_int(f->path, "SELECT created_at FROM responses");
+    assert_true(created <= now && created > now - DAY);
+    assert_int_equal(kiosk_store_seal(f->st, 5, now, err, sizeof err), 0);
+    assert_int_equal(kiosk_store_seal(f->st, 5, created + DAY - 1, err, sizeof err), 0);
+    assert_int_equal(count(f, "responses"), 1);
+    assert_int_equal(kiosk_store_seal(f->st, 5, created + DAY, err, sizeof err), 1);
+    struct kiosk_store_status s;
+    kiosk_store_get_status(f->st, &s);
+    assert_int_equal(s.unsealed, 0);
+    assert_int_equal(s.sealed, 1);
+    assert_true(s.oldest_unsent > now - DAY && s.oldest_unsent <= now);
+}
+
+static void test_store_seal_shuffles_responses(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "", ids[8][37];
+    int in_order = 0;
+    const int n = 30, rounds = 3;
+    for (int r = 0; r < rounds; r++) {
+        for (int i = 0; i < n; i++)
+            assert_int_equal(submit_n(f, i, err), 0);
+        assert_int_equal(kiosk_store_seal(f->st, n, kclock_now(), err, sizeof err), 1);
+        assert_int_equal(kiosk_store_list_sealed(f->st, ids, 8), 1);
+        struct batch *b = load_batch(f, ids[0]);
+        assert_int_equal(b->n_responses, n);
+        int sorted = 1, reversed = 1;
+        for (int i = 0; i < n; i++) {
+            sorted &= decode_number(&b->responses[i]) == i;
+            reversed &= decode_number(&b->responses[i]) == n - 1 - i;
+        }
+        in_order += sorted || reversed;
+        batch_free(b);
+        assert_int_equal(kiosk_store_batch_delivered(f->st, ids[0]), 0);
+    }
+    /* Chance of a shuffled batch of 30 in either order: 2/30!, per round. */
+    assert_int_equal(in_order, 0);
+}
+
+/* Copies one submitted row many times through a separate connection: a
+ * quick way to a large backlog (2,001 fsync'ed submits would take long). */
+static void clone_rows(struct fixture *f, int copies)
+{
+    sqlite3 *db = NULL;
+    char sql[512];
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    snprintf(sql, sizeof sql,
+             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)"
+             " INSERT INTO responses(id, survey_id, survey_version, month, answers, attributes,"
+             " created_at) SELECT abs(random()), survey_id, survey_version, month, answers,"
+             " attributes, created_at FROM responses, n",
+             copies);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void test_store_seal_caps_batches_at_1000(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "", ids[8][37];
+    assert_int_equal(submit_n(f, 3, err), 0);
+    clone_rows(f, 2000);
+    assert_int_equal(count(f, "responses"), 2001);
+    assert_int_equal(kiosk_store_seal(f->st, 5, kclock_now(), err, sizeof err), 3);
+    assert_int_equal(count(f, "responses"), 0);
+    int n = kiosk_store_list_sealed(f->st, ids, 8);
+    assert_int_equal(n, 3);
+    size_t total = 0;
+    for (int i = 0; i < n; i++) {
+        struct batch *b = load_batch(f, ids[i]);
+        assert_true(b->n_responses <= BATCH_MAX_RESPONSES);
+        assert_true(b->n_responses >= 5);
+        total += b->n_responses;
+        batch_free(b);
+    }
+    assert_int_equal(total, 2001);
+}
+
+/* Whether the bytes of needle occur in the file at path (absent file: no). */
+static int file_contains(const char *path, const char *needle)
+{
+    FILE *fp = fopen(path, "rb");
+    size_t n = strlen(needle), cap = 1 << 20, len = 0;
+    char *buf;
+    int found = 0;
+    if (!fp)
+        return 0;
+    buf = malloc(cap);
+    assert_non_null(buf);
+    for (;;) {
+        size_t got = fread(buf + len, 1, cap - len, fp);
+        len += got;
+        for (size_t i = 0; i + n <= len; i++)
+            if (memcmp(buf + i, needle, n) == 0)
+                found = 1;
+        if (got == 0 || found || len < n)
+            break;
+        memmove(buf, buf + len - (n - 1), n - 1); /* keep a tail for matches across reads */
+        len = n - 1;
+    }
+    free(buf);
+    fclose(fp);
+    return found;
+}
+
+static int store_contains(struct fixture *f, const char *needle)
+{
+    char wal[600];
+    snprintf(wal, sizeof wal, "%s-wal", f->path);
+    return file_contains(f->path, needle) || file_contains(wal, needle);
+}
+
+static void test_store_deletes_only_delivered_batch_and_leaves_no_trace(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "", ids[4][37];
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(submit_n(f, i, err), 0);
+    assert_int_equal(kiosk_store_seal(f->st, 10, kclock_now(), err, sizeof err), 1);
+    assert_int_equal(kiosk_store_list_sealed(f->st, ids, 4), 1);
+
+    /* A refused attempt keeps the batch; quarantine keeps it but out of the queue. */
+    assert_int_equal(kiosk_store_batch_attempt(f->st, ids[0], false, 503, "busy"), 0);
+    assert_int_equal(count(f, "batches"), 1);
+    assert_int_equal(kiosk_store_batch_attempt(f->st, ids[0], true, 422, "bad"), 0);
+    assert_int_equal(kiosk_store_list_sealed(f->st, ids + 1, 3), 0);
+    struct kiosk_store_status s;
+    kiosk_store_get_status(f->st, &s);
+    assert_int_equal(s.quarantined, 1);
+    assert_int_equal(s.sealed, 0);
+    assert_int_equal(kiosk_store_requeue_quarantined(f->st), 1);
+    assert_int_equal(kiosk_store_list_sealed(f->st, ids + 1, 3), 1);
+
+    /* Delivery deletes it, and secure_delete plus the WAL checkpoint leave
+     * neither its id nor its body anywhere in the files. */
+    kiosk_store_close(f->st);
+    f->st = NULL;
+    assert_true(store_contains(f, ids[0]));
+    assert_int_equal(kiosk_store_open(f->path, &f->st, NULL, err, sizeof err), 0);
+    assert_int_equal(kiosk_store_batch_delivered(f->st, ids[0]), 0);
+    assert_int_equal(count(f, "batches"), 0);
+    assert_false(store_contains(f, ids[0]));
+    assert_false(store_contains(f, "\"responses\":[{"));
+}
+
+static void test_store_sets_aside_garbage_file(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "", aside[700] = "";
+    bool set_aside = false;
+    kiosk_store_close(f->st);
+    f->st = NULL;
+    remove_store(f->path);
+    FILE *fp = fopen(f->path, "wb");
+    assert_non_null(fp);
+    for (int i = 0; i < 2000; i++)
+        fputs("this is not a database. ", fp);
+    fclose(fp);
+    assert_int_equal(kiosk_store_open(f->path, &f->st, &set_aside, err, sizeof err), 0);
+    assert_true(set_aside);
+    /* The damaged file is kept for an expert, under PATH.corrupt-<UTC stamp>. */
+    char cmd[800];
+    snprintf(cmd, sizeof cmd, "ls %s.corrupt-* 2>/dev/null | head -n 1", f->path);
+    FILE *ls = popen(cmd, "r");
+    assert_non_null(ls);
+    assert_non_null(fgets(aside, sizeof aside, ls));
+    pclose(ls);
+    aside[strcspn(aside, "\n")] = '\0';
+    assert_true(file_contains(aside, "this is not a database."));
+    remove(aside);
+    /* The fresh store works. */
+    assert_int_equal(submit_n(f, 1, err), 0);
+    assert_int_equal(count(f, "responses"), 1);
+}
+
+static void test_store_sets_aside_truncated_file(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "";
+    bool set_aside = false;
+    struct stat sb;
+    /* Enough rows for several pages, then cut the file in the middle. */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(submit_n(f, i, err), 0);
+    clone_rows(f, 400);
+    kiosk_store_close(f->st);
+    f->st = NULL;
+    assert_int_equal(stat(f->path, &sb), 0);
+    assert_true(sb.st_size > 8 * 4096);
+    assert_int_equal(truncate(f->path, sb.st_size / 2), 0);
+    assert_int_equal(kiosk_store_open(f->path, &f->st, &set_aside, err, sizeof err), 0);
+    assert_true(set_aside);
+    assert_int_equal(count(f, "responses"), 0);
+
+    /* A sound store is not set aside. */
+    kiosk_store_close(f->st);
+    f->st = NULL;
+    assert_int_equal(kiosk_store_open(f->path, &f->st, &set_aside, err, sizeof err), 0);
+    assert_false(set_aside);
+    char cmd[800];
+    snprintf(cmd, sizeof cmd, "rm -f %s.corrupt-*", f->path);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_store_open_reports_unwritable_path(void **state)
+{
+    (void)state;
+    struct kiosk_store *st = NULL;
+    char err[256] = "";
+    bool set_aside = true;
+    assert_int_equal(
+        kiosk_store_open("/nonexistent-dir/kiosk.db", &st, &set_aside, err, sizeof err), -1);
+    assert_null(st);
+    assert_false(set_aside);
+    assert_non_null(strstr(err, "cannot open /nonexistent-dir/kiosk.db"));
+}
+
+static void test_store_disk_full_fails_cleanly(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "";
+    int stored = 0, rc = 0;
+    assert_int_equal(submit_n(f, 0, err), 0);
+    long pages = (long)query_int(f->path, "PRAGMA page_count");
+    assert_int_equal(kiosk_store_set_max_pages(f->st, pages), 0);
+    for (int i = 0; i < 2000 && rc == 0; i++) {
+        rc = submit_n(f, i, err);
+        stored += rc == 0;
+    }
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, "disk is full"));
+    /* What was stored before is all there, and a failed submit added nothing. */
+    assert_int_equal(count(f, "responses"), 1 + stored);
+    assert_int_equal(submit_n(f, 1, err), -1);
+    assert_int_equal(count(f, "responses"), 1 + stored);
+    /* Sealing in a full store fails as one transaction, keeping the responses. */
+    if (kiosk_store_seal(f->st, 1, kclock_now(), err, sizeof err) < 0)
+        assert_int_equal(count(f, "responses"), 1 + stored);
+    /* Once there is room again, submitting works. */
+    assert_int_equal(kiosk_store_set_max_pages(f->st, 1000000), 0);
+    assert_int_equal(submit_n(f, 2, err), 0);
+}
+
+static void test_store_caches_survey_with_etag(void **state)
+{
+    struct fixture *f = *state;
+    char *json = NULL, *etag = NULL;
+    assert_int_equal(kiosk_store_survey(f->st, &json, &etag), 0);
+    assert_null(json);
+    assert_null(etag);
+    const char *src = f->survey->source;
+    assert_int_equal(kiosk_store_set_survey(f->st, src, strlen(src), "\"v1\""), 0);
+    assert_int_equal(kiosk_store_set_survey(f->st, src, strlen(src), "\"v2\""), 0);
+    assert_int_equal(kiosk_store_survey(f->st, &json, &etag), 0);
+    assert_string_equal(json, src);
+    assert_string_equal(etag, "\"v2\"");
+    free(json);
+    free(etag);
+    assert_int_equal(count(f, "survey_cache"), 1);
+}
+
+static void test_store_status_reports_sync_notes(void **state)
+{
+    struct fixture *f = *state;
+    struct kiosk_store_status s;
+    kiosk_store_get_status(f->st, &s);
+    assert_int_equal(s.last_sync_ok, 0);
+    assert_string_equal(s.last_error, "");
+    assert_int_equal(s.oldest_unsent, 0);
+    assert_int_equal(kiosk_store_note_sync(f->st, 1700000000, "collector unreachable"), 0);
+    kiosk_store_get_status(f->st, &s);
+    assert_int_equal(s.last_sync_ok, 1700000000);
+    assert_string_equal(s.last_error, "collector unreachable");
+    assert_int_equal(kiosk_store_note_sync(f->st, 0, ""), 0);
+    kiosk_store_get_status(f->st, &s);
+    assert_int_equal(s.last_sync_ok, 1700000000);
+    assert_string_equal(s.last_error, "");
+}
+
+static void test_store_uses_wal_and_full_sync(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_store_submit_writes_one_row),
+        T(test_store_submit_rejects_incomplete_response),
+        T(test_store_stores_no_time_finer_than_the_day),
+        T(test_store_seal_waits_for_min_batch),
+        T(test_store_seal_after_a_day_even_below_min_batch),
+        T(test_store_seal_shuffles_responses),
+        T(test_store_seal_caps_batches_at_1000),
+        T(test_store_deletes_only_delivered_batch_and_leaves_no_trace),
+        T(test_store_sets_aside_garbage_file),
+        T(test_store_sets_aside_truncated_file),
+        T(test_store_open_reports_unwritable_path),
+        T(test_store_disk_full_fails_cleanly),
+        T(test_store_caches_survey_with_etag),
+        T(test_store_status_reports_sync_notes),
+        T(test_store_uses_wal_and_full_sync),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
