@@ -1,0 +1,367 @@
+/* Command-line parsing and the administrative commands. Assumption: these
+ * run beside a serving daemon on the same database; WAL and busy_timeout
+ * let them write while it serves. Tokens are printed once and stored only
+ * as hashes: a lost token is replaced, never recovered. */
+#include "cli.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "report_cli.h"
+#include "serve.h"
+#include "store.h"
+#include "utf8.h"
+
+#define CLI_MAX_POSITIONAL 4
+#define CLI_MAX_OPTIONS    16
+
+static const char cli_usage[] =
+    "usage: collector serve --db PATH [--listen HOST:PORT] [--tls-cert F --tls-key F]\n"
+    "                       [--min-group-size N] [--max-db-pages N] [--threads N]\n"
+    "                       [--max-connections N] [--max-per-ip N] [--timeout S]\n"
+    "       collector kiosk add NAME --db PATH\n"
+    "       collector kiosk revoke NAME --db PATH\n"
+    "       collector kiosk list --db PATH\n"
+    "       collector admin-token --db PATH\n"
+    "       collector survey publish FILE --db PATH\n"
+    "       collector report --db PATH --fiscal-year YYYY --format csv|json|html [--survey ID]\n"
+    "                        [--group-by ATTR] [--min-group-size N]\n";
+
+struct cli_args {
+    const char *pos[CLI_MAX_POSITIONAL];
+    int n_pos;
+    const char *name[CLI_MAX_OPTIONS], *value[CLI_MAX_OPTIONS];
+    int n_opt;
+};
+
+/* Splits argv[from..] into positionals and "--name value" pairs, checking
+ * the names against allowed (a space-separated list). */
+static int cli_parse(int argc, char **argv, int from, const char *cmd, const char *allowed,
+                     struct cli_args *a)
+{
+    memset(a, 0, sizeof *a);
+    for (int i = from; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strncmp(arg, "--", 2) != 0) {
+            if (a->n_pos == CLI_MAX_POSITIONAL) {
+                fprintf(stderr, "collector %s: unexpected argument \"%s\"\n", cmd, arg);
+                return -1;
+            }
+            a->pos[a->n_pos++] = arg;
+            continue;
+        }
+        const char *hit = strstr(allowed, arg + 2);
+        size_t n = strlen(arg + 2);
+        if (!n || !hit || (hit != allowed && hit[-1] != ' ') || (hit[n] && hit[n] != ' ')) {
+            fprintf(stderr, "collector %s: unknown option %s (see collector --help)\n", cmd, arg);
+            return -1;
+        }
+        if (i + 1 >= argc || a->n_opt == CLI_MAX_OPTIONS) {
+            fprintf(stderr, "collector %s: option %s needs a value\n", cmd, arg);
+            return -1;
+        }
+        a->name[a->n_opt] = arg + 2;
+        a->value[a->n_opt++] = argv[++i];
+    }
+    return 0;
+}
+
+static const char *cli_opt(const struct cli_args *a, const char *name)
+{
+    const char *v = NULL;
+    for (int i = 0; i < a->n_opt; i++)
+        if (!strcmp(a->name[i], name))
+            v = a->value[i]; /* the last one wins, as in most tools */
+    return v;
+}
+
+/* A positive whole number option, or -1 (with a message) when invalid. */
+static long cli_number(const struct cli_args *a, const char *cmd, const char *name, long dflt,
+                       long max)
+{
+    const char *v = cli_opt(a, name);
+    char *end;
+    long n;
+
+    if (!v)
+        return dflt;
+    n = strtol(v, &end, 10);
+    if (*v == '\0' || *end || n < 1 || n > max) {
+        fprintf(stderr, "collector %s: --%s must be a whole number from 1 to %ld, not \"%s\"\n",
+                cmd, name, max, v);
+        return -1;
+    }
+    return n;
+}
+
+static int cli_open(const struct cli_args *a, const char *cmd, struct store **st)
+{
+    char err[STORE_ERR_LEN];
+    const char *db = cli_opt(a, "db");
+
+    if (!db) {
+        fprintf(stderr, "collector %s: --db PATH is required\n", cmd);
+        return -1;
+    }
+    if (store_open(db, NULL, st, err, sizeof err) != STORE_OK) {
+        fprintf(stderr, "collector %s: %s\n", cmd, err);
+        return -1;
+    }
+    return 0;
+}
+
+static int cli_serve(int argc, char **argv)
+{
+    struct cli_args a;
+    struct serve_options o;
+    long v[6];
+
+    if (cli_parse(argc, argv, 2, "serve",
+                  "db listen tls-cert tls-key min-group-size max-db-pages threads "
+                  "max-connections max-per-ip timeout",
+                  &a) != 0)
+        return 2;
+    serve_options_default(&o);
+    if (a.n_pos) {
+        fprintf(stderr, "collector serve: unexpected argument \"%s\"\n", a.pos[0]);
+        return 2;
+    }
+    if (!(o.db = cli_opt(&a, "db"))) {
+        fprintf(stderr, "collector serve: --db PATH is required\n");
+        return 2;
+    }
+    o.listen = cli_opt(&a, "listen") ? cli_opt(&a, "listen") : o.listen;
+    o.tls_cert = cli_opt(&a, "tls-cert");
+    o.tls_key = cli_opt(&a, "tls-key");
+    v[0] = cli_number(&a, "serve", "min-group-size", o.min_group_size, 1000000);
+    v[1] = cli_number(&a, "serve", "max-db-pages", 0, 2000000000L);
+    v[2] = cli_number(&a, "serve", "threads", o.threads, 64);
+    v[3] = cli_number(&a, "serve", "max-connections", o.max_connections, 10000);
+    v[4] = cli_number(&a, "serve", "max-per-ip", o.per_ip, 10000);
+    v[5] = cli_number(&a, "serve", "timeout", o.timeout_s, 3600);
+    for (int i = 0; i < 6; i++)
+        if (v[i] < 0)
+            return 2;
+    o.min_group_size = v[0];
+    o.max_db_pages = v[1];
+    o.threads = (unsigned)v[2];
+    o.max_connections = (unsigned)v[3];
+    o.per_ip = (unsigned)v[4];
+    o.timeout_s = (unsigned)v[5];
+    return serve_run(&o);
+}
+
+static bool cli_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > STORE_NAME_MAX || !utf8_valid(name, n, NULL))
+        return false;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return false;
+    return true;
+}
+
+static int cli_kiosk_add(struct store *st, const char *name)
+{
+    char token[AUTH_TOKEN_MAX + 1], hash[CRYPTO_SHA256_HEX];
+    enum store_err e;
+
+    if (!cli_name_ok(name)) {
+        fprintf(stderr,
+                "collector kiosk add: the name must be 1 to %d bytes of UTF-8 text "
+                "without control characters\n",
+                STORE_NAME_MAX);
+        return 2;
+    }
+    if (auth_token_new(token, hash) != 0) {
+        fprintf(stderr, "collector kiosk add: the system gave no random bytes for a token\n");
+        return 1;
+    }
+    e = store_kiosk_add(st, name, hash);
+    if (e == STORE_E_EXISTS) {
+        fprintf(stderr,
+                "collector kiosk add: a kiosk named \"%s\" already exists; choose "
+                "another name\n",
+                name);
+        return 1;
+    }
+    if (e != STORE_OK) {
+        fprintf(stderr, "collector kiosk add: %s\n", store_strerror(e));
+        return 1;
+    }
+    printf("%s\n", token);
+    return 0;
+}
+
+static int cli_kiosk_revoke(struct store *st, const char *name)
+{
+    bool was = false;
+    enum store_err e = store_kiosk_revoke(st, name, &was);
+
+    if (e == STORE_E_NOT_FOUND) {
+        fprintf(stderr,
+                "collector kiosk revoke: no kiosk is named \"%s\" (see collector kiosk "
+                "list)\n",
+                name);
+        return 1;
+    }
+    if (e != STORE_OK) {
+        fprintf(stderr, "collector kiosk revoke: %s\n", store_strerror(e));
+        return 1;
+    }
+    printf(was ? "kiosk %s was already revoked\n" : "kiosk %s revoked\n", name);
+    return 0;
+}
+
+static void cli_kiosk_row(const struct store_kiosk_info *k, void *ctx)
+{
+    (void)ctx;
+    printf("%-24s %-8s created=%s last_seen=%s batches=%lld responses=%lld", k->name,
+           k->revoked_at ? "revoked" : "active", k->created_at,
+           k->last_seen_at ? k->last_seen_at : "never", k->batches, k->responses);
+    if (k->has_skew)
+        printf(" clock_skew_s=%lld", k->clock_skew_s);
+    if (k->heartbeat)
+        printf(" heartbeat=%s", k->heartbeat);
+    printf("\n");
+}
+
+static int cli_kiosk(int argc, char **argv)
+{
+    struct cli_args a;
+    struct store *st = NULL;
+    const char *sub = argc > 2 ? argv[2] : "";
+    int status = 2;
+
+    if (cli_parse(argc, argv, 3, "kiosk", "db", &a) != 0)
+        return 2;
+    bool needs_name = !strcmp(sub, "add") || !strcmp(sub, "revoke");
+    if (!needs_name && strcmp(sub, "list")) {
+        fprintf(stderr, "collector kiosk: say add NAME, revoke NAME or list\n");
+        return 2;
+    }
+    if (a.n_pos != (needs_name ? 1 : 0)) {
+        fprintf(stderr, "collector kiosk %s: %s\n", sub,
+                needs_name ? "give exactly one NAME" : "takes no NAME");
+        return 2;
+    }
+    if (cli_open(&a, "kiosk", &st) != 0)
+        return 1;
+    if (!strcmp(sub, "add"))
+        status = cli_kiosk_add(st, a.pos[0]);
+    else if (!strcmp(sub, "revoke"))
+        status = cli_kiosk_revoke(st, a.pos[0]);
+    else if ((status = store_kiosk_each(st, cli_kiosk_row, NULL) == STORE_OK ? 0 : 1))
+        fprintf(stderr, "collector kiosk list: cannot read the kiosks\n");
+    store_close(st);
+    return status;
+}
+
+static int cli_admin_token(int argc, char **argv)
+{
+    char token[AUTH_TOKEN_MAX + 1], hash[CRYPTO_SHA256_HEX];
+    struct cli_args a;
+    struct store *st = NULL;
+    enum store_err e;
+
+    if (cli_parse(argc, argv, 2, "admin-token", "db", &a) != 0)
+        return 2;
+    if (a.n_pos) {
+        fprintf(stderr, "collector admin-token: unexpected argument \"%s\"\n", a.pos[0]);
+        return 2;
+    }
+    if (cli_open(&a, "admin-token", &st) != 0)
+        return 1;
+    if (auth_token_new(token, hash) != 0) {
+        fprintf(stderr, "collector admin-token: the system gave no random bytes for a token\n");
+        store_close(st);
+        return 1;
+    }
+    e = store_admin_set(st, hash);
+    store_close(st);
+    if (e != STORE_OK) {
+        fprintf(stderr, "collector admin-token: %s\n", store_strerror(e));
+        return 1;
+    }
+    printf("%s\n", token);
+    return 0;
+}
+
+static int cli_publish(struct store *st, const char *file)
+{
+    char err[SURVEY_ERR_LEN], sha[CRYPTO_SHA256_HEX];
+    struct survey *s = NULL;
+    bool was_new = false;
+    enum store_err e;
+
+    if (survey_load_file(file, &s, err, sizeof err) != SURVEY_OK) {
+        fprintf(stderr, "collector survey publish: %s: %s\n", file, err);
+        return 1;
+    }
+    e = store_survey_publish(st, s, &was_new);
+    if (e == STORE_E_CONFLICT)
+        fprintf(stderr,
+                "collector survey publish: %s version %d is already published with "
+                "other content; a published version never changes: raise \"version\"\n",
+                s->id, s->version);
+    else if (e != STORE_OK)
+        fprintf(stderr, "collector survey publish: %s\n", store_strerror(e));
+    else {
+        crypto_sha256_hex(s->source, s->source_len, sha);
+        printf("%s %s version %d (%zu questions, sha256 %s); it is the active survey\n",
+               was_new ? "published" : "already published:", s->id, s->version, s->n_questions,
+               sha);
+    }
+    survey_free(s);
+    return e == STORE_OK ? 0 : 1;
+}
+
+static int cli_survey(int argc, char **argv)
+{
+    struct cli_args a;
+    struct store *st = NULL;
+    int status;
+
+    if (cli_parse(argc, argv, 3, "survey", "db", &a) != 0)
+        return 2;
+    if (argc < 3 || strcmp(argv[2], "publish") || a.n_pos != 1) {
+        fprintf(stderr, "collector survey: say publish FILE --db PATH\n");
+        return 2;
+    }
+    if (cli_open(&a, "survey publish", &st) != 0)
+        return 1;
+    status = cli_publish(st, a.pos[0]);
+    store_close(st);
+    return status;
+}
+
+int cli_main(int argc, char **argv)
+{
+    const char *cmd = argc > 1 ? argv[1] : "";
+
+    if (!strcmp(cmd, "serve"))
+        return cli_serve(argc, argv);
+    if (!strcmp(cmd, "kiosk"))
+        return cli_kiosk(argc, argv);
+    if (!strcmp(cmd, "admin-token"))
+        return cli_admin_token(argc, argv);
+    if (!strcmp(cmd, "survey"))
+        return cli_survey(argc, argv);
+    if (!strcmp(cmd, "report"))
+        return report_cli_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        fputs(cli_usage, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("collector %s\n", COLLECTOR_VERSION);
+        return 0;
+    }
+    fprintf(stderr, "collector: %s%s%s; see collector --help\n",
+            *cmd ? "unknown command \"" : "say which command to run", cmd, *cmd ? "\"" : "");
+    return 2;
+}

@@ -1,0 +1,439 @@
+/* Request handling. Each request is a small state machine (STYLE.md): the
+ * first call routes it, checks the token and the headers and allocates its
+ * state; middle calls append to a capped body buffer (past the cap the rest
+ * is discarded and 413 answered); the last call does the work and replies;
+ * http_completed() logs, counts and frees. Tokens are checked before a
+ * single body byte is kept, so an unauthorised upload costs nothing. */
+#include "http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "auth.h"
+#include "heartbeat.h"
+#include "log.h"
+#include "metrics.h"
+
+enum http_route {
+    ROUTE_NONE,
+    ROUTE_HEALTHZ,
+    ROUTE_METRICS,
+    ROUTE_SURVEY,
+    ROUTE_BATCHES,
+    ROUTE_HEARTBEAT,
+    ROUTE_ADMIN,
+};
+
+struct http_request {
+    enum http_route route;
+    struct timespec start;
+    char method[8];
+    char path[HTTP_PATH_MAX];
+    struct reply rep; /* decided early (rejections) or at the end */
+    bool decided;     /* rep holds the answer; the body is discarded */
+    bool queued;
+    char *body;
+    size_t len, cap, max;
+    bool deflated;
+    struct store_kiosk kiosk;
+    bool has_kiosk;
+    bool has_reason;
+    enum metrics_reason reason;
+    struct ingest_result result;
+};
+
+static double http_elapsed(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static void http_reject(struct http_request *r, enum metrics_reason why, int status,
+                        const char *code, const char *message)
+{
+    r->has_reason = true;
+    r->reason = why;
+    r->decided = true;
+    reply_error(&r->rep, status, code, "%s", message);
+}
+
+static enum http_route http_route_of(const char *method, const char *url, bool *method_ok)
+{
+    bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+    bool post = !strcmp(method, "POST");
+    enum http_route route = ROUTE_NONE;
+
+    if (!strcmp(url, "/healthz") || !strcmp(url, "/metrics"))
+        route = url[1] == 'h' ? ROUTE_HEALTHZ : ROUTE_METRICS;
+    else if (!strcmp(url, "/api/v1/survey"))
+        route = ROUTE_SURVEY;
+    else if (!strcmp(url, "/api/v1/batches"))
+        route = ROUTE_BATCHES;
+    else if (!strcmp(url, "/api/v1/heartbeat"))
+        route = ROUTE_HEARTBEAT;
+    else if (http_admin_route(url))
+        route = ROUTE_ADMIN;
+    *method_ok = (route == ROUTE_BATCHES || route == ROUTE_HEARTBEAT) ? post : get;
+    return route;
+}
+
+/* The kiosk behind the Bearer token, or a 401/403 decided in r. */
+static bool http_kiosk_auth(struct http *h, struct MHD_Connection *conn, struct http_request *r)
+{
+    char token[AUTH_TOKEN_MAX + 1], hash[CRYPTO_SHA256_HEX];
+    const char *header = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    enum store_err e;
+
+    if (auth_token_from_header(header, 0, token) != 0) {
+        http_reject(r, REJECT_UNAUTHORIZED, 401, "unauthorized",
+                    "send the kiosk token as \"Authorization: Bearer <token>\"; an administrator "
+                    "creates one with `collector kiosk add NAME`");
+        return false;
+    }
+    auth_token_hash(token, hash);
+    e = store_kiosk_by_token(h->store, hash, &r->kiosk);
+    if (e == STORE_E_NOT_FOUND) {
+        http_reject(r, REJECT_UNAUTHORIZED, 401, "unauthorized",
+                    "this kiosk token is not known to the collector; check the token in the "
+                    "kiosk's config file");
+        return false;
+    }
+    if (e != STORE_OK) {
+        http_reject(r, REJECT_STORAGE, 503, "storage_unavailable",
+                    "the collector cannot check tokens now; retry later");
+        return false;
+    }
+    r->has_kiosk = true;
+    if (r->kiosk.revoked) {
+        http_reject(r, REJECT_REVOKED, 403, "revoked",
+                    "this kiosk's token was revoked; ask the administrator for a new token and "
+                    "keep the stored batches until then");
+        return false;
+    }
+    return true;
+}
+
+static bool http_admin_auth(struct http *h, struct MHD_Connection *conn, struct http_request *r)
+{
+    char token[AUTH_TOKEN_MAX + 1], hash[CRYPTO_SHA256_HEX];
+    const char *header = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+
+    if (auth_token_from_header(header, 1, token) == 0) {
+        auth_token_hash(token, hash);
+        if (store_admin_check(h->store, hash))
+            return true;
+    }
+    http_reject(r, REJECT_UNAUTHORIZED, 401, "unauthorized",
+                "the admin pages need the admin token (Bearer, or as the password of HTTP "
+                "Basic with any user name); `collector admin-token` makes a new one");
+    return false;
+}
+
+static bool http_header_is(const char *value, const char *want)
+{
+    size_t n = strlen(want);
+    if (!value)
+        return false;
+    while (*value == ' ')
+        value++;
+    return strncasecmp(value, want, n) == 0 &&
+           (value[n] == '\0' || value[n] == ';' || value[n] == ' ');
+}
+
+/* Content-Type, Content-Encoding and Content-Length of an upload. */
+static bool http_upload_headers(struct MHD_Connection *conn, struct http_request *r, size_t max)
+{
+    const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    const char *enc = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Encoding");
+    const char *clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    char msg[160];
+
+    if (!http_header_is(type, "application/json")) {
+        http_reject(r, REJECT_UNSUPPORTED, 415, "unsupported_media_type",
+                    "send the body with Content-Type: application/json");
+        return false;
+    }
+    if (enc && !http_header_is(enc, "identity") && !http_header_is(enc, "deflate")) {
+        http_reject(r, REJECT_UNSUPPORTED, 415, "unsupported_media_type",
+                    "Content-Encoding must be deflate (a zlib stream) or absent");
+        return false;
+    }
+    r->deflated = enc && http_header_is(enc, "deflate");
+    if (clen && strtoull(clen, NULL, 10) > max) {
+        snprintf(msg, sizeof msg,
+                 "the body is larger than %zu bytes; split it into smaller batches", max);
+        http_reject(r, REJECT_TOO_LARGE, 413, "too_large", msg);
+        return false;
+    }
+    r->max = max;
+    return true;
+}
+
+/* The checks of the first call, before any body byte is read. */
+static void http_begin(struct http *h, struct MHD_Connection *conn, struct http_request *r,
+                       bool method_ok)
+{
+    if (r->route == ROUTE_NONE) {
+        http_reject(r, REJECT_NOT_FOUND, 404, "not_found", "no such path on this collector");
+    } else if (!method_ok) {
+        http_reject(r, REJECT_BAD_REQUEST, 405, "method_not_allowed",
+                    "this path does not take that method");
+    } else if (r->route == ROUTE_ADMIN) {
+        http_admin_auth(h, conn, r);
+    } else if (r->route >= ROUTE_SURVEY &&
+               (unsigned)atomic_load(&h->connections) > h->soft_connections) {
+        http_reject(r, REJECT_OVERLOADED, 429, "overloaded",
+                    "the collector has too many connections open; retry in a few seconds");
+    } else if (r->route >= ROUTE_SURVEY && http_kiosk_auth(h, conn, r)) {
+        if (r->route == ROUTE_BATCHES)
+            http_upload_headers(conn, r, BATCH_MAX_WIRE_BYTES);
+        else if (r->route == ROUTE_HEARTBEAT)
+            http_upload_headers(conn, r, HTTP_SMALL_BODY_MAX);
+    }
+}
+
+/* Appends an upload chunk under the cap; past it, 413 and discard. */
+static void http_append(struct http_request *r, const char *data, size_t n)
+{
+    char msg[160];
+
+    if (r->decided)
+        return;
+    if (r->len + n > r->max) {
+        free(r->body);
+        r->body = NULL;
+        snprintf(msg, sizeof msg,
+                 "the body is larger than %zu bytes; split it into smaller batches", r->max);
+        http_reject(r, REJECT_TOO_LARGE, 413, "too_large", msg);
+        return;
+    }
+    if (r->len + n > r->cap) {
+        size_t cap = r->cap ? r->cap : 16384;
+        while (cap < r->len + n)
+            cap *= 2;
+        cap = cap > r->max ? r->max : cap;
+        char *grown = realloc(r->body, cap);
+        if (!grown) {
+            http_reject(r, REJECT_OVERLOADED, 503, "overloaded",
+                        "the collector ran out of memory; retry later");
+            return;
+        }
+        r->body = grown;
+        r->cap = cap;
+    }
+    memcpy(r->body + r->len, data, n);
+    r->len += n;
+}
+
+static void http_survey(struct http *h, struct MHD_Connection *conn, struct http_request *r)
+{
+    char sha[CRYPTO_SHA256_HEX], *json = NULL, *etag = NULL;
+    size_t len = 0;
+    const char *inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
+    enum store_err e = store_survey_active(h->store, &json, &len, sha);
+
+    if (e == STORE_E_NOT_FOUND) {
+        http_reject(r, REJECT_NOT_FOUND, 404, "no_survey",
+                    "no survey is published yet; an administrator runs `collector survey "
+                    "publish FILE`");
+        return;
+    }
+    if (e != STORE_OK || asprintf(&etag, "\"%s\"", sha) < 0) {
+        free(json);
+        http_reject(r, REJECT_STORAGE, 503, "storage_unavailable",
+                    "the collector cannot read the survey now; retry later");
+        return;
+    }
+    if (inm && (strstr(inm, etag) || !strcmp(inm, "*"))) {
+        free(json);
+        reply_set(&r->rep, 304, "application/json", NULL, 0);
+    } else {
+        reply_set(&r->rep, 200, "application/json", json, len);
+    }
+    r->rep.etag = etag;
+}
+
+static void http_batches(struct http *h, struct http_request *r)
+{
+    ingest_batch(h->ingest, r->kiosk.kiosk_id, r->body ? r->body : "", r->len, r->deflated, &r->rep,
+                 &r->result);
+    if (r->result.stored)
+        metrics_batch_stored(r->result.responses);
+    else if (r->result.duplicate)
+        metrics_batch_duplicate();
+    else {
+        r->has_reason = true;
+        r->reason = r->result.reason;
+    }
+}
+
+static void http_finish(struct http *h, struct MHD_Connection *conn, struct http_request *r)
+{
+    char *text;
+    size_t len;
+
+    switch (r->route) {
+    case ROUTE_HEALTHZ:
+        text = strdup("{\"status\":\"ok\"}\n");
+        if (text)
+            reply_set(&r->rep, 200, "application/json", text, strlen(text));
+        break;
+    case ROUTE_METRICS:
+        if ((text = metrics_render(&len)))
+            reply_set(&r->rep, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+        break;
+    case ROUTE_SURVEY:
+        http_survey(h, conn, r);
+        break;
+    case ROUTE_BATCHES:
+        http_batches(h, r);
+        break;
+    case ROUTE_HEARTBEAT:
+        heartbeat_handle(h->store, r->kiosk.kiosk_id, r->body ? r->body : "", r->len, &r->rep);
+        break;
+    case ROUTE_ADMIN:
+        http_admin_answer(h, conn, r->path, &r->rep);
+        break;
+    case ROUTE_NONE:
+        break;
+    }
+    if (r->rep.status == 0)
+        reply_error(&r->rep, 503, "overloaded", "the collector ran out of memory; retry later");
+}
+
+static void http_free_body(void *p)
+{
+    free(p);
+}
+
+static enum MHD_Result http_send(struct MHD_Connection *conn, struct http_request *r)
+{
+    struct reply *rep = &r->rep;
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(
+        rep->body_len, rep->body ? rep->body : (void *)"", rep->body ? http_free_body : NULL);
+    enum MHD_Result ok;
+
+    if (!resp)
+        return MHD_NO;
+    rep->body = NULL; /* the response owns it now */
+    rep->body_len = 0;
+    MHD_add_response_header(resp, "Content-Type", rep->content_type);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (rep->etag)
+        MHD_add_response_header(resp, "ETag", rep->etag);
+    if (rep->content_disposition)
+        MHD_add_response_header(resp, "Content-Disposition", rep->content_disposition);
+    if (rep->status == 401)
+        MHD_add_response_header(resp, "WWW-Authenticate",
+                                r->route == ROUTE_ADMIN ? "Basic realm=\"collector\""
+                                                        : "Bearer realm=\"collector\"");
+    if (rep->status == 429 || rep->status == 503)
+        MHD_add_response_header(resp, "Retry-After", "5");
+    ok = MHD_queue_response(conn, (unsigned)rep->status, resp);
+    MHD_destroy_response(resp);
+    r->queued = ok == MHD_YES;
+    return ok;
+}
+
+/* A rejection decided before the body may go out at once when the client
+ * waits for "100 Continue" (it then never sends the body) or announced a
+ * body over the cap; otherwise the body is read and dropped first, so the
+ * client is not cut off while it still sends and always reads the answer. */
+static bool http_answer_early(struct MHD_Connection *conn, const struct http_request *r)
+{
+    const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
+    return r->rep.status == 413 || (expect && !strcasecmp(expect, "100-continue"));
+}
+
+static struct http_request *http_request_new(struct http *h, struct MHD_Connection *conn,
+                                             const char *url, const char *method)
+{
+    struct http_request *r = calloc(1, sizeof *r);
+    bool method_ok = false;
+
+    if (!r)
+        return NULL;
+    clock_gettime(CLOCK_MONOTONIC, &r->start);
+    snprintf(r->method, sizeof r->method, "%s", method);
+    snprintf(r->path, sizeof r->path, "%s", url);
+    atomic_fetch_add(&h->in_flight, 1);
+    r->route = http_route_of(method, url, &method_ok);
+    http_begin(h, conn, r, method_ok);
+    return r;
+}
+
+enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *url,
+                            const char *method, const char *version, const char *upload_data,
+                            size_t *upload_data_size, void **req_cls)
+{
+    struct http *h = cls;
+    struct http_request *r = *req_cls;
+
+    (void)version;
+    if (!r) {
+        if (!(r = http_request_new(h, conn, url, method)))
+            return MHD_NO;
+        *req_cls = r;
+        if (r->decided && http_answer_early(conn, r))
+            return http_send(conn, r);
+        return MHD_YES;
+    }
+    if (r->queued)
+        return MHD_YES;
+    if (*upload_data_size) {
+        http_append(r, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (!r->decided)
+        http_finish(h, conn, r);
+    return http_send(conn, r);
+}
+
+void http_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                    enum MHD_RequestTerminationCode toe)
+{
+    struct http *h = cls;
+    struct http_request *r = *req_cls;
+    char kiosk[2 * STORE_NAME_MAX + 3], path[HTTP_PATH_MAX + 8];
+    double secs;
+    int status;
+
+    (void)conn;
+    if (!r)
+        return;
+    secs = http_elapsed(&r->start);
+    status = r->queued ? r->rep.status : 0;
+    if (r->has_reason)
+        metrics_reject(r->reason);
+    metrics_request(status, secs);
+    log_line(toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "info" : "warn", "request",
+             "method=%s path=%s status=%d ms=%.1f kiosk=%s batch=%s responses=%ld%s%s%s", r->method,
+             log_quote(r->path, path, sizeof path), status, secs * 1000,
+             r->has_kiosk ? log_quote(r->kiosk.name, kiosk, sizeof kiosk) : "-",
+             r->result.batch_id[0] ? r->result.batch_id : "-", r->result.responses,
+             r->has_reason ? " reason=" : "", r->has_reason ? metrics_reason_label(r->reason) : "",
+             toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " terminated=abnormal");
+    free(r->body);
+    reply_release(&r->rep);
+    free(r);
+    *req_cls = NULL;
+    atomic_fetch_sub(&h->in_flight, 1);
+}
+
+void http_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+                     enum MHD_ConnectionNotificationCode toe)
+{
+    struct http *h = cls;
+
+    (void)conn;
+    (void)socket_ctx;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+        atomic_fetch_add(&h->connections, 1);
+    else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+        atomic_fetch_sub(&h->connections, 1);
+}

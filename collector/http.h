@@ -1,0 +1,45 @@
+/* The collector's HTTP layer on libmicrohttpd: routes, token checks, body
+ * caps, replies, request logs and metrics. One struct http is shared by
+ * every request thread; it owns nothing it did not create. */
+#ifndef COLLECTOR_HTTP_H
+#define COLLECTOR_HTTP_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <microhttpd.h>
+
+#include "ingest.h"
+#include "store.h"
+
+#define HTTP_PATH_MAX       256         /* longer request paths are logged cut */
+#define HTTP_SMALL_BODY_MAX (16u << 10) /* cap on non-batch bodies (heartbeat) */
+
+struct http {
+    struct store *store;
+    struct ingest *ingest;
+    long min_group_size;
+    unsigned soft_connections; /* above this many open connections, kiosks get 429 */
+    atomic_int connections;    /* open now */
+    atomic_int in_flight;      /* requests begun and not completed */
+};
+
+/* MHD_AccessHandlerCallback; cls is the struct http. */
+enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *url,
+                            const char *method, const char *version, const char *upload_data,
+                            size_t *upload_data_size, void **req_cls);
+
+/* MHD_OPTION_NOTIFY_COMPLETED: logs the request, counts it, frees its state. */
+void http_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                    enum MHD_RequestTerminationCode toe);
+
+/* MHD_OPTION_NOTIFY_CONNECTION: counts open connections for 429. */
+void http_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+                     enum MHD_ConnectionNotificationCode toe);
+
+/* Admin routes (http_admin.c): whether path is one, and the answer after
+ * the admin token was checked; opens a read connection for the request. */
+bool http_admin_route(const char *path);
+void http_admin_answer(struct http *h, struct MHD_Connection *conn, const char *path,
+                       struct reply *rep);
+
+#endif

@@ -1,0 +1,35 @@
+/* `collector serve`: the daemon's life: open the store, start
+ * libmicrohttpd with explicit limits, log the bound address, wait for
+ * SIGTERM or SIGINT, finish the requests in flight, close the store. */
+#ifndef COLLECTOR_SERVE_H
+#define COLLECTOR_SERVE_H
+
+#define SERVE_DEFAULT_LISTEN      "127.0.0.1:8080"
+#define SERVE_DEFAULT_THREADS     4
+#define SERVE_DEFAULT_CONNECTIONS 128         /* above this, kiosks get 429 */
+#define SERVE_DEFAULT_PER_IP      64          /* many kiosks may share one NAT address */
+#define SERVE_DEFAULT_TIMEOUT_S   30          /* an idle connection is closed after this */
+#define SERVE_MEMORY_PER_CONN     (64u << 10) /* MHD's buffer for headers; bodies are ours */
+#define SERVE_DRAIN_S             10          /* how long shutdown waits for requests in flight */
+#define SERVE_TLS_FILE_MAX        (256u << 10)
+
+struct serve_options {
+    const char *db;
+    const char *listen;   /* HOST:PORT; port 0 picks a free one (logged) */
+    const char *tls_cert; /* PEM files; both or neither */
+    const char *tls_key;
+    long min_group_size;
+    long max_db_pages; /* 0: unlimited; PRAGMA max_page_count */
+    unsigned threads;
+    unsigned max_connections;
+    unsigned per_ip;
+    unsigned timeout_s;
+};
+
+void serve_options_default(struct serve_options *o);
+
+/* Runs until SIGTERM or SIGINT. Returns the process exit status; on a
+ * start-up failure one line on stderr says what is wrong. */
+int serve_run(const struct serve_options *o);
+
+#endif

@@ -1,0 +1,815 @@
+/* The collector's SQLite store. Assumptions: one process serves (the CLI may
+ * write beside it, so writers wait busy_timeout); WAL with synchronous=FULL,
+ * so a COMMIT that returned is on disk and a 201 sent after it survives
+ * kill -9 or power loss. All writes of one batch are one transaction. */
+#include "store.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fiscal.h"
+#include "log.h"
+#include "schema.h"
+#include "tally.h"
+
+/* Forward migrations: step i takes the database from user_version i to
+ * i + 1. A new schema version appends a step and never edits an old one. */
+static const char *const store_migrations[] = {
+    SCHEMA_V1_SQL,
+};
+#define STORE_N_MIGRATIONS (sizeof store_migrations / sizeof store_migrations[0])
+_Static_assert(STORE_N_MIGRATIONS == SCHEMA_VERSION, "one migration step per schema version");
+
+#define STORE_ID_JSON_MAX (SURVEY_MAX_ID_BYTES * 6 + 2) /* an id escaped and quoted */
+
+enum store_stmt {
+    ST_BATCH_GET,
+    ST_BATCH_INS,
+    ST_RESP_INS,
+    ST_ANSWER_UP,
+    ST_RESPONDENT_UP,
+    ST_KIOSK_TOTALS,
+    ST_KIOSK_BY_TOKEN,
+    ST_SURVEY_ACTIVE,
+    ST_SURVEY_GET,
+    ST_HEARTBEAT,
+    ST_ADMIN_GET,
+    ST_COUNT
+};
+
+static const char *const store_sql[ST_COUNT] = {
+    [ST_BATCH_GET] = "SELECT content_sha256 FROM batches WHERE batch_id = ?1",
+    [ST_BATCH_INS] = "INSERT INTO batches (batch_id, kiosk_id, survey_id, survey_version,"
+                     " content_sha256, responses, received_at) VALUES (?1,?2,?3,?4,?5,?6,?7)",
+    [ST_RESP_INS] = "INSERT INTO responses (batch_id, survey_id, fiscal_year, month, answers,"
+                    " attributes) VALUES (?1,?2,?3,?4,?5,?6)",
+    [ST_ANSWER_UP] = "INSERT INTO answer_counts (survey_id, fiscal_year, attribute_id, option_id,"
+                     " question_id, value, count) VALUES (?1,?2,?3,?4,?5,?6,?7)"
+                     " ON CONFLICT DO UPDATE SET count = count + excluded.count",
+    [ST_RESPONDENT_UP] = "INSERT INTO respondent_counts (survey_id, fiscal_year, attribute_id,"
+                         " option_id, count) VALUES (?1,?2,?3,?4,?5)"
+                         " ON CONFLICT DO UPDATE SET count = count + excluded.count",
+    [ST_KIOSK_TOTALS] = "UPDATE kiosks SET batches = batches + 1, responses = responses + ?1"
+                        " WHERE kiosk_id = ?2",
+    [ST_KIOSK_BY_TOKEN] = "SELECT kiosk_id, name, revoked_at IS NOT NULL, token_sha256"
+                          " FROM kiosks WHERE token_sha256 = ?1",
+    [ST_SURVEY_ACTIVE] = "SELECT definition, sha256 FROM surveys WHERE active = 1",
+    [ST_SURVEY_GET] = "SELECT definition FROM surveys WHERE survey_id = ?1 AND version = ?2",
+    [ST_HEARTBEAT] = "UPDATE kiosks SET heartbeat = ?1, last_seen_at = ?2, clock_skew_s = ?3"
+                     " WHERE kiosk_id = ?4",
+    [ST_ADMIN_GET] = "SELECT token_sha256 FROM admin_tokens WHERE slot = 1",
+};
+
+struct store {
+    sqlite3 *db;
+    char *path;
+    pthread_mutex_t lock;
+    sqlite3_stmt *stmt[ST_COUNT];
+};
+
+static const char *const store_messages[] = {
+#define STORE_TEXT(code, text) text,
+    STORE_ERRORS(STORE_TEXT)
+#undef STORE_TEXT
+};
+
+const char *store_strerror(enum store_err err)
+{
+    if ((unsigned)err >= sizeof store_messages / sizeof store_messages[0])
+        return "unknown error";
+    return store_messages[err];
+}
+
+/* What a SQLite failure means to a client: storage that may come back
+ * (retry) or a fault of ours. */
+static enum store_err store_map(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW:
+        return STORE_OK;
+    case SQLITE_NOMEM:
+        return STORE_E_NOMEM;
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_IOERR:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PROTOCOL:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_PERM:
+        return STORE_E_UNAVAILABLE;
+    default:
+        return STORE_E_SQL;
+    }
+}
+
+static enum store_err store_fail(struct store *st, int rc, const char *what)
+{
+    char q[256];
+    log_line("error", "store", "what=%s sqlite=%d msg=%s", what, rc,
+             log_quote(sqlite3_errmsg(st->db), q, sizeof q));
+    return store_map(rc);
+}
+
+void store_now(char out[21])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int store_exec(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+static void store_rollback(struct store *st)
+{
+    if (!sqlite3_get_autocommit(st->db))
+        store_exec(st->db, "ROLLBACK");
+}
+
+static int store_user_version(sqlite3 *db, int *version)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        *version = sqlite3_column_int(s, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Applies the steps from the database's version on; each in its own
+ * transaction, re-reading the version inside it in case another process
+ * migrated first. */
+static enum store_err store_migrate(sqlite3 *db, char *err, size_t errlen)
+{
+    for (;;) {
+        char sql[64];
+        int v = 0, rc = store_exec(db, "BEGIN IMMEDIATE");
+        if (rc == SQLITE_OK)
+            rc = store_user_version(db, &v);
+        if (rc != SQLITE_OK)
+            goto fail;
+        if (v > SCHEMA_VERSION) {
+            store_exec(db, "ROLLBACK");
+            snprintf(err, errlen,
+                     "the database has schema version %d, newer than %d: use a newer "
+                     "collector",
+                     v, SCHEMA_VERSION);
+            return STORE_E_SCHEMA;
+        }
+        if (v == SCHEMA_VERSION)
+            return store_exec(db, "COMMIT") == SQLITE_OK ? STORE_OK : STORE_E_UNAVAILABLE;
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+        if ((rc = store_exec(db, store_migrations[v])) != SQLITE_OK ||
+            (rc = store_exec(db, sql)) != SQLITE_OK || (rc = store_exec(db, "COMMIT")) != SQLITE_OK)
+            goto fail;
+        continue;
+    fail:
+        snprintf(err, errlen, "cannot migrate the database to version %d: %s", v + 1,
+                 sqlite3_errmsg(db));
+        if (!sqlite3_get_autocommit(db))
+            store_exec(db, "ROLLBACK");
+        return store_map(rc) == STORE_OK ? STORE_E_SQL : store_map(rc);
+    }
+}
+
+static int store_pragmas(sqlite3 *db, const struct store_options *opt)
+{
+    char sql[64];
+    sqlite3_stmt *s = NULL;
+    int rc, wal = 0;
+
+    sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT);
+    rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
+    if (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        wal = strcmp((const char *)sqlite3_column_text(s, 0), "wal") == 0;
+    sqlite3_finalize(s);
+    if (rc != SQLITE_OK)
+        return rc;
+    if (!wal)
+        return SQLITE_CANTOPEN;
+    if ((rc = store_exec(db, "PRAGMA synchronous = FULL")) != SQLITE_OK ||
+        (rc = store_exec(db, "PRAGMA foreign_keys = ON")) != SQLITE_OK)
+        return rc;
+    if (opt && opt->max_page_count > 0) {
+        snprintf(sql, sizeof sql, "PRAGMA max_page_count = %ld", opt->max_page_count);
+        rc = store_exec(db, sql);
+    }
+    return rc;
+}
+
+static enum store_err store_prepare_all(struct store *st, char *err, size_t errlen)
+{
+    for (int i = 0; i < ST_COUNT; i++) {
+        int rc = sqlite3_prepare_v3(st->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                                    &st->stmt[i], NULL);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errlen, "cannot prepare a statement: %s", sqlite3_errmsg(st->db));
+            return STORE_E_SQL;
+        }
+    }
+    return STORE_OK;
+}
+
+enum store_err store_open(const char *path, const struct store_options *opt, struct store **out,
+                          char *err, size_t errlen)
+{
+    struct store *st = calloc(1, sizeof *st);
+    enum store_err e = STORE_E_NOMEM;
+    int rc;
+
+    *out = NULL;
+    snprintf(err, errlen, "out of memory");
+    if (!st || !(st->path = strdup(path)))
+        goto fail;
+    pthread_mutex_init(&st->lock, NULL);
+    rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc == SQLITE_OK)
+        rc = store_pragmas(st->db, opt);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open the database %s: %s", path,
+                 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+        e = STORE_E_UNAVAILABLE;
+        goto fail;
+    }
+    if ((e = store_migrate(st->db, err, errlen)) != STORE_OK ||
+        (e = store_prepare_all(st, err, errlen)) != STORE_OK)
+        goto fail;
+    *out = st;
+    return STORE_OK;
+fail:
+    store_close(st);
+    return e;
+}
+
+void store_close(struct store *st)
+{
+    if (!st)
+        return;
+    for (int i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(st->stmt[i]);
+    if (st->db)
+        sqlite3_close(st->db); /* the last close checkpoints the WAL into the file */
+    pthread_mutex_destroy(&st->lock);
+    free(st->path);
+    free(st);
+}
+
+sqlite3 *store_reader_open(struct store *st)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(st->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT);
+    return db;
+}
+
+/* --- JSON text of one response ------------------------------------------ */
+
+static size_t store_json_string(char *out, const char *s)
+{
+    size_t n = 0;
+    out[n++] = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            out[n++] = '\\';
+            out[n++] = (char)*p;
+        } else if (*p < 0x20) {
+            n += (size_t)sprintf(out + n, "\\u%04x", *p);
+        } else {
+            out[n++] = (char)*p;
+        }
+    }
+    out[n++] = '"';
+    return n;
+}
+
+/* {"q01":3,...} with unanswered questions left out, in survey order. */
+static size_t store_answers_json(char *out, const struct survey *s, const struct batch_response *r)
+{
+    size_t n = 0;
+    out[n++] = '{';
+    for (size_t q = 0; q < s->n_questions; q++) {
+        if (r->values[q] == BATCH_ANSWER_NONE)
+            continue;
+        if (n > 1)
+            out[n++] = ',';
+        n += store_json_string(out + n, s->questions[q].id);
+        n += (size_t)sprintf(out + n, ":%d", r->values[q]);
+    }
+    out[n++] = '}';
+    out[n] = '\0';
+    return n;
+}
+
+static size_t store_attrs_json(char *out, const struct survey *s, const struct batch_response *r)
+{
+    size_t n = 0;
+    out[n++] = '{';
+    for (size_t j = 0; j < s->n_attributes; j++) {
+        if (r->options[j] == BATCH_OPTION_NONE)
+            continue;
+        if (n > 1)
+            out[n++] = ',';
+        n += store_json_string(out + n, s->attributes[j].id);
+        out[n++] = ':';
+        n += store_json_string(out + n, s->attributes[j].options[r->options[j]].id);
+    }
+    out[n++] = '}';
+    out[n] = '\0';
+    return n;
+}
+
+/* --- Batches ------------------------------------------------------------ */
+
+static int store_step_reset(sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Looks the batch id up inside the transaction: STORE_OK when new. */
+static enum store_err store_batch_known(struct store *st, const struct batch *b, const char *sha,
+                                        int *rc)
+{
+    sqlite3_stmt *s = st->stmt[ST_BATCH_GET];
+    enum store_err e = STORE_OK;
+
+    sqlite3_bind_text(s, 1, b->batch_id, -1, SQLITE_STATIC);
+    *rc = sqlite3_step(s);
+    if (*rc == SQLITE_ROW) {
+        const char *old = (const char *)sqlite3_column_text(s, 0);
+        e = old && crypto_equal(old, sha) ? STORE_E_DUPLICATE : STORE_E_CONFLICT;
+        *rc = SQLITE_OK;
+    } else if (*rc == SQLITE_DONE) {
+        *rc = SQLITE_OK;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return e;
+}
+
+static int store_batch_row(struct store *st, int64_t kiosk_id, const struct batch *b,
+                           const char *sha)
+{
+    sqlite3_stmt *s = st->stmt[ST_BATCH_INS];
+    char now[21];
+
+    store_now(now);
+    sqlite3_bind_text(s, 1, b->batch_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, kiosk_id);
+    sqlite3_bind_text(s, 3, b->survey_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 4, b->survey_version);
+    sqlite3_bind_text(s, 5, sha, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 6, (sqlite3_int64)b->n_responses);
+    sqlite3_bind_text(s, 7, now, -1, SQLITE_TRANSIENT);
+    int rc = store_step_reset(s);
+    if (rc != SQLITE_OK)
+        return rc;
+    s = st->stmt[ST_KIOSK_TOTALS];
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)b->n_responses);
+    sqlite3_bind_int64(s, 2, kiosk_id);
+    return store_step_reset(s);
+}
+
+static int store_response_rows(struct store *st, const struct batch *b, const struct survey *s)
+{
+    size_t cap = (s->n_questions + s->n_attributes) * (2 * STORE_ID_JSON_MAX + 16) + 4;
+    char *answers = malloc(cap), *attrs = malloc(cap);
+    sqlite3_stmt *ins = st->stmt[ST_RESP_INS];
+    int rc = SQLITE_NOMEM;
+
+    if (!answers || !attrs)
+        goto out;
+    for (size_t i = 0; i < b->n_responses; i++) {
+        const struct batch_response *r = &b->responses[i];
+        int fy = 0;
+        fiscal_year_of_month(r->month, &fy);
+        size_t na = store_answers_json(answers, s, r);
+        size_t nt = store_attrs_json(attrs, s, r);
+        sqlite3_bind_text(ins, 1, b->batch_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 2, b->survey_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(ins, 3, fy);
+        sqlite3_bind_text(ins, 4, r->month, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 5, answers, (int)na, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 6, attrs, (int)nt, SQLITE_STATIC);
+        if ((rc = store_step_reset(ins)) != SQLITE_OK)
+            goto out;
+    }
+    rc = SQLITE_OK;
+out:
+    free(answers);
+    free(attrs);
+    return rc;
+}
+
+static int store_aggregates(struct store *st, const char *survey_id, const struct tally *t)
+{
+    sqlite3_stmt *a = st->stmt[ST_ANSWER_UP], *r = st->stmt[ST_RESPONDENT_UP];
+    int rc = SQLITE_OK;
+
+    for (size_t i = 0; i < t->n_answers && rc == SQLITE_OK; i++) {
+        const struct tally_answer *x = &t->answers[i];
+        sqlite3_bind_text(a, 1, survey_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(a, 2, x->fiscal_year);
+        sqlite3_bind_text(a, 3, x->attribute_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(a, 4, x->option_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(a, 5, x->question_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(a, 6, x->value);
+        sqlite3_bind_int64(a, 7, x->count);
+        rc = store_step_reset(a);
+    }
+    for (size_t i = 0; i < t->n_respondents && rc == SQLITE_OK; i++) {
+        const struct tally_respondents *x = &t->respondents[i];
+        sqlite3_bind_text(r, 1, survey_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(r, 2, x->fiscal_year);
+        sqlite3_bind_text(r, 3, x->attribute_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(r, 4, x->option_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(r, 5, x->count);
+        rc = store_step_reset(r);
+    }
+    return rc;
+}
+
+/* The writes of one batch; the caller holds the lock and the transaction. */
+static enum store_err store_batch_write(struct store *st, int64_t kiosk_id, const struct batch *b,
+                                        const struct survey *s, const char *sha,
+                                        const struct tally *t)
+{
+    int rc;
+    enum store_err e = store_batch_known(st, b, sha, &rc);
+
+    if (rc != SQLITE_OK)
+        return store_fail(st, rc, "batch_lookup");
+    if (e != STORE_OK)
+        return e;
+    if ((rc = store_batch_row(st, kiosk_id, b, sha)) != SQLITE_OK ||
+        (rc = store_response_rows(st, b, s)) != SQLITE_OK ||
+        (rc = store_aggregates(st, b->survey_id, t)) != SQLITE_OK ||
+        (rc = store_exec(st->db, "COMMIT")) != SQLITE_OK)
+        return store_fail(st, rc, "batch_insert");
+    return STORE_OK;
+}
+
+enum store_err store_batch_insert(struct store *st, int64_t kiosk_id, const struct batch *b,
+                                  const struct survey *s, const char *content_sha256)
+{
+    struct tally t;
+    enum store_err e;
+    int rc;
+
+    /* Aggregate before taking the lock: the lock serialises SQLite only. */
+    if (tally_build(&t, b, s) != 0)
+        return STORE_E_NOMEM;
+    pthread_mutex_lock(&st->lock);
+    rc = store_exec(st->db, "BEGIN IMMEDIATE");
+    if (rc != SQLITE_OK)
+        e = store_fail(st, rc, "begin");
+    else
+        e = store_batch_write(st, kiosk_id, b, s, content_sha256, &t);
+    store_rollback(st); /* a no-op after COMMIT; undoes everything otherwise */
+    pthread_mutex_unlock(&st->lock);
+    tally_release(&t);
+    return e;
+}
+
+/* --- Surveys ------------------------------------------------------------ */
+
+/* The stored text of (id, version) into *def (malloc'ed), or NULL. */
+static int store_survey_text(struct store *st, const char *id, int version, char **def, size_t *len)
+{
+    sqlite3_stmt *s = st->stmt[ST_SURVEY_GET];
+    int rc;
+
+    *def = NULL;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, version);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(s, 0);
+        *def = malloc(n + 1);
+        if (*def) {
+            memcpy(*def, sqlite3_column_blob(s, 0), n);
+            (*def)[n] = '\0';
+            *len = n;
+        }
+        rc = *def ? SQLITE_OK : SQLITE_NOMEM;
+    } else if (rc == SQLITE_DONE) {
+        rc = SQLITE_OK;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc;
+}
+
+static int store_survey_insert(struct store *st, const struct survey *s, const char *sha)
+{
+    sqlite3_stmt *ins = NULL;
+    char now[21];
+    int rc = sqlite3_prepare_v2(st->db,
+                                "INSERT INTO surveys (survey_id, version, definition, sha256,"
+                                " published_at) VALUES (?1,?2,?3,?4,?5)",
+                                -1, &ins, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    store_now(now);
+    sqlite3_bind_text(ins, 1, s->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(ins, 2, s->version);
+    sqlite3_bind_text(ins, 3, s->source, (int)s->source_len, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 4, sha, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 5, now, -1, SQLITE_STATIC);
+    rc = sqlite3_step(ins);
+    sqlite3_finalize(ins);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int store_survey_activate(struct store *st, const struct survey *s)
+{
+    sqlite3_stmt *up = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "UPDATE surveys SET active = (survey_id = ?1 AND version = ?2)"
+                                " WHERE active = 1 OR (survey_id = ?1 AND version = ?2)",
+                                -1, &up, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_text(up, 1, s->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(up, 2, s->version);
+    rc = sqlite3_step(up);
+    sqlite3_finalize(up);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+enum store_err store_survey_publish(struct store *st, const struct survey *s, bool *was_new)
+{
+    char sha[CRYPTO_SHA256_HEX], *old = NULL;
+    size_t old_len = 0;
+    enum store_err e = STORE_OK;
+    int rc;
+
+    crypto_sha256_hex(s->source, s->source_len, sha);
+    pthread_mutex_lock(&st->lock);
+    rc = store_exec(st->db, "BEGIN IMMEDIATE");
+    if (rc == SQLITE_OK)
+        rc = store_survey_text(st, s->id, s->version, &old, &old_len);
+    if (rc == SQLITE_OK && old && (old_len != s->source_len || memcmp(old, s->source, old_len)))
+        e = STORE_E_CONFLICT;
+    *was_new = !old;
+    if (rc == SQLITE_OK && e == STORE_OK && !old)
+        rc = store_survey_insert(st, s, sha);
+    if (rc == SQLITE_OK && e == STORE_OK && (rc = store_survey_activate(st, s)) == SQLITE_OK)
+        rc = store_exec(st->db, "COMMIT");
+    if (rc != SQLITE_OK)
+        e = store_fail(st, rc, "survey_publish");
+    store_rollback(st);
+    pthread_mutex_unlock(&st->lock);
+    free(old);
+    return e;
+}
+
+enum store_err store_survey_active(struct store *st, char **json, size_t *len,
+                                   char sha256[CRYPTO_SHA256_HEX])
+{
+    sqlite3_stmt *s = st->stmt[ST_SURVEY_ACTIVE];
+    enum store_err e = STORE_E_NOT_FOUND;
+    int rc;
+
+    *json = NULL;
+    pthread_mutex_lock(&st->lock);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(s, 0);
+        const char *sha = (const char *)sqlite3_column_text(s, 1);
+        e = STORE_E_NOMEM;
+        if (sha && (*json = malloc(n + 1))) {
+            memcpy(*json, sqlite3_column_blob(s, 0), n);
+            (*json)[n] = '\0';
+            *len = n;
+            snprintf(sha256, CRYPTO_SHA256_HEX, "%s", sha);
+            e = STORE_OK;
+        }
+    } else if (rc != SQLITE_DONE) {
+        e = store_fail(st, rc, "survey_active");
+    }
+    sqlite3_reset(s);
+    pthread_mutex_unlock(&st->lock);
+    return e;
+}
+
+enum store_err store_survey_load(struct store *st, const char *id, int version, struct survey **out)
+{
+    char *def = NULL, err[SURVEY_ERR_LEN];
+    size_t len = 0;
+    enum store_err e;
+    int rc;
+
+    *out = NULL;
+    pthread_mutex_lock(&st->lock);
+    rc = store_survey_text(st, id, version, &def, &len);
+    pthread_mutex_unlock(&st->lock);
+    if (rc != SQLITE_OK)
+        return store_map(rc);
+    if (!def)
+        return STORE_E_NOT_FOUND;
+    e = survey_load_buffer(def, len, out, err, sizeof err) == SURVEY_OK ? STORE_OK : STORE_E_SQL;
+    if (e != STORE_OK)
+        log_line("error", "store", "what=survey_load survey=%s version=%d", id, version);
+    free(def);
+    return e;
+}
+
+/* --- Kiosks and tokens -------------------------------------------------- */
+
+/* Runs one write statement with up to three text parameters (NULL: NULL). */
+static int store_write3(struct store *st, const char *sql, const char *a, const char *b,
+                        const char *c, int *changes)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, c, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(s);
+    if (changes)
+        *changes = sqlite3_changes(st->db);
+    return rc;
+}
+
+enum store_err store_kiosk_add(struct store *st, const char *name, const char *token_sha256)
+{
+    char now[21];
+    enum store_err e = STORE_OK;
+    int rc;
+
+    store_now(now);
+    pthread_mutex_lock(&st->lock);
+    rc = store_write3(st, "INSERT INTO kiosks (name, token_sha256, created_at) VALUES (?1,?2,?3)",
+                      name, token_sha256, now, NULL);
+    if (rc == SQLITE_CONSTRAINT || (rc & 0xff) == SQLITE_CONSTRAINT)
+        e = STORE_E_EXISTS;
+    else if (rc != SQLITE_OK)
+        e = store_fail(st, rc, "kiosk_add");
+    pthread_mutex_unlock(&st->lock);
+    return e;
+}
+
+enum store_err store_kiosk_revoke(struct store *st, const char *name, bool *was_revoked)
+{
+    char now[21];
+    int rc, changed = 0, exists = 0;
+    enum store_err e = STORE_OK;
+
+    store_now(now);
+    pthread_mutex_lock(&st->lock);
+    rc =
+        store_write3(st, "UPDATE kiosks SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL",
+                     name, now, NULL, &changed);
+    if (rc == SQLITE_OK && !changed)
+        rc = store_write3(st, "UPDATE kiosks SET name = name WHERE name = ?1", name, NULL, NULL,
+                          &exists);
+    if (rc != SQLITE_OK)
+        e = store_fail(st, rc, "kiosk_revoke");
+    else if (!changed && !exists)
+        e = STORE_E_NOT_FOUND;
+    *was_revoked = !changed;
+    pthread_mutex_unlock(&st->lock);
+    return e;
+}
+
+enum store_err store_kiosk_by_token(struct store *st, const char *token_sha256,
+                                    struct store_kiosk *out)
+{
+    sqlite3_stmt *s = st->stmt[ST_KIOSK_BY_TOKEN];
+    enum store_err e = STORE_E_NOT_FOUND;
+    int rc;
+
+    /* The index finds the row by the hash; the hash is compared again in
+     * constant time so the answer never depends on where two hashes differ. */
+    pthread_mutex_lock(&st->lock);
+    sqlite3_bind_text(s, 1, token_sha256, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const char *hash = (const char *)sqlite3_column_text(s, 3);
+        if (hash && crypto_equal(hash, token_sha256)) {
+            out->kiosk_id = sqlite3_column_int64(s, 0);
+            snprintf(out->name, sizeof out->name, "%s", (const char *)sqlite3_column_text(s, 1));
+            out->revoked = sqlite3_column_int(s, 2) != 0;
+            e = STORE_OK;
+        }
+    } else if (rc != SQLITE_DONE) {
+        e = store_fail(st, rc, "kiosk_by_token");
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    pthread_mutex_unlock(&st->lock);
+    return e;
+}
+
+static const char *store_col(sqlite3_stmt *s, int i)
+{
+    return (const char *)sqlite3_column_text(s, i);
+}
+
+enum store_err store_kiosk_each(struct store *st,
+                                void (*fn)(const struct store_kiosk_info *k, void *ctx), void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    pthread_mutex_lock(&st->lock);
+    rc = sqlite3_prepare_v2(st->db,
+                            "SELECT name, created_at, revoked_at, last_seen_at, heartbeat,"
+                            " clock_skew_s, batches, responses FROM kiosks ORDER BY name",
+                            -1, &s, NULL);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_kiosk_info k = {
+            .name = store_col(s, 0),
+            .created_at = store_col(s, 1),
+            .revoked_at = store_col(s, 2),
+            .last_seen_at = store_col(s, 3),
+            .heartbeat = store_col(s, 4),
+            .has_skew = sqlite3_column_type(s, 5) != SQLITE_NULL,
+            .clock_skew_s = sqlite3_column_int64(s, 5),
+            .batches = sqlite3_column_int64(s, 6),
+            .responses = sqlite3_column_int64(s, 7),
+        };
+        fn(&k, ctx);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(s);
+    pthread_mutex_unlock(&st->lock);
+    return rc == SQLITE_DONE ? STORE_OK : store_map(rc);
+}
+
+enum store_err store_kiosk_heartbeat(struct store *st, int64_t kiosk_id, const char *json,
+                                     bool has_skew, long long skew_s)
+{
+    sqlite3_stmt *s = st->stmt[ST_HEARTBEAT];
+    char now[21];
+    int rc;
+
+    store_now(now);
+    pthread_mutex_lock(&st->lock);
+    sqlite3_bind_text(s, 1, json, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+    if (has_skew)
+        sqlite3_bind_int64(s, 3, skew_s);
+    else
+        sqlite3_bind_null(s, 3);
+    sqlite3_bind_int64(s, 4, kiosk_id);
+    rc = store_step_reset(s);
+    enum store_err e = rc == SQLITE_OK ? STORE_OK : store_fail(st, rc, "heartbeat");
+    pthread_mutex_unlock(&st->lock);
+    return e;
+}
+
+enum store_err store_admin_set(struct store *st, const char *token_sha256)
+{
+    char now[21];
+    int rc;
+
+    store_now(now);
+    pthread_mutex_lock(&st->lock);
+    rc = store_write3(st,
+                      "INSERT INTO admin_tokens (slot, token_sha256, created_at) VALUES (1,?1,?2)"
+                      " ON CONFLICT (slot) DO UPDATE SET token_sha256 = excluded.token_sha256,"
+                      " created_at = excluded.created_at",
+                      token_sha256, now, NULL, NULL);
+    enum store_err e = rc == SQLITE_OK ? STORE_OK : store_fail(st, rc, "admin_set");
+    pthread_mutex_unlock(&st->lock);
+    return e;
+}
+
+bool store_admin_check(struct store *st, const char *token_sha256)
+{
+    sqlite3_stmt *s = st->stmt[ST_ADMIN_GET];
+    bool ok = false;
+
+    pthread_mutex_lock(&st->lock);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        const char *hash = store_col(s, 0);
+        ok = hash && crypto_equal(hash, token_sha256);
+    }
+    sqlite3_reset(s);
+    pthread_mutex_unlock(&st->lock);
+    return ok;
+}
