@@ -1,0 +1,129 @@
+/* The yearly KPI of one survey, read from the store's aggregate tables
+ * (answer_counts, respondent_counts) and the survey definition; the JSON,
+ * CSV, HTML and text reports all render one struct kpi_result. The cost is
+ * O(items x scale points x fiscal years held), never O(responses). */
+#ifndef COLLECTOR_KPI_QUERY_H
+#define COLLECTOR_KPI_QUERY_H
+
+#include <stdbool.h>
+#include <sqlite3.h>
+
+#include "fiscal.h"
+#include "kpi.h"
+#include "survey.h"
+
+#define KPI_QUERY_ERR_LEN   512
+#define KPI_QUERY_MIN_YEAR  1900 /* fiscal years outside this range are refused */
+#define KPI_QUERY_MAX_YEAR  9999
+#define KPI_QUERY_MAX_YEARS 200 /* fiscal years listed by kpi_query_years() */
+
+/* X-macro: code, HTTP status, machine name for JSON errors. The message
+ * written into err says what is wrong with which value and what to do. */
+#define KPI_QUERY_ERRORS(X)                                                                        \
+    X(KPI_QUERY_OK, 200, "ok")                                                                     \
+    X(KPI_QUERY_E_NO_SURVEY, 404, "no_survey")                                                     \
+    X(KPI_QUERY_E_UNKNOWN_SURVEY, 400, "unknown_survey")                                           \
+    X(KPI_QUERY_E_UNKNOWN_ATTRIBUTE, 400, "unknown_attribute")                                     \
+    X(KPI_QUERY_E_BAD_YEAR, 400, "bad_fiscal_year")                                                \
+    X(KPI_QUERY_E_NO_DATA, 404, "no_data")                                                         \
+    X(KPI_QUERY_E_BAD_DEFINITION, 500, "bad_survey_definition")                                    \
+    X(KPI_QUERY_E_DB, 503, "storage_unavailable")                                                  \
+    X(KPI_QUERY_E_NOMEM, 503, "out_of_memory")
+
+enum kpi_query_err {
+#define KPI_QUERY_ENUM(code, status, name) code,
+    KPI_QUERY_ERRORS(KPI_QUERY_ENUM)
+#undef KPI_QUERY_ENUM
+};
+int kpi_query_status(enum kpi_query_err err);          /* the HTTP status for err */
+const char *kpi_query_errname(enum kpi_query_err err); /* e.g. "unknown_survey" */
+
+struct kpi_query_params {
+    int fiscal_year;
+    const char *survey_id; /* NULL: the active survey */
+    const char *group_by;  /* attribute id, or NULL for no breakdown */
+    long min_group_size;   /* <= 0: KPI_DEFAULT_MIN_GROUP */
+};
+
+/* One item (KPI question) in one population. counts[] is indexed like
+ * survey->points (display order). When suppressed, only n may be shown. */
+struct kpi_stat {
+    long counts[SURVEY_MAX_POINTS];
+    struct kpi_summary sum;
+    bool suppressed;
+};
+
+enum kpi_baseline_source {
+    KPI_BASELINE_NONE,       /* no published baseline and no publishable year yet */
+    KPI_BASELINE_PUBLISHED,  /* the plan's figure, from the survey definition */
+    KPI_BASELINE_FIRST_YEAR, /* round2 of the mean of the first publishable fiscal year */
+};
+
+struct kpi_item {
+    const struct survey_question *q; /* into result->survey */
+    struct kpi_stat all;
+    enum kpi_baseline_source baseline_source;
+    double baseline;   /* meaningful unless KPI_BASELINE_NONE */
+    int baseline_year; /* for KPI_BASELINE_FIRST_YEAR */
+    int achieved;      /* kpi_achieved(): 1, 0, -1 unknown (also when suppressed) */
+    bool has_previous; /* the previous fiscal year has a publishable mean */
+    double previous_mean;
+};
+
+/* Mean of all answers to the category's KPI questions. Suppressed when any
+ * of its items is, since the category mean and the published item means
+ * would otherwise give the hidden item's sum back. */
+struct kpi_category {
+    const char *name; /* into result->survey */
+    long n;
+    double mean; /* NAN when n == 0 */
+    bool suppressed;
+};
+
+struct kpi_group {
+    const struct survey_option *option; /* NULL: the attribute was left unanswered */
+    long respondents;
+    bool suppressed;                 /* the whole group: respondents only */
+    struct kpi_stat *items;          /* n_items, like result->items */
+    struct kpi_category *categories; /* n_categories, like result->categories */
+};
+
+struct kpi_result {
+    struct survey *survey; /* owned: the definition the labels come from */
+    char published_at[40];
+    int fiscal_year;
+    char label[FISCAL_LABEL_LEN]; /* 令和6年度 */
+    long respondents;
+    long min_group_size;
+    bool suppressed; /* respondents < min_group_size: counts only, everywhere */
+    struct kpi_item *items;
+    size_t n_items;
+    struct kpi_category *categories; /* in order of first appearance */
+    size_t n_categories;
+    const struct survey_attribute *group_by; /* NULL without a breakdown */
+    struct kpi_group *groups;                /* options in survey order, then "unanswered" */
+    size_t n_groups;
+};
+
+/* Computes the KPI for p->fiscal_year. On success *out is a new result.
+ * On failure *out is NULL and err holds a message for a person. A fiscal year
+ * without responses is KPI_QUERY_E_NO_DATA (the message lists the years held). */
+enum kpi_query_err kpi_query_run(sqlite3 *db, const struct kpi_query_params *p,
+                                 struct kpi_result **out, char *err, size_t errlen);
+void kpi_result_free(struct kpi_result *r); /* accepts NULL */
+
+/* Loads the survey that a report of survey_id (NULL: the active one) uses:
+ * the active version of that id, else its latest version. */
+enum kpi_query_err kpi_query_survey(sqlite3 *db, const char *survey_id, struct survey **out,
+                                    char *published_at, size_t published_len, char *err,
+                                    size_t errlen);
+
+/* The fiscal years with responses for survey_id, ascending; returns how many
+ * were written to years (at most max), or -1 on a database error. */
+int kpi_query_years(sqlite3 *db, const char *survey_id, int *years, int max);
+
+/* Parses a fiscal year argument ("2024"); returns false unless it is a whole
+ * number in KPI_QUERY_MIN_YEAR..KPI_QUERY_MAX_YEAR. */
+bool kpi_query_parse_year(const char *text, int *year);
+
+#endif

@@ -1,0 +1,192 @@
+/* JSON rendering of a struct kpi_result with jansson. Numbers are rounded
+ * here, once, to the decimals DESIGN.md shows (mean 4, sd and interval 2,
+ * favourable % 1), and printed with enough precision to show exactly those. */
+#include "report_json.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <string.h>
+
+#define REPORT_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(12))
+
+double report_round(double x, int decimals)
+{
+    double scale = 1;
+
+    if (decimals == 2)
+        return kpi_round2(x);
+    for (int d = 0; d < decimals; d++)
+        scale *= 10;
+    /* A nudge of a few ulps so that 0.05 written in binary rounds up as a
+     * person would round the decimal figure. */
+    return round(x * scale * (1 + 4 * 2.220446049250313e-16)) / scale;
+}
+
+static json_t *real_or_null(double x, int decimals)
+{
+    return isnan(x) ? json_null() : json_real(report_round(x, decimals));
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *counts_json(const struct survey *s, const struct kpi_stat *st)
+{
+    json_t *o = json_object();
+
+    /* Ascending scale values, whatever the display order of the points. */
+    for (int v = s->scale_min; v <= s->scale_max; v++) {
+        int k = survey_point_index(s, v);
+        char key[16];
+        if (k < 0)
+            continue;
+        snprintf(key, sizeof key, "%d", v);
+        json_object_set_new(o, key, json_integer(st->counts[k]));
+    }
+    return o;
+}
+
+/* mean, sd, ci95, counts and favorable_pct of st, or nulls when suppressed. */
+static void stat_json(json_t *o, const struct survey *s, const struct kpi_stat *st, bool full)
+{
+    bool show = !st->suppressed && st->sum.n > 0;
+
+    json_object_set_new(o, "n", json_integer(st->sum.n));
+    json_object_set_new(o, "suppressed", json_boolean(st->suppressed));
+    json_object_set_new(o, "mean", show ? real_or_null(st->sum.mean, 4) : json_null());
+    if (full) {
+        json_object_set_new(o, "sd", show ? real_or_null(st->sum.sd, 2) : json_null());
+        if (show && !isnan(st->sum.ci_low))
+            json_object_set_new(o, "ci95",
+                                json_pack("[o, o]", real_or_null(st->sum.ci_low, 2),
+                                          real_or_null(st->sum.ci_high, 2)));
+        else
+            json_object_set_new(o, "ci95", json_null());
+        json_object_set_new(o, "counts", show ? counts_json(s, st) : json_null());
+    }
+    json_object_set_new(o, "favorable_pct",
+                        show ? real_or_null(st->sum.favorable_pct, 1) : json_null());
+}
+
+static const char *target_kind_name(enum survey_target_kind k)
+{
+    return k == SURVEY_TARGET_VALUE ? "value" : k == SURVEY_TARGET_MAINTAIN ? "maintain" : "none";
+}
+
+static const char *baseline_source_name(enum kpi_baseline_source b)
+{
+    return b == KPI_BASELINE_PUBLISHED    ? "published"
+           : b == KPI_BASELINE_FIRST_YEAR ? "first_year"
+                                          : NULL;
+}
+
+static void baseline_json(json_t *o, const struct kpi_item *it)
+{
+    const struct survey_kpi *k = &it->q->kpi;
+    bool has = it->baseline_source != KPI_BASELINE_NONE;
+
+    json_object_set_new(o, "baseline", has ? json_real(kpi_round2(it->baseline)) : json_null());
+    json_object_set_new(o, "baseline_source",
+                        str_or_null(baseline_source_name(it->baseline_source)));
+    json_object_set_new(o, "baseline_year",
+                        it->baseline_source == KPI_BASELINE_FIRST_YEAR
+                            ? json_integer(it->baseline_year)
+                            : json_null());
+    if (k->target_kind == SURVEY_TARGET_VALUE)
+        json_object_set_new(o, "target", json_real(kpi_round2(k->target)));
+    else if (k->target_kind == SURVEY_TARGET_MAINTAIN)
+        json_object_set_new(o, "target", json_string("maintain"));
+    else
+        json_object_set_new(o, "target", json_null());
+    json_object_set_new(o, "target_kind", json_string(target_kind_name(k->target_kind)));
+    json_object_set_new(o, "achieved",
+                        it->achieved < 0 ? json_null() : json_boolean(it->achieved == 1));
+}
+
+static json_t *item_json(const struct kpi_result *r, const struct kpi_item *it)
+{
+    json_t *o = json_object();
+
+    json_object_set_new(o, "id", json_string(it->q->id));
+    json_object_set_new(o, "label", json_string(it->q->kpi.label ? it->q->kpi.label : it->q->text));
+    json_object_set_new(o, "category", str_or_null(it->q->category));
+    stat_json(o, r->survey, &it->all, true);
+    baseline_json(o, it);
+    json_object_set_new(o, "previous_mean",
+                        it->has_previous ? json_real(report_round(it->previous_mean, 4))
+                                         : json_null());
+    return o;
+}
+
+static json_t *categories_json(const struct kpi_result *r, const struct kpi_category *cats)
+{
+    json_t *a = json_array();
+
+    for (size_t c = 0; c < r->n_categories; c++)
+        json_array_append_new(
+            a,
+            json_pack("{s:s, s:I, s:o, s:b}", "category", cats[c].name, "n", (json_int_t)cats[c].n,
+                      "mean", cats[c].suppressed ? json_null() : real_or_null(cats[c].mean, 2),
+                      "suppressed", cats[c].suppressed));
+    return a;
+}
+
+static json_t *group_json(const struct kpi_result *r, const struct kpi_group *g)
+{
+    json_t *o = json_object(), *items;
+
+    json_object_set_new(o, "attribute", json_string(r->group_by->id));
+    json_object_set_new(o, "option", g->option ? json_string(g->option->id) : json_null());
+    json_object_set_new(o, "label", json_string(g->option ? g->option->label : "未回答"));
+    json_object_set_new(o, "respondents", json_integer(g->respondents));
+    json_object_set_new(o, "suppressed", json_boolean(g->suppressed));
+    if (g->suppressed)
+        return o;
+    items = json_array();
+    for (size_t i = 0; i < r->n_items; i++) {
+        json_t *it = json_object();
+        json_object_set_new(it, "id", json_string(r->items[i].q->id));
+        stat_json(it, r->survey, &g->items[i], false);
+        json_array_append_new(items, it);
+    }
+    json_object_set_new(o, "items", items);
+    json_object_set_new(o, "categories", categories_json(r, g->categories));
+    return o;
+}
+
+static json_t *result_json(const struct kpi_result *r)
+{
+    json_t *o = json_object(), *items = json_array();
+
+    json_object_set_new(o, "survey_id", json_string(r->survey->id));
+    json_object_set_new(o, "survey_version", json_integer(r->survey->version));
+    json_object_set_new(o, "fiscal_year", json_integer(r->fiscal_year));
+    json_object_set_new(o, "label", json_string(r->label));
+    json_object_set_new(o, "respondents", json_integer(r->respondents));
+    json_object_set_new(o, "min_group_size", json_integer(r->min_group_size));
+    json_object_set_new(o, "suppressed", json_boolean(r->suppressed));
+    for (size_t i = 0; i < r->n_items; i++)
+        json_array_append_new(items, item_json(r, &r->items[i]));
+    json_object_set_new(o, "items", items);
+    json_object_set_new(o, "categories", categories_json(r, r->categories));
+    if (r->group_by) {
+        json_t *groups = json_array();
+        for (size_t g = 0; g < r->n_groups; g++)
+            json_array_append_new(groups, group_json(r, &r->groups[g]));
+        json_object_set_new(o, "groups", groups);
+    }
+    return o;
+}
+
+char *report_json(const struct kpi_result *r, size_t *len)
+{
+    json_t *o = result_json(r);
+    char *text = o ? json_dumps(o, REPORT_JSON_FLAGS) : NULL;
+
+    json_decref(o);
+    if (text && len)
+        *len = strlen(text);
+    return text;
+}

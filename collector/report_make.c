@@ -1,0 +1,116 @@
+/* Glue from a query to a rendered download. The file name of a download is
+ * built from the survey id, which the loader restricts to plain ids; any
+ * other byte is replaced all the same, since it goes into a header. */
+#include "report_make.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_csv.h"
+#include "report_html.h"
+#include "report_json.h"
+#include "report_text.h"
+
+bool report_format_parse(const char *name, enum report_format *out)
+{
+    static const struct {
+        const char *name;
+        enum report_format f;
+    } formats[] = {
+        {"json", REPORT_JSON}, {"csv", REPORT_CSV}, {"html", REPORT_HTML}, {"text", REPORT_TEXT}};
+
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (name && strcmp(name, formats[i].name) == 0) {
+            *out = formats[i].f;
+            return true;
+        }
+    return false;
+}
+
+static char *disposition(const struct kpi_result *r, const char *kind, const char *ext)
+{
+    char name[SURVEY_MAX_ID_BYTES + 1];
+    char *out = malloc(SURVEY_MAX_ID_BYTES + 64);
+    size_t i;
+
+    for (i = 0; r->survey->id[i] && i < SURVEY_MAX_ID_BYTES; i++) {
+        char c = r->survey->id[i];
+        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                     c == '-' || c == '_' || c == '.';
+        name[i] = plain ? c : '_';
+    }
+    name[i] = '\0';
+    if (out)
+        snprintf(out, SURVEY_MAX_ID_BYTES + 64, "%s; filename=\"%s-%d.%s\"", kind, name,
+                 r->fiscal_year, ext);
+    return out;
+}
+
+static int render_csv(const struct kpi_result *r, enum report_csv_encoding enc, struct reply *rep,
+                      char *err, size_t errlen, const char **errname)
+{
+    char *body = NULL;
+    size_t len = 0;
+    enum report_csv_err e = report_csv(r, enc, &body, &len, err, errlen);
+
+    if (e == REPORT_CSV_E_ENCODING) {
+        *errname = "not_encodable";
+        return 422;
+    }
+    if (e != REPORT_CSV_OK) {
+        *errname = "out_of_memory";
+        return 503;
+    }
+    reply_set(rep, 200,
+              enc == REPORT_CSV_CP932 ? "text/csv; charset=Shift_JIS" : "text/csv; charset=utf-8",
+              body, len);
+    rep->content_disposition = disposition(r, "attachment", "csv");
+    return 200;
+}
+
+static int render(const struct kpi_result *r, enum report_format f, struct reply *rep, char *err,
+                  size_t errlen, const char **errname)
+{
+    char *body = NULL;
+    size_t len = 0;
+    const char *type = "application/json";
+
+    if (f == REPORT_CSV || f == REPORT_CSV_SJIS)
+        return render_csv(r, f == REPORT_CSV ? REPORT_CSV_UTF8 : REPORT_CSV_CP932, rep, err, errlen,
+                          errname);
+    if (f == REPORT_JSON)
+        body = report_json(r, &len);
+    else if (f == REPORT_HTML) {
+        body = report_html(r, &len);
+        type = "text/html; charset=utf-8";
+    } else {
+        body = report_text(r, &len);
+        type = "text/plain; charset=utf-8";
+    }
+    if (!body) {
+        snprintf(err, errlen, "out of memory while writing the report; retry later");
+        *errname = "out_of_memory";
+        return 503;
+    }
+    reply_set(rep, 200, type, body, len);
+    if (f == REPORT_HTML)
+        rep->content_disposition = disposition(r, "inline", "html");
+    return 200;
+}
+
+int report_make(sqlite3 *db, const struct kpi_query_params *p, enum report_format f,
+                struct reply *rep, char *err, size_t errlen, const char **errname)
+{
+    struct kpi_result *r = NULL;
+    enum kpi_query_err e = kpi_query_run(db, p, &r, err, errlen);
+    int status;
+
+    if (e != KPI_QUERY_OK) {
+        *errname = kpi_query_errname(e);
+        return kpi_query_status(e);
+    }
+    status = render(r, f, rep, err, errlen, errname);
+    kpi_result_free(r);
+    return status;
+}
