@@ -14,11 +14,12 @@
 struct sync;
 
 struct sync_status {
-    time_t last_ok;            /* last successful exchange with the collector, 0 if never */
-    char last_error[256];      /* in words, "" if none */
+    time_t last_ok;       /* last successful exchange with the collector, 0 if never */
+    char last_error[256]; /* in words, "" if none */
     int sealed;
     int quarantined;
     unsigned survey_generation; /* increases each time a new survey definition was stored */
+    int unsealed; /* added: responses waiting for a batch; local only, never in a heartbeat */
 };
 
 /* Starts the thread. Returns NULL with a message in err on failure. */

@@ -1,0 +1,406 @@
+/* The sync thread: each round seals, uploads every sealed batch, fetches the
+ * survey (ETag) and sends a heartbeat when due; after a failure it backs off
+ * exponentially with jitter. Assumes it owns its store handle and its curl
+ * handle; the UI only reads a copy of the status under the mutex. */
+#include "sync.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "http_client.h"
+#include "kclock.h"
+#include "kiosk_store.h"
+#include "upload.h"
+
+#define SYNC_BATCHES_PER_ROUND 64 /* more wait for the next round, which follows at once */
+#define SYNC_DAY               86400
+
+#ifndef KIOSK_VERSION
+#define KIOSK_VERSION "dev"
+#endif
+
+struct sync {
+    struct kiosk_config cfg;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t wake;  /* the thread waits on it between rounds */
+    pthread_cond_t round; /* sync_drain waits on it for a round to end */
+    bool stop, kick;
+    unsigned rounds;   /* rounds finished */
+    bool round_failed; /* the last round could not reach or satisfy the collector */
+    bool more_pending; /* the last round left sealed batches it did not try */
+    struct sync_status status;
+    /* Owned by the thread alone. */
+    struct kiosk_store *st;
+    struct http_client *http;
+    int failures;
+    time_t next_heartbeat;
+    char survey_id[SURVEY_MAX_ID_BYTES + 1];
+    int survey_version;
+};
+
+/* What one round found, for the status and the schedule. */
+struct round_result {
+    bool contact_ok; /* the collector answered something meaningful */
+    bool failed;     /* a reason to back off */
+    bool more;       /* sealed batches left untried */
+    bool new_survey;
+    char error[256];
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+
+static void curl_init_once(void)
+{
+    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* ---- survey ---- */
+
+/* Remembers the id and version of a survey JSON for the heartbeat. */
+static void note_survey(struct sync *s, const char *json)
+{
+    json_t *j = json ? json_loads(json, 0, NULL) : NULL;
+    const char *id = json_string_value(json_object_get(j, "id"));
+    if (id) {
+        snprintf(s->survey_id, sizeof s->survey_id, "%s", id);
+        s->survey_version = (int)json_integer_value(json_object_get(j, "version"));
+    }
+    json_decref(j);
+}
+
+static void fetch_survey(struct sync *s, struct round_result *res)
+{
+    char *json = NULL, *etag = NULL, err[SURVEY_ERR_LEN];
+    struct http_reply reply = {0};
+    struct survey *sv = NULL;
+
+    kiosk_store_survey(s->st, &json, &etag);
+    if (http_client_request(s->http, "GET", "/api/v1/survey", NULL, 0, NULL, etag, &reply) != 0) {
+        snprintf(res->error, sizeof res->error, "収集サーバーに接続できません (%.150s)",
+                 reply.error);
+        res->failed = true;
+        goto out;
+    }
+    if (reply.status == 304 || reply.status == 404) {
+        res->contact_ok = true; /* 404: no survey published yet; the cache stays */
+        goto out;
+    }
+    if (reply.status != 200) {
+        snprintf(res->error, sizeof res->error, "アンケートを取得できません (HTTP %ld)",
+                 reply.status);
+        res->failed = reply.status == 401 || reply.status == 403 || reply.status >= 500;
+        goto out;
+    }
+    res->contact_ok = true;
+    if (survey_load_buffer(reply.body, reply.len, &sv, err, sizeof err) != SURVEY_OK) {
+        snprintf(res->error, sizeof res->error, "受信したアンケート定義が不正です: %.180s", err);
+        goto out;
+    }
+    if (kiosk_store_set_survey(s->st, reply.body, reply.len, reply.etag) == 0) {
+        note_survey(s, reply.body);
+        res->new_survey = true;
+    }
+out:
+    survey_free(sv);
+    http_reply_release(&reply);
+    free(json);
+    free(etag);
+}
+
+/* ---- heartbeat ---- */
+
+static char *heartbeat_json(struct sync *s)
+{
+    struct kiosk_store_status st;
+    char clock[32];
+    time_t now = kclock_now();
+    struct tm tm;
+
+    kiosk_store_get_status(s->st, &st);
+    gmtime_r(&now, &tm);
+    strftime(clock, sizeof clock, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    long days = st.oldest_unsent ? (long)((now - st.oldest_unsent) / SYNC_DAY) : 0;
+    /* DESIGN.md's fields only: nothing that moves when one person answers. */
+    json_t *j = json_pack("{s:s, s:s?, s:i, s:i, s:i, s:I, s:s}", "app_version", KIOSK_VERSION,
+                          "survey_id", s->survey_id[0] ? s->survey_id : NULL, "survey_version",
+                          s->survey_version, "sealed_batches", st.sealed, "quarantined_batches",
+                          st.quarantined, "oldest_unsent_days", (json_int_t)days, "clock", clock);
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    return text;
+}
+
+static void send_heartbeat(struct sync *s, struct round_result *res)
+{
+    struct http_reply reply = {0};
+    char *body = heartbeat_json(s);
+    if (!body)
+        return;
+    if (http_client_request(s->http, "POST", "/api/v1/heartbeat", body, strlen(body), NULL, NULL,
+                            &reply) == 0 &&
+        reply.status / 100 == 2) {
+        s->next_heartbeat = kclock_now() + s->cfg.heartbeat_interval_s;
+        res->contact_ok = true;
+    }
+    http_reply_release(&reply);
+    free(body);
+}
+
+/* ---- one round ---- */
+
+static void upload_all(struct sync *s, struct round_result *res)
+{
+    char ids[SYNC_BATCHES_PER_ROUND][37], why[UPLOAD_WHY_LEN];
+    int n = kiosk_store_list_sealed(s->st, ids, SYNC_BATCHES_PER_ROUND);
+    for (int i = 0; i < n; i++) {
+        enum upload_verdict v = upload_batch(s->http, s->st, ids[i], why, sizeof why);
+        if (v == UPLOAD_DELIVERED || v == UPLOAD_QUARANTINE)
+            res->contact_ok = true;
+        if (why[0])
+            snprintf(res->error, sizeof res->error, "%s", why);
+        if (v == UPLOAD_KEEP_AUTH || v == UPLOAD_KEEP_RETRY) {
+            res->failed = true; /* the next batches would fare no better now */
+            return;
+        }
+    }
+    res->more = n == SYNC_BATCHES_PER_ROUND;
+}
+
+static void run_round(struct sync *s, struct round_result *res)
+{
+    char err[KSTORE_ERR_LEN];
+    memset(res, 0, sizeof(*res));
+    if (kiosk_store_seal(s->st, s->cfg.min_batch, kclock_now(), err, sizeof err) < 0)
+        snprintf(res->error, sizeof res->error, "%s", err);
+    upload_all(s, res);
+    if (!res->failed)
+        fetch_survey(s, res);
+    if (!res->failed && kclock_now() >= s->next_heartbeat)
+        send_heartbeat(s, res);
+    /* A quarantined batch stays a problem after later rounds succeed: keep
+     * its message on the maintenance screen until someone deals with it. */
+    struct kiosk_store_status st;
+    kiosk_store_get_status(s->st, &st);
+    const char *error = res->error[0] || st.quarantined == 0 ? res->error : NULL;
+    kiosk_store_note_sync(s->st, res->contact_ok && !res->failed ? kclock_now() : 0, error);
+}
+
+/* ---- schedule ---- */
+
+/* The wait before the next round: the interval after success; after n
+ * failures interval * 2^n capped at max_backoff_s, with jitter down to half
+ * so that kiosks that lost the LAN together do not return together. */
+static long next_delay_ms(const struct sync *s)
+{
+    long base = (long)s->cfg.sync_interval_s * 1000, cap = (long)s->cfg.max_backoff_s * 1000;
+    if (s->failures == 0)
+        return base;
+    long d = base;
+    for (int i = 0; i < s->failures && d < cap; i++)
+        d *= 2;
+    d = d < cap ? d : cap;
+    uint32_t r = 0;
+    crypto_random(&r, sizeof r);
+    return d / 2 + (long)(r % (uint32_t)(d / 2 + 1));
+}
+
+static void deadline_after(struct timespec *ts, long ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+static void publish(struct sync *s, const struct round_result *res)
+{
+    struct kiosk_store_status st;
+    kiosk_store_get_status(s->st, &st);
+    pthread_mutex_lock(&s->mu);
+    s->status.last_ok = st.last_sync_ok;
+    snprintf(s->status.last_error, sizeof s->status.last_error, "%s", st.last_error);
+    s->status.sealed = st.sealed;
+    s->status.quarantined = st.quarantined;
+    s->status.unsealed = st.unsealed;
+    s->status.survey_generation += res->new_survey ? 1 : 0;
+    s->round_failed = res->failed;
+    s->more_pending = res->more;
+    s->rounds++;
+    pthread_cond_broadcast(&s->round);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void *sync_main(void *arg)
+{
+    struct sync *s = arg;
+    struct round_result res;
+    struct timespec until;
+
+    pthread_mutex_lock(&s->mu);
+    while (!s->stop) {
+        s->kick = false;
+        pthread_mutex_unlock(&s->mu);
+        run_round(s, &res);
+        s->failures = res.failed ? s->failures + 1 : 0;
+        if (s->failures > 30)
+            s->failures = 30; /* the delay is capped long before; keep the shift sane */
+        publish(s, &res);
+        deadline_after(&until, res.more && !res.failed ? 0 : next_delay_ms(s));
+        pthread_mutex_lock(&s->mu);
+        while (!s->stop && !s->kick)
+            if (pthread_cond_timedwait(&s->wake, &s->mu, &until) == ETIMEDOUT)
+                break;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+/* ---- public ---- */
+
+static int init_sync(struct sync *s, const struct kiosk_config *cfg, char *err, size_t errlen)
+{
+    char *json = NULL, *etag = NULL;
+    struct kiosk_store_status st;
+    pthread_condattr_t attr;
+
+    s->cfg = *cfg;
+    if (s->cfg.max_backoff_s <= 0)
+        s->cfg.max_backoff_s = 600;
+    pthread_once(&curl_once, curl_init_once);
+    if (curl_init_rc != CURLE_OK) {
+        snprintf(err, errlen, "sync: libcurl cannot start: %s", curl_easy_strerror(curl_init_rc));
+        return -1;
+    }
+    if (kiosk_store_open(cfg->db, &s->st, NULL, err, errlen) != 0)
+        return -1;
+    s->http = http_client_new(cfg->collector_url, cfg->token, cfg->ca_file, err, errlen);
+    if (!s->http)
+        return -1;
+    kiosk_store_get_status(s->st, &st);
+    s->status.last_ok = st.last_sync_ok;
+    snprintf(s->status.last_error, sizeof s->status.last_error, "%s", st.last_error);
+    s->status.sealed = st.sealed;
+    s->status.quarantined = st.quarantined;
+    s->status.unsealed = st.unsealed;
+    kiosk_store_survey(s->st, &json, &etag);
+    note_survey(s, json);
+    free(json);
+    free(etag);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->wake, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_cond_init(&s->round, NULL);
+    return 0;
+}
+
+struct sync *sync_start(const struct kiosk_config *cfg, char *err, size_t errlen)
+{
+    struct sync *s = calloc(1, sizeof(*s));
+    if (!s) {
+        snprintf(err, errlen, "sync: out of memory");
+        return NULL;
+    }
+    if (init_sync(s, cfg, err, errlen) != 0) {
+        http_client_free(s->http);
+        kiosk_store_close(s->st);
+        free(s);
+        return NULL;
+    }
+    if (pthread_create(&s->thread, NULL, sync_main, s) != 0) {
+        snprintf(err, errlen, "sync: cannot start the sync thread");
+        http_client_free(s->http);
+        kiosk_store_close(s->st);
+        pthread_mutex_destroy(&s->mu);
+        pthread_cond_destroy(&s->wake);
+        pthread_cond_destroy(&s->round);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void sync_now(struct sync *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->kick = true;
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static bool wait_round(struct sync *s, unsigned after, const struct timespec *deadline)
+{
+    while (s->rounds <= after)
+        if (pthread_cond_timedwait(&s->round, &s->mu, deadline) == ETIMEDOUT)
+            return false;
+    return true;
+}
+
+bool sync_drain(struct sync *s, int timeout_s)
+{
+    struct timespec deadline;
+    bool done = false;
+
+    clock_gettime(CLOCK_REALTIME, &deadline); /* s->round uses the default clock */
+    deadline.tv_sec += timeout_s;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        unsigned seen = s->rounds;
+        if (!s->round_failed || seen == 0) {
+            s->kick = true; /* after a failure the thread's backoff decides when */
+            pthread_cond_signal(&s->wake);
+        }
+        if (!wait_round(s, seen, &deadline))
+            break;
+        if (!s->round_failed && !s->more_pending && s->status.sealed == 0) {
+            done = true;
+            break;
+        }
+    }
+    bool delivered = done && s->status.quarantined == 0;
+    int unsealed = s->status.unsealed;
+    pthread_mutex_unlock(&s->mu);
+    if (done && unsealed > 0)
+        fprintf(stderr,
+                "sync: %d responses wait for a batch (fewer than min_batch and less than a day "
+                "old); they will be sent later\n",
+                unsealed);
+    return delivered;
+}
+
+void sync_get_status(struct sync *s, struct sync_status *out)
+{
+    pthread_mutex_lock(&s->mu);
+    *out = s->status;
+    pthread_mutex_unlock(&s->mu);
+}
+
+void sync_stop(struct sync *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->stop = true;
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->thread, NULL);
+    http_client_free(s->http);
+    kiosk_store_close(s->st);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->wake);
+    pthread_cond_destroy(&s->round);
+    free(s);
+}
