@@ -126,12 +126,12 @@ static struct MHD_Daemon *serve_start(const struct serve_options *o, struct http
     unsigned hard = o->max_connections + o->max_connections / 8 + 8;
 
     return MHD_start_daemon(
-        flags, 0, NULL, NULL, http_handle, h, MHD_OPTION_SOCK_ADDR, addr,
-        MHD_OPTION_THREAD_POOL_SIZE, o->threads, MHD_OPTION_CONNECTION_LIMIT, hard,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)SERVE_MEMORY_PER_CONN, MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
-        MHD_OPTION_NOTIFY_COMPLETED, http_completed, h, MHD_OPTION_NOTIFY_CONNECTION,
-        http_connection, h, MHD_OPTION_EXTERNAL_LOGGER, serve_mhd_log, NULL,
+        flags, 0, NULL, NULL, http_handle, h, MHD_OPTION_EXTERNAL_LOGGER, serve_mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_THREAD_POOL_SIZE, o->threads,
+        MHD_OPTION_CONNECTION_LIMIT, hard, MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_MEMORY_PER_CONN,
+        MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s, MHD_OPTION_NOTIFY_COMPLETED, http_completed, h,
+        MHD_OPTION_NOTIFY_CONNECTION, http_connection, h,
         tls->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls->cert, MHD_OPTION_HTTPS_MEM_KEY,
         tls->key, MHD_OPTION_END);
 }
