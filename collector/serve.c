@@ -121,9 +121,11 @@ static struct MHD_Daemon *serve_start(const struct serve_options *o, struct http
 {
     unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG | (tls->cert ? MHD_USE_TLS : 0);
-    /* MHD's own hard limit sits above ours so that a kiosk past ours still
-     * gets a 429 it can act on, instead of a dropped connection. */
-    unsigned hard = o->max_connections + o->max_connections / 8 + 8;
+    /* MHD's own hard limit sits well above ours so that a kiosk past ours
+     * still gets a 429 it can act on instead of a dropped connection; MHD
+     * also splits its limit evenly over the pool threads, and connections
+     * are not spread evenly. */
+    unsigned hard = 2 * o->max_connections + 16 * o->threads;
 
     return MHD_start_daemon(
         flags, 0, NULL, NULL, http_handle, h, MHD_OPTION_EXTERNAL_LOGGER, serve_mhd_log, NULL,

@@ -6,8 +6,8 @@
 
 #define SERVE_DEFAULT_LISTEN      "127.0.0.1:8080"
 #define SERVE_DEFAULT_THREADS     4
-#define SERVE_DEFAULT_CONNECTIONS 128         /* above this, kiosks get 429 */
-#define SERVE_DEFAULT_PER_IP      64          /* many kiosks may share one NAT address */
+#define SERVE_DEFAULT_CONNECTIONS 192         /* above this, kiosks get 429 */
+#define SERVE_DEFAULT_PER_IP      128         /* kiosks behind one NAT address share it */
 #define SERVE_DEFAULT_TIMEOUT_S   30          /* an idle connection is closed after this */
 #define SERVE_MEMORY_PER_CONN     (64u << 10) /* MHD's buffer for headers; bodies are ours */
 #define SERVE_DRAIN_S             10          /* how long shutdown waits for requests in flight */
