@@ -288,10 +288,8 @@ static void close_year(struct kpi_result *r, int year, long (*counts)[SURVEY_MAX
 
         memcpy(st.counts, counts[i], sizeof st.counts);
         memset(counts[i], 0, sizeof counts[i]);
-        if (year == r->fiscal_year) {
+        if (year == r->fiscal_year)
             memcpy(it->all.counts, st.counts, sizeof st.counts);
-            continue;
-        }
         stat_finish(r->survey, &st, r->min_group_size, false);
         if (st.suppressed)
             continue;
