@@ -293,9 +293,9 @@ void tu_server_kill(struct tu_server *s)
     s->pid = 0;
 }
 
-bool tu_server_log_has(const struct tu_server *s, const char *text)
+static bool tu_file_has(const char *path, const char *text)
 {
-    FILE *f = fopen(s->log_path, "r");
+    FILE *f = fopen(path, "r");
     char line[4096];
     bool found = false;
 
@@ -304,6 +304,18 @@ bool tu_server_log_has(const struct tu_server *s, const char *text)
     if (f)
         fclose(f);
     return found;
+}
+
+bool tu_server_log_has(const struct tu_server *s, const char *text)
+{
+    /* The daemon logs a request after its answer went out: allow it a moment. */
+    double deadline = tu_now() + 2.0;
+    while (!tu_file_has(s->log_path, text)) {
+        if (tu_now() > deadline)
+            return false;
+        tu_sleep_ms(10);
+    }
+    return true;
 }
 
 /* --- HTTP ------------------------------------------------------------- */

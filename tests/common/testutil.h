@@ -62,7 +62,8 @@ int tu_server_stop(struct tu_server *s);
 /* SIGKILL at once and reap: a crash. */
 void tu_server_kill(struct tu_server *s);
 
-/* Whether the daemon's log holds text. */
+/* Whether the daemon's log holds text; waits up to 2 s for it, since a
+ * request is logged just after its answer went out. */
 bool tu_server_log_has(const struct tu_server *s, const char *text);
 
 struct tu_response {
