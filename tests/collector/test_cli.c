@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -175,11 +176,10 @@ static void test_cli_refuses_database_from_newer_collector(void **state)
         tu_collector(out, sizeof out, err, sizeof err, "kiosk", "list", "--db", newer, NULL), 0);
     /* Pretend a later collector migrated it further. */
     assert_int_equal(tu_db_count(newer, "PRAGMA user_version"), 1);
-    {
-        char cmd[TU_PATH_MAX + 128];
-        snprintf(cmd, sizeof cmd, "sqlite3 '%s' 'PRAGMA user_version = 7'", newer);
-        assert_int_equal(system(cmd), 0);
-    }
+    sqlite3 *h = NULL;
+    assert_int_equal(sqlite3_open(newer, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
     assert_one_line_error(
         tu_collector(out, sizeof out, err, sizeof err, "kiosk", "list", "--db", newer, NULL));
     assert_non_null(strstr(err, "newer"));
