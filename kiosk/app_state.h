@@ -1,0 +1,80 @@
+/* The application's state, shared by app.c (events, timers, the loop) and
+ * screens.c (what each screen shows). Nothing else includes it: the rest of
+ * the kiosk sees struct app through app.h only. */
+#ifndef KIOSK_APP_STATE_H
+#define KIOSK_APP_STATE_H
+
+#include <stdint.h>
+
+#include "app.h"
+#include "batch.h"
+#include "config.h"
+#include "kiosk_store.h"
+#include "sync.h"
+#include "textcache.h"
+#include "view.h"
+
+#define APP_MAX_ITEMS   (SURVEY_MAX_ATTRIBUTES + SURVEY_MAX_QUESTIONS)
+#define APP_MAX_SAMPLES 4096 /* tap-to-frame samples kept for --stats */
+#define APP_PIN_MAX     8
+#define APP_NO_CHOICE   -1
+
+struct app {
+    struct kiosk_options opt;
+    struct kiosk_config cfg;
+    SDL_Window *win;
+    SDL_Renderer *ren;
+    struct textcache *tc;
+    struct kiosk_store *store;
+    struct sync *sync;
+    bool store_set_aside;
+    char store_err[KSTORE_ERR_LEN];
+    struct survey *survey; /* NULL when none is cached or it is invalid */
+    char survey_err[SURVEY_ERR_LEN];
+    unsigned survey_gen;
+
+    /* The respondent's progress: items are the attributes, then the questions. */
+    enum screen_id screen;
+    enum screen_id idle_from; /* where "continue" returns to */
+    int item;
+    int choice[APP_MAX_ITEMS];     /* index of the chosen point / option, APP_NO_CHOICE */
+    uint64_t advance_at;           /* a choice shows highlighted until then; 0 = none */
+    char save_err[KSTORE_ERR_LEN]; /* the last submit failed: shown on confirm */
+    char pin[APP_PIN_MAX + 1];
+    bool pin_wrong;
+
+    /* Timers, in app_now() milliseconds. */
+    uint64_t last_input;
+    uint64_t countdown_end;
+    int countdown_left; /* seconds shown on the idle screen */
+    uint64_t thanks_until;
+    uint64_t poll_at;
+    bool pressed, press_used;
+    int press_x, press_y;
+    uint64_t press_at;
+
+    /* What is on screen. */
+    int width, height;
+    struct view view;
+    bool dirty;
+    bool running;
+    struct kiosk_store_status shown_store; /* maintenance: what the screen shows */
+    struct sync_status shown_sync;
+
+    /* Clock and figures. */
+    bool virtual_clock;
+    uint64_t vnow;
+    int stored;
+    unsigned long frames;
+    double first_frame_ms;
+    uint64_t input_at_pc; /* performance counter at the input that made the screen dirty */
+    double samples[APP_MAX_SAMPLES];
+    int n_samples;
+};
+
+uint64_t app_now(const struct app *a);
+int app_n_items(const struct app *a);
+/* Builds the view of the current screen (screens.c). */
+void screens_build(struct app *a);
+
+#endif

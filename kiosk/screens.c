@@ -1,0 +1,504 @@
+/* What each screen shows and where: builds the view of the app's current
+ * screen from its state. Geometry scales with min(width, height), so one
+ * set of rules serves 1280x800 up to portrait 1080x1920; text that would
+ * not fit shrinks a step (view_fit), never clips. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "app_state.h"
+#include "theme.h"
+
+#define STACK_MAX 12
+
+struct frame {
+    double u;
+    int m, gap;
+    SDL_Rect content; /* the text column: centred, at most THEME_MAX_TEXT_W wide */
+    bool landscape;
+};
+
+/* One block of a vertical stack of texts. */
+struct block {
+    const char *text;
+    int px;
+    bool bold, centred, panel;
+    SDL_Color fg, panel_bg;
+};
+
+static int S(const struct frame *f, int px)
+{
+    return (int)lround(px * f->u);
+}
+
+static struct frame frame_of(const struct app *a)
+{
+    struct frame f;
+    int w = a->width, h = a->height;
+    f.u = (w < h ? w : h) / THEME_UNIT_PX;
+    f.m = S(&f, THEME_MARGIN);
+    f.gap = S(&f, THEME_GAP);
+    f.landscape = w > h;
+    int cw = w - 2 * f.m;
+    if (cw > S(&f, THEME_MAX_TEXT_W))
+        cw = S(&f, THEME_MAX_TEXT_W);
+    f.content = (SDL_Rect){(w - cw) / 2, f.m, cw, h - 2 * f.m};
+    return f;
+}
+
+static struct block text_block(const char *text, int px, bool bold, SDL_Color fg, bool centred)
+{
+    return (struct block){text, px, bold, centred, false, fg, THEME_BG};
+}
+
+static struct block panel_block(const char *text, int px, bool bold, SDL_Color fg, SDL_Color bg)
+{
+    return (struct block){text, px, bold, false, true, fg, bg};
+}
+
+static int block_height(struct app *a, const struct frame *f, const struct block *b, int w,
+                        double scale)
+{
+    int pad = b->panel ? S(f, THEME_PAD) : 0;
+    int px = (int)lround(b->px * scale);
+    return view_text_height(a->tc, b->text, px, b->bold, w - 2 * pad) + 2 * pad;
+}
+
+/* The first scale (100%, 85%, ...) at which the blocks fit area.h. */
+static double stack_scale(struct app *a, const struct frame *f, SDL_Rect area,
+                          const struct block *b, int n, int *heights)
+{
+    static const double scales[] = {1.0, 0.85, 0.72, 0.6, 0.5};
+    double scale = 1.0;
+    for (size_t k = 0; k < sizeof scales / sizeof scales[0]; k++) {
+        scale = scales[k];
+        int total = f->gap * (n - 1);
+        for (int i = 0; i < n; i++) {
+            heights[i] = block_height(a, f, &b[i], area.w, scale);
+            total += heights[i];
+        }
+        if (total <= area.h)
+            break;
+    }
+    return scale;
+}
+
+/* Places text blocks top-down in area (centred vertically when asked),
+ * shrinking them together until they fit. */
+static void stack(struct app *a, const struct frame *f, SDL_Rect area, const struct block *in,
+                  int n_in, bool vcenter)
+{
+    struct block b[STACK_MAX];
+    int n = 0, heights[STACK_MAX];
+    for (int i = 0; i < n_in && n < STACK_MAX; i++) {
+        if (in[i].text && in[i].text[0])
+            b[n++] = in[i];
+    }
+    if (n == 0)
+        return;
+    double scale = stack_scale(a, f, area, b, n, heights);
+    int total = f->gap * (n - 1);
+    for (int i = 0; i < n; i++)
+        total += heights[i];
+    int y = area.y + (vcenter && total < area.h ? (area.h - total) / 2 : 0);
+    for (int i = 0; i < n; i++) {
+        SDL_Rect box = {area.x, y, area.w, heights[i]};
+        int pad = 0;
+        if (b[i].panel) {
+            view_panel(&a->view, box, b[i].panel_bg);
+            pad = S(f, THEME_PAD);
+        }
+        SDL_Rect tbox = {box.x + pad, box.y + pad, box.w - 2 * pad, box.h - 2 * pad};
+        struct widget *w =
+            view_text(&a->view, tbox, b[i].text, (int)lround(b[i].px * scale), b[i].bold, b[i].fg);
+        w->centred = b[i].centred;
+        w->bg = b[i].panel ? b[i].panel_bg : THEME_BG;
+        y += heights[i] + f->gap;
+    }
+}
+
+/* Buttons side by side, centred at the bottom of the screen; returns their top. */
+static int bottom_row(struct app *a, const struct frame *f, int height, int max_w, int n,
+                      const char *const *labels, const enum button_style *styles,
+                      const enum app_action *actions)
+{
+    int bw = (f->content.w - f->gap * (n - 1)) / n;
+    if (bw > max_w)
+        bw = max_w;
+    int total = bw * n + f->gap * (n - 1);
+    int x = a->width / 2 - total / 2, y = a->height - f->m - height;
+    for (int i = 0; i < n; i++) {
+        SDL_Rect r = {x + i * (bw + f->gap), y, bw, height};
+        view_button(&a->view, r, labels[i], S(f, THEME_BUTTON_PX), styles[i], actions[i], 0);
+    }
+    return y;
+}
+
+static const char *set_aside_note(const struct app *a)
+{
+    return a->store_set_aside ? "係の方へ：保存ファイルに問題があったため、新しく作り直しました。"
+                                "詳しくは保守画面をご覧ください。"
+                              : NULL;
+}
+
+static void build_welcome(struct app *a, const struct frame *f)
+{
+    const struct survey *s = a->survey;
+    int bh = S(f, THEME_START_H), bw = S(f, THEME_START_W);
+    int note_h = a->store_set_aside ? layout_line_height(S(f, THEME_SMALL_PX)) * 2 + f->gap : 0;
+    SDL_Rect btn = {a->width / 2 - bw / 2, a->height - f->m - note_h - bh, bw, bh};
+    view_button(&a->view, btn, "回答をはじめる", S(f, THEME_TITLE_PX), BUTTON_PRIMARY, ACTION_START,
+                0);
+    SDL_Rect area = f->content;
+    area.h = btn.y - 2 * f->gap - area.y;
+    struct block b[] = {
+        text_block(s->organization, S(f, THEME_BODY_PX), false, THEME_MUTED, true),
+        text_block(s->title, S(f, THEME_TITLE_PX), true, THEME_TEXT, true),
+        text_block(s->intro, S(f, THEME_BODY_PX), false, THEME_TEXT, false),
+        panel_block(s->privacy_note, S(f, THEME_BODY_PX), false, THEME_TEXT, THEME_PANEL_BG),
+    };
+    stack(a, f, area, b, 4, true);
+    if (note_h) {
+        SDL_Rect nr = {f->content.x, btn.y + bh + f->gap, f->content.w, note_h - f->gap};
+        view_text(&a->view, nr, set_aside_note(a), S(f, THEME_SMALL_PX), false, THEME_MUTED);
+    }
+}
+
+static const char *period_text(struct app *a)
+{
+    const struct survey *s = a->survey;
+    if (!s || !s->has_period)
+        return NULL;
+    return view_printf(&a->view, "「%s」の回答期間は %s から %s までです。", s->title,
+                       s->period_from, s->period_to);
+}
+
+static void build_no_survey(struct app *a, const struct frame *f)
+{
+    struct block b[] = {
+        text_block("現在、実施中のアンケートはありません。", S(f, THEME_TITLE_PX), true, THEME_TEXT,
+                   true),
+        text_block(period_text(a), S(f, THEME_BODY_PX), false, THEME_MUTED, true),
+        text_block(set_aside_note(a), S(f, THEME_SMALL_PX), false, THEME_MUTED, true),
+    };
+    stack(a, f, f->content, b, 3, true);
+}
+
+static void build_error(struct app *a, const struct frame *f)
+{
+    const char *detail = a->store ? a->survey_err : a->store_err;
+    struct block b[] = {
+        text_block("ただいま、この端末はご利用いただけません。", S(f, THEME_TITLE_PX), true,
+                   THEME_TEXT, true),
+        text_block("係の者にお知らせください。", S(f, THEME_BODY_PX), false, THEME_TEXT, true),
+        text_block(detail, S(f, THEME_SMALL_PX), false, THEME_MUTED, true),
+    };
+    stack(a, f, f->content, b, 3, true);
+}
+
+/* Columns for n choices: a row in landscape, a column in portrait, a grid
+ * when there are many. */
+static int choice_columns(const struct frame *f, int n)
+{
+    if (f->landscape)
+        return n <= 6 ? n : (n + 1) / 2 < 6 ? (n + 1) / 2 : 6;
+    return n <= 7 ? 1 : n <= 14 ? 2 : 3;
+}
+
+/* Lays out the choice buttons above bottom; returns their top edge. */
+static int build_choices(struct app *a, const struct frame *f, int bottom, int top_limit,
+                         const char *const *labels, int n, int chosen)
+{
+    int cols = choice_columns(f, n), rows = (n + cols - 1) / cols;
+    int bh = S(f, f->landscape && rows == 1 ? THEME_CHOICE_H * 5 / 4 : THEME_CHOICE_H);
+    int room = (bottom - top_limit) * 3 / 5; /* the statement keeps the rest */
+    if (rows * bh + (rows - 1) * f->gap > room)
+        bh = (room - (rows - 1) * f->gap) / rows;
+    if (bh < S(f, THEME_MIN_TARGET))
+        bh = S(f, THEME_MIN_TARGET);
+    int bw = (f->content.w - (cols - 1) * f->gap) / cols;
+    if (cols > 1 && bw > S(f, 480))
+        bw = S(f, 480);
+    int total_w = cols * bw + (cols - 1) * f->gap;
+    int x0 = a->width / 2 - total_w / 2;
+    int y0 = bottom - rows * bh - (rows - 1) * f->gap;
+    for (int i = 0; i < n; i++) {
+        SDL_Rect r = {x0 + (i % cols) * (bw + f->gap), y0 + (i / cols) * (bh + f->gap), bw, bh};
+        view_button(&a->view, r, labels[i], S(f, THEME_BUTTON_PX),
+                    i == chosen ? BUTTON_SELECTED : BUTTON_CHOICE, ACTION_CHOOSE, i);
+    }
+    return y0;
+}
+
+/* Back at the left; next (answered) or skip (optional) at the right. */
+static int build_nav(struct app *a, const struct frame *f, bool answered, bool optional)
+{
+    int h = S(f, THEME_NAV_H), y = a->height - f->m - h;
+    int wl = S(f, THEME_NAV_W), wr = S(f, THEME_NAV_W + 120);
+    SDL_Rect back = {f->content.x, y, wl, h};
+    view_button(&a->view, back, "戻る", S(f, THEME_BUTTON_PX), BUTTON_QUIET, ACTION_BACK, 0);
+    SDL_Rect right = {f->content.x + f->content.w - wr, y, wr, h};
+    if (answered)
+        view_button(&a->view, right, "次へ", S(f, THEME_BUTTON_PX), BUTTON_QUIET, ACTION_NEXT, 0);
+    else if (optional)
+        view_button(&a->view, right, "答えずに次へ", S(f, THEME_BUTTON_PX), BUTTON_QUIET,
+                    ACTION_SKIP, 0);
+    return y;
+}
+
+/* "3 / 13", the category and the bar; returns the bottom edge. */
+static int build_progress(struct app *a, const struct frame *f, const char *category)
+{
+    int n = app_n_items(a);
+    int px = S(f, THEME_SMALL_PX), h = layout_line_height(px);
+    SDL_Rect left = {f->content.x, f->m, f->content.w / 3, h};
+    view_text(&a->view, left, view_printf(&a->view, "%d / %d", a->item + 1, n), px, true,
+              THEME_MUTED);
+    if (category) {
+        SDL_Rect right = {f->content.x + f->content.w / 3, f->m, f->content.w * 2 / 3, h};
+        view_text(&a->view, right, category, px, false, THEME_MUTED);
+    }
+    SDL_Rect bar = {f->content.x, f->m + h + f->gap / 2, f->content.w, S(f, THEME_BAR_H)};
+    view_bar(&a->view, bar, (double)(a->item + 1) / n);
+    return bar.y + bar.h;
+}
+
+static void build_item(struct app *a, const struct frame *f)
+{
+    const struct survey *s = a->survey;
+    const char
+        *labels[SURVEY_MAX_OPTIONS > SURVEY_MAX_POINTS ? SURVEY_MAX_OPTIONS : SURVEY_MAX_POINTS];
+    const char *text, *category = NULL;
+    int n;
+    bool optional;
+    if (a->item < (int)s->n_attributes) {
+        const struct survey_attribute *at = &s->attributes[a->item];
+        text = at->text;
+        optional = at->optional;
+        n = (int)at->n_options;
+        for (int i = 0; i < n; i++)
+            labels[i] = at->options[i].label;
+    } else {
+        const struct survey_question *q = &s->questions[a->item - s->n_attributes];
+        text = q->text;
+        category = q->category;
+        optional = q->optional;
+        n = (int)s->n_points;
+        for (int i = 0; i < n; i++)
+            labels[i] = s->points[i].label;
+    }
+    int chosen = a->choice[a->item];
+    int top = build_progress(a, f, category) + f->gap * 3 / 2;
+    int nav_y = build_nav(a, f, chosen != APP_NO_CHOICE, optional);
+    int choices_y = build_choices(a, f, nav_y - f->gap * 3 / 2, top, labels, n, chosen);
+    SDL_Rect sbox = {f->content.x, top, f->content.w, choices_y - f->gap * 3 / 2 - top};
+    view_text(&a->view, sbox, text, S(f, THEME_STATEMENT_PX), true, THEME_TEXT);
+}
+
+static void build_confirm(struct app *a, const struct frame *f)
+{
+    const struct survey *s = a->survey;
+    int answered = 0, n = app_n_items(a);
+    for (int i = (int)s->n_attributes; i < n; i++)
+        answered += a->choice[i] != APP_NO_CHOICE;
+    static const char *const labels[] = {"見直す", "送信する"};
+    static const enum button_style styles[] = {BUTTON_QUIET, BUTTON_PRIMARY};
+    static const enum app_action actions[] = {ACTION_REVIEW, ACTION_SEND};
+    int y = bottom_row(a, f, S(f, THEME_START_H), S(f, 560), 2, labels, styles, actions);
+    SDL_Rect area = f->content;
+    area.h = y - 2 * f->gap - area.y;
+    bool failed = a->save_err[0] != '\0';
+    struct block b[] = {
+        text_block("回答の確認", S(f, THEME_TITLE_PX), true, THEME_TEXT, true),
+        text_block("以上で質問は終わりです。この内容で送信しますか？", S(f, THEME_BODY_PX), false,
+                   THEME_TEXT, true),
+        text_block(
+            view_printf(&a->view, "全%zu問のうち、%d問に回答しました。", s->n_questions, answered),
+            S(f, THEME_SMALL_PX), false, THEME_MUTED, true),
+        panel_block(failed ? "保存できませんでした。係の者にお知らせください。" : NULL,
+                    S(f, THEME_BODY_PX), true, THEME_WARN, THEME_WARN_BG),
+        text_block(failed ? a->save_err : NULL, S(f, THEME_SMALL_PX), false, THEME_MUTED, true),
+    };
+    stack(a, f, area, b, 5, true);
+}
+
+static void build_thanks(struct app *a, const struct frame *f)
+{
+    static const char *const labels[] = {"最初の画面へ"};
+    static const enum button_style styles[] = {BUTTON_QUIET};
+    static const enum app_action actions[] = {ACTION_RESTART};
+    int y = bottom_row(a, f, S(f, THEME_NAV_H), S(f, 520), 1, labels, styles, actions);
+    SDL_Rect area = f->content;
+    area.h = y - 2 * f->gap - area.y;
+    struct block b[] = {
+        text_block(a->survey->thanks, S(f, THEME_TITLE_PX), true, THEME_TEXT, true),
+        text_block("まもなく最初の画面に戻ります。", S(f, THEME_BODY_PX), false, THEME_MUTED, true),
+    };
+    stack(a, f, area, b, 2, true);
+}
+
+static void build_idle(struct app *a, const struct frame *f)
+{
+    static const char *const labels[] = {"最初に戻る", "続ける"};
+    static const enum button_style styles[] = {BUTTON_QUIET, BUTTON_PRIMARY};
+    static const enum app_action actions[] = {ACTION_RESTART, ACTION_CONTINUE};
+    int y = bottom_row(a, f, S(f, THEME_START_H), S(f, 560), 2, labels, styles, actions);
+    SDL_Rect area = f->content;
+    area.h = y - 2 * f->gap - area.y;
+    struct block b[] = {
+        text_block("まだ回答を続けますか？", S(f, THEME_TITLE_PX), true, THEME_TEXT, true),
+        text_block(view_printf(&a->view, "あと %d 秒で最初の画面に戻ります。", a->countdown_left),
+                   S(f, THEME_BODY_PX), true, THEME_TEXT, true),
+        text_block("そのときは、ここまでの回答は消去され、保存されません。", S(f, THEME_BODY_PX),
+                   false, THEME_MUTED, true),
+    };
+    stack(a, f, area, b, 3, true);
+}
+
+static void build_keypad(struct app *a, const struct frame *f, SDL_Rect area)
+{
+    static const char *const keys[12] = {"1", "2", "3", "4",    "5", "6",
+                                         "7", "8", "9", "消去", "0", "決定"};
+    int key = (area.h - 3 * f->gap) / 4, kw = (area.w - 2 * f->gap) / 3;
+    if (key > S(f, 170))
+        key = S(f, 170);
+    if (kw > S(f, 260))
+        kw = S(f, 260);
+    int x0 = area.x + (area.w - 3 * kw - 2 * f->gap) / 2;
+    int y0 = area.y + (area.h - 4 * key - 3 * f->gap) / 2;
+    for (int i = 0; i < 12; i++) {
+        SDL_Rect r = {x0 + (i % 3) * (kw + f->gap), y0 + (i / 3) * (key + f->gap), kw, key};
+        enum app_action act = i == 9    ? ACTION_PIN_CLEAR
+                              : i == 11 ? ACTION_PIN_OK
+                                        : ACTION_PIN_DIGIT;
+        int digit = i == 10 ? 0 : i + 1;
+        view_button(&a->view, r, keys[i], S(f, THEME_TITLE_PX),
+                    i == 11 ? BUTTON_PRIMARY : BUTTON_CHOICE, act,
+                    act == ACTION_PIN_DIGIT ? digit : 0);
+    }
+}
+
+static void build_pin(struct app *a, const struct frame *f)
+{
+    int h = S(f, THEME_NAV_H), y = a->height - f->m - h;
+    view_button(&a->view, (SDL_Rect){f->content.x, y, S(f, THEME_NAV_W), h}, "戻る",
+                S(f, THEME_BUTTON_PX), BUTTON_QUIET, ACTION_LEAVE, 0);
+    char dots[APP_PIN_MAX * 4 + 1] = "";
+    for (size_t i = 0; i < strlen(a->pin); i++)
+        strcat(dots, "●");
+    SDL_Rect text = f->content, pad = f->content;
+    if (f->landscape) {
+        text.w = f->content.w * 2 / 5;
+        text.h = y - f->gap - text.y;
+        pad = (SDL_Rect){text.x + text.w + f->gap, f->m, f->content.w - text.w - f->gap,
+                         y - f->gap - f->m};
+    } else {
+        text.h = (y - f->m) * 2 / 5;
+        pad = (SDL_Rect){f->content.x, text.y + text.h + f->gap, f->content.w,
+                         y - 2 * f->gap - text.y - text.h};
+    }
+    struct block b[] = {
+        text_block("係の方専用", S(f, THEME_TITLE_PX), true, THEME_TEXT, false),
+        text_block("暗証番号を入力して「決定」を押してください。", S(f, THEME_BODY_PX), false,
+                   THEME_TEXT, false),
+        text_block(dots[0] ? view_printf(&a->view, "%s", dots) : NULL, S(f, THEME_TITLE_PX), true,
+                   THEME_ACCENT, false),
+        text_block(a->pin_wrong ? "暗証番号が違います。" : NULL, S(f, THEME_BODY_PX), true,
+                   THEME_WARN, false),
+    };
+    stack(a, f, text, b, 4, !f->landscape ? false : true);
+    build_keypad(a, f, pad);
+}
+
+static const char *when_text(struct view *v, time_t t)
+{
+    if (t <= 0)
+        return "まだありません";
+    time_t jst = t + 9 * 3600;
+    struct tm tm;
+    gmtime_r(&jst, &tm);
+    return view_printf(v, "%04d-%02d-%02d %02d:%02d（日本時間）", tm.tm_year + 1900, tm.tm_mon + 1,
+                       tm.tm_mday, tm.tm_hour, tm.tm_min);
+}
+
+static void build_maintenance(struct app *a, const struct frame *f)
+{
+    static const char *const labels[] = {"今すぐ同期", "戻る", "アプリを終了"};
+    static const enum button_style styles[] = {BUTTON_CHOICE, BUTTON_QUIET, BUTTON_QUIET};
+    static const enum app_action actions[] = {ACTION_SYNC_NOW, ACTION_LEAVE, ACTION_QUIT};
+    int y = bottom_row(a, f, S(f, THEME_NAV_H), S(f, 440), 3, labels, styles, actions);
+    const struct kiosk_store_status *st = &a->shown_store;
+    const struct sync_status *sy = &a->shown_sync;
+    struct view *v = &a->view;
+    const char *err = sy->last_error[0] ? sy->last_error : st->last_error;
+    time_t ok = sy->last_ok > st->last_sync_ok ? sy->last_ok : st->last_sync_ok;
+    SDL_Rect area = f->content;
+    area.h = y - 2 * f->gap - area.y;
+    int px = S(f, THEME_BODY_PX);
+    struct block b[] = {
+        text_block("保守画面（係の方専用）", S(f, THEME_TITLE_PX), true, THEME_TEXT, false),
+        text_block(view_printf(v, "端末名：%s", a->cfg.name[0] ? a->cfg.name : "（未設定）"), px,
+                   false, THEME_TEXT, false),
+        text_block(view_printf(v, "送信先：%s", a->cfg.collector_url), px, false, THEME_TEXT,
+                   false),
+        text_block(
+            a->survey ? view_printf(v, "アンケート：%s（版 %d）", a->survey->id, a->survey->version)
+                      : "アンケート：なし",
+            px, false, THEME_TEXT, false),
+        text_block(view_printf(v, "送信待ちのバッチ：%d 件　隔離されたバッチ：%d 件", st->sealed,
+                               st->quarantined),
+                   px, false, THEME_TEXT, false),
+        text_block(view_printf(v, "最後の同期成功：%s", when_text(v, ok)), px, false, THEME_TEXT,
+                   false),
+        text_block(view_printf(v, "最後のエラー：%s", err[0] ? err : "なし"), px, false,
+                   err[0] ? THEME_WARN : THEME_TEXT, false),
+        panel_block(a->store_set_aside ? "保存ファイルが壊れていたため別名で退避し、新しく作り直し"
+                                         "ました。退避したファイルは db と同じ場所にあります。"
+                                       : NULL,
+                    px, true, THEME_WARN, THEME_WARN_BG),
+        text_block(view_printf(v, "アプリ版：%s", KIOSK_VERSION), S(f, THEME_SMALL_PX), false,
+                   THEME_MUTED, false),
+    };
+    stack(a, f, area, b, 9, false);
+}
+
+void screens_build(struct app *a)
+{
+    struct frame f = frame_of(a);
+    view_reset(&a->view, a->width, a->height);
+    switch (a->screen) {
+    case SCREEN_WELCOME:
+        build_welcome(a, &f);
+        break;
+    case SCREEN_NO_SURVEY:
+        build_no_survey(a, &f);
+        break;
+    case SCREEN_ATTRIBUTE:
+    case SCREEN_QUESTION:
+        build_item(a, &f);
+        break;
+    case SCREEN_CONFIRM:
+        build_confirm(a, &f);
+        break;
+    case SCREEN_THANKS:
+        build_thanks(a, &f);
+        break;
+    case SCREEN_IDLE:
+        build_idle(a, &f);
+        break;
+    case SCREEN_PIN:
+        build_pin(a, &f);
+        break;
+    case SCREEN_MAINTENANCE:
+        build_maintenance(a, &f);
+        break;
+    case SCREEN_ERROR:
+    case SCREEN_COUNT:
+        build_error(a, &f);
+        break;
+    }
+    textcache_begin(a->tc);
+    view_fit(&a->view, a->tc);
+    textcache_end(a->tc);
+}

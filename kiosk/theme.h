@@ -1,0 +1,52 @@
+/* The kiosk's look: colours and sizes in one place. Sizes are in units of
+ * a 1080-pixel short side (a 21.5" 1080p monitor, ~3.6 px per mm) and scale
+ * with min(width, height); type follows JIS S 0032 for a reader of 70 at
+ * arm's length, touch targets are far above 15 mm. */
+#ifndef KIOSK_THEME_H
+#define KIOSK_THEME_H
+
+#include <SDL.h>
+
+/* Colours: dark text on warm near-white, navy for action (WCAG AAA contrast). */
+#define THEME_BG        ((SDL_Color){0xF7, 0xF5, 0xF0, 0xFF})
+#define THEME_TEXT      ((SDL_Color){0x1A, 0x1A, 0x1A, 0xFF})
+#define THEME_MUTED     ((SDL_Color){0x44, 0x44, 0x44, 0xFF})
+#define THEME_ACCENT    ((SDL_Color){0x0A, 0x4A, 0x8F, 0xFF})
+#define THEME_ON_ACCENT ((SDL_Color){0xFF, 0xFF, 0xFF, 0xFF})
+#define THEME_BUTTON_BG ((SDL_Color){0xFF, 0xFF, 0xFF, 0xFF})
+#define THEME_QUIET_BG  ((SDL_Color){0xE6, 0xE2, 0xDA, 0xFF})
+#define THEME_PANEL_BG  ((SDL_Color){0xE8, 0xEF, 0xF7, 0xFF})
+#define THEME_WARN      ((SDL_Color){0x8A, 0x1C, 0x1C, 0xFF})
+#define THEME_WARN_BG   ((SDL_Color){0xFB, 0xE9, 0xE7, 0xFF})
+#define THEME_TRACK     ((SDL_Color){0xDB, 0xD6, 0xCC, 0xFF})
+
+/* Sizes at a 1080-pixel short side. */
+#define THEME_UNIT_PX      1080.0
+#define THEME_MARGIN       72
+#define THEME_GAP          32
+#define THEME_PAD          28 /* inside buttons and panels */
+#define THEME_BORDER       4
+#define THEME_TITLE_PX     76
+#define THEME_STATEMENT_PX 64 /* ~7 mm cap height: the question itself */
+#define THEME_BODY_PX      46
+#define THEME_BUTTON_PX    48
+#define THEME_SMALL_PX     34
+#define THEME_MIN_PX       26  /* no text shrinks below this */
+#define THEME_CHOICE_H     160 /* a scale point: ~44 mm */
+#define THEME_NAV_H        124 /* back / skip: ~34 mm */
+#define THEME_NAV_W        340
+#define THEME_START_W      640
+#define THEME_START_H      180
+#define THEME_BAR_H        16
+#define THEME_MAX_TEXT_W   1600 /* longer lines are hard to follow */
+#define THEME_CORNER       120  /* the maintenance corner: ~33 mm square */
+#define THEME_MIN_TARGET   54   /* 15 mm: no button is smaller */
+
+/* Timing, milliseconds. */
+#define THEME_ADVANCE_MS    350   /* a chosen answer stays highlighted this long */
+#define THEME_LONG_PRESS_MS 2000  /* the maintenance corner */
+#define THEME_COUNTDOWN_MS  20000 /* "still there?" before answers are discarded */
+#define THEME_THANKS_MS     6000
+#define THEME_POLL_MS       2000 /* sync status, survey updates, the date */
+
+#endif
