@@ -1,0 +1,170 @@
+/* End to end: who may do what. Kiosk routes take the kiosk token as
+ * Bearer only; admin routes take the admin token as Bearer or as the
+ * password of HTTP Basic; a rotated admin token and a revoked kiosk token
+ * stop working at once, without a restart. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+static char dir[TU_PATH_MAX], db[TU_PATH_MAX + 32], kiosk[TU_TOKEN_MAX], admin[TU_TOKEN_MAX];
+static struct tu_server server;
+
+static int setup(void **state)
+{
+    (void)state;
+    if (tu_tempdir("auth", dir) != 0)
+        return -1;
+    snprintf(db, sizeof db, "%s/collector.db", dir);
+    if (tu_setup_db(db, kiosk, admin) != 0)
+        return -1;
+    return tu_server_start(&server, db, NULL);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    int rc = tu_server_stop(&server);
+    if (rc == 0)
+        tu_rmdir(dir);
+    return rc == 0 ? 0 : -1;
+}
+
+static long get(const char *path, const char *auth, char *www, size_t wlen)
+{
+    char url[256];
+    struct tu_response r;
+    long status;
+
+    snprintf(url, sizeof url, "%s%s", server.url, path);
+    assert_int_equal(tu_http(&r, "GET", url, auth, NULL, NULL, 0), 0);
+    status = r.status;
+    if (www && !tu_header(&r, "WWW-Authenticate", www, wlen))
+        www[0] = '\0';
+    tu_response_free(&r);
+    return status;
+}
+
+static char *with(const char *scheme, const char *token)
+{
+    static char buf[4][3 * TU_TOKEN_MAX + 64];
+    static int next;
+    char *b = buf[next++ % 4];
+    snprintf(b, sizeof buf[0], "%s %s", scheme, token);
+    return b;
+}
+
+/* base64 of "user:token" for HTTP Basic. */
+static char *basic(const char *user, const char *token)
+{
+    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char plain[TU_TOKEN_MAX + 64], enc[2 * TU_TOKEN_MAX + 64];
+    size_t n = (size_t)snprintf(plain, sizeof plain, "%s:%s", user, token), o = 0;
+
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned char)plain[i] << 16;
+        v |= i + 1 < n ? (unsigned char)plain[i + 1] << 8 : 0;
+        v |= i + 2 < n ? (unsigned char)plain[i + 2] : 0;
+        enc[o++] = a[v >> 18 & 63];
+        enc[o++] = a[v >> 12 & 63];
+        enc[o++] = i + 1 < n ? a[v >> 6 & 63] : '=';
+        enc[o++] = i + 2 < n ? a[v & 63] : '=';
+    }
+    enc[o] = '\0';
+    return with("Basic", enc);
+}
+
+static void test_auth_admin_bearer_and_basic(void **state)
+{
+    char www[128];
+    (void)state;
+    assert_int_equal(get("/", with("Bearer", admin), NULL, 0), 200);
+    assert_int_equal(get("/", basic("hr-office", admin), NULL, 0), 200);
+    assert_int_equal(get("/", basic("", admin), NULL, 0), 200);
+    /* No token: a browser is asked for Basic credentials. */
+    assert_int_equal(get("/", NULL, www, sizeof www), 401);
+    assert_non_null(strstr(www, "Basic realm=\"collector\""));
+    assert_int_equal(get("/", basic("hr-office", "wrong"), NULL, 0), 401);
+    /* A kiosk token is not an admin token. */
+    assert_int_equal(get("/", with("Bearer", kiosk), NULL, 0), 401);
+    assert_int_equal(get("/api/v1/kpi?fiscal_year=2024", with("Bearer", kiosk), NULL, 0), 401);
+}
+
+static void test_auth_kiosk_routes_take_only_kiosk_tokens(void **state)
+{
+    (void)state;
+    assert_int_equal(get("/api/v1/survey", with("Bearer", kiosk), NULL, 0), 200);
+    assert_int_equal(get("/api/v1/survey", NULL, NULL, 0), 401);
+    assert_int_equal(get("/api/v1/survey", with("Bearer", admin), NULL, 0), 401);
+    assert_int_equal(get("/api/v1/survey", basic("x", kiosk), NULL, 0), 401);
+    /* A cut or lengthened token is another token. */
+    char cut[TU_TOKEN_MAX];
+    snprintf(cut, sizeof cut, "%.*s", (int)strlen(kiosk) - 1, kiosk);
+    assert_int_equal(get("/api/v1/survey", with("Bearer", cut), NULL, 0), 401);
+    char longer[TU_TOKEN_MAX + 2];
+    snprintf(longer, sizeof longer, "%sA", kiosk);
+    assert_int_equal(get("/api/v1/survey", with("Bearer", longer), NULL, 0), 401);
+    /* Health needs nothing. */
+    assert_int_equal(get("/healthz", NULL, NULL, 0), 200);
+}
+
+static void test_auth_rotated_admin_token_stops_working(void **state)
+{
+    char out[256], err[256], old[TU_TOKEN_MAX];
+    (void)state;
+    snprintf(old, sizeof old, "%s", admin);
+    assert_int_equal(
+        tu_collector(out, sizeof out, err, sizeof err, "admin-token", "--db", db, NULL), 0);
+    snprintf(admin, sizeof admin, "%s", tu_chomp(out));
+    assert_int_equal(get("/", with("Bearer", old), NULL, 0), 401);
+    assert_int_equal(get("/", with("Bearer", admin), NULL, 0), 200);
+}
+
+static void test_auth_revoked_kiosk_gets_403(void **state)
+{
+    char err[256];
+    struct tu_response r;
+    char url[256];
+    (void)state;
+    assert_int_equal(
+        tu_collector(NULL, 0, err, sizeof err, "kiosk", "revoke", "kiosk-1", "--db", db, NULL), 0);
+    assert_int_equal(get("/api/v1/survey", with("Bearer", kiosk), NULL, 0), 403);
+    snprintf(url, sizeof url, "%s/api/v1/heartbeat", server.url);
+    assert_int_equal(tu_http(&r, "POST", url, with("Bearer", kiosk),
+                             (const char *[]){"Content-Type: application/json", NULL}, "{}", 2),
+                     0);
+    assert_int_equal(r.status, 403);
+    assert_non_null(strstr(r.body, "revoked"));
+    tu_response_free(&r);
+}
+
+static void test_auth_unknown_path_and_method(void **state)
+{
+    char url[256];
+    struct tu_response r;
+    (void)state;
+    assert_int_equal(get("/nothing-here", NULL, NULL, 0), 404);
+    snprintf(url, sizeof url, "%s/api/v1/batches", server.url);
+    assert_int_equal(tu_http(&r, "GET", url, with("Bearer", kiosk), NULL, NULL, 0), 0);
+    assert_int_equal(r.status, 405);
+    tu_response_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_auth_admin_bearer_and_basic),
+        cmocka_unit_test(test_auth_kiosk_routes_take_only_kiosk_tokens),
+        cmocka_unit_test(test_auth_rotated_admin_token_stops_working),
+        cmocka_unit_test(test_auth_revoked_kiosk_gets_403),
+        cmocka_unit_test(test_auth_unknown_path_and_method),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
