@@ -47,7 +47,7 @@ static const char report_css[] =
     "th,td{border:1px solid #c9d1da;padding:1.2mm 1.6mm;vertical-align:middle}"
     "th{background:#edf1f5;font-weight:bold;text-align:center;line-height:1.3}"
     "td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
-    "td.c{text-align:center}"
+    "td.c{text-align:center;white-space:nowrap}"
     "tr{break-inside:avoid}"
     ".up{color:#1c7c4a}.down{color:" C_TARGET "}"
     ".badge{display:inline-block;padding:0 1.6mm;border-radius:1.5mm;font-size:8.5pt;"
@@ -256,11 +256,11 @@ static void html_kpi_table(struct report_buf *b, const struct kpi_result *r)
 {
     bool first_year = false;
 
-    report_buf_puts(b, "<h2>成果指標の一覧</h2><table><colgroup><col style=\"width:7mm\"><col>"
+    report_buf_puts(b, "<h2>成果指標の一覧</h2><table><colgroup><col style=\"width:10mm\"><col>"
                        "<col style=\"width:13mm\"><col style=\"width:15mm\">"
                        "<col style=\"width:17mm\"><col style=\"width:13mm\">"
                        "<col style=\"width:13mm\"><col style=\"width:15mm\">"
-                       "<col style=\"width:16mm\"></colgroup><thead><tr><th>No.</th>"
+                       "<col style=\"width:16mm\"></colgroup><thead><tr><th>番号</th>"
                        "<th>成果指標</th><th>基準値</th><th>目標値</th>");
     report_buf_printf(b,
                       "<th>%s</th><th>前年度</th><th>増減</th><th>肯定的回答率</th>"
@@ -354,7 +354,7 @@ static void svg_mean_chart(struct report_buf *b, const struct kpi_result *r,
 {
     report_buf_printf(b,
                       "<svg viewBox=\"0 0 %d 62\" role=\"img\" aria-label=\"平均 %.2f、基準値と"
-                      "目標値との比較\" xmlns=\"http://www.w3.org/2000/svg\">",
+                      "目標値との比較\">",
                       CH_W, kpi_round2(it->all.sum.mean));
     svg_axis(b, r->survey);
     svg_marks(b, r, it);
@@ -395,9 +395,7 @@ static void svg_distribution(struct report_buf *b, const struct survey *s,
 {
     double x = CH_X0;
 
-    report_buf_printf(b,
-                      "<svg viewBox=\"0 0 %d 24\" role=\"img\" aria-label=\"回答の分布\" "
-                      "xmlns=\"http://www.w3.org/2000/svg\">",
+    report_buf_printf(b, "<svg viewBox=\"0 0 %d 24\" role=\"img\" aria-label=\"回答の分布\">",
                       CH_W);
     for (size_t k = 0; k < s->n_points; k++) {
         double share = st->sum.n ? (double)st->counts[k] / (double)st->sum.n : 0;
@@ -549,7 +547,7 @@ static void html_categories(struct report_buf *b, const struct kpi_result *r)
         if (!cat->suppressed)
             report_buf_printf(
                 b,
-                "<svg viewBox=\"0 0 %d 16\" xmlns=\"http://www.w3.org/2000/svg\">"
+                "<svg viewBox=\"0 0 %d 16\">"
                 "<rect x=\"%d\" y=\"4\" width=\"%d\" height=\"8\" fill=\"#edf1f5\"/>"
                 "<rect x=\"%d\" y=\"4\" width=\"%.1f\" height=\"8\" fill=\"" C_ACCENT "\"/></svg>",
                 CH_W, CH_X0, CH_X1 - CH_X0, CH_X0, axis_x(r->survey, cat->mean) - CH_X0);
@@ -562,10 +560,10 @@ static void group_header(struct report_buf *b, const struct kpi_result *r)
 {
     report_buf_puts(b, "<h2>");
     report_html_escape(b, r->group_by->text);
-    report_buf_puts(b, "（回答別の平均）</h2><table><colgroup><col style=\"width:7mm\"><col>");
+    report_buf_puts(b, "（回答別の平均）</h2><table><colgroup><col style=\"width:10mm\"><col>");
     for (size_t g = 0; g < r->n_groups; g++)
         report_buf_puts(b, "<col style=\"width:22mm\">");
-    report_buf_puts(b, "</colgroup><thead><tr><th>No.</th><th>成果指標</th>");
+    report_buf_puts(b, "</colgroup><thead><tr><th>番号</th><th>成果指標</th>");
     for (size_t g = 0; g < r->n_groups; g++) {
         report_buf_puts(b, "<th>");
         report_html_escape(b, r->groups[g].option ? r->groups[g].option->label : "未回答");

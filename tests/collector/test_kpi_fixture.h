@@ -32,7 +32,7 @@ struct kf_env {
     bool started;
 };
 
-static int kf_start(struct kf_env *e, const char *name)
+static inline int kf_start(struct kf_env *e, const char *name)
 {
     memset(e, 0, sizeof *e);
     if (tu_tempdir(name, e->dir) != 0)
@@ -47,7 +47,7 @@ static int kf_start(struct kf_env *e, const char *name)
     return 0;
 }
 
-static void kf_stop(struct kf_env *e)
+static inline void kf_stop(struct kf_env *e)
 {
     if (e->started)
         tu_server_stop(&e->srv);
@@ -58,7 +58,7 @@ static void kf_stop(struct kf_env *e)
 }
 
 /* A batch of the survey survey_id with responses r[0..n). */
-static char *kf_batch_json(const char *survey_id, const struct kf_response *r, size_t n)
+static inline char *kf_batch_json(const char *survey_id, const struct kf_response *r, size_t n)
 {
     size_t cap = 256 + n * 320, len = 0;
     char id[CRYPTO_UUID_LEN], *out = malloc(cap);
@@ -94,8 +94,8 @@ static char *kf_batch_json(const char *survey_id, const struct kf_response *r, s
 
 /* Posts r[0..n) in batches of at most KF_BATCH_MAX; returns the number
  * stored, or -1 when a batch was not answered 201. */
-static long kf_post(const struct kf_env *e, const char *survey_id, const struct kf_response *r,
-                    size_t n)
+static inline long kf_post(const struct kf_env *e, const char *survey_id,
+                           const struct kf_response *r, size_t n)
 {
     long stored = 0;
 
@@ -119,7 +119,7 @@ static long kf_post(const struct kf_env *e, const char *survey_id, const struct 
 }
 
 /* GET base+path with the admin token; resp to be freed by the caller. */
-static int kf_get(const struct kf_env *e, const char *path, struct tu_response *resp)
+static inline int kf_get(const struct kf_env *e, const char *path, struct tu_response *resp)
 {
     char url[1024];
 
@@ -129,7 +129,7 @@ static int kf_get(const struct kf_env *e, const char *path, struct tu_response *
 }
 
 /* GET path as JSON; *status gets the HTTP status. NULL if the body is not JSON. */
-static json_t *kf_get_json(const struct kf_env *e, const char *path, long *status)
+static inline json_t *kf_get_json(const struct kf_env *e, const char *path, long *status)
 {
     struct tu_response resp;
     json_t *j = NULL;
@@ -142,7 +142,7 @@ static json_t *kf_get_json(const struct kf_env *e, const char *path, long *statu
 }
 
 /* The item with this id in a KPI JSON's items (or a group's). */
-static json_t *kf_item(json_t *items, const char *id)
+static inline json_t *kf_item(json_t *items, const char *id)
 {
     size_t i;
     json_t *it;
@@ -156,7 +156,7 @@ static json_t *kf_item(json_t *items, const char *id)
 }
 
 /* Fills one response with every answer = v. */
-static struct kf_response kf_all(const char *month, int v, const char *employment)
+static inline struct kf_response kf_all(const char *month, int v, const char *employment)
 {
     struct kf_response r = {.month = month, .employment = employment};
 
