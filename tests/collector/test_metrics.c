@@ -1,0 +1,89 @@
+/* End to end: GET /metrics in the Prometheus text format counts what the
+ * daemon did: batches and responses stored, rejects by reason, requests by
+ * status, and a latency histogram whose buckets are cumulative. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+static long metric(const char *text, const char *name)
+{
+    char key[256];
+    snprintf(key, sizeof key, "\n%s ", name);
+    const char *p = strstr(text, key);
+    return p ? atol(p + strlen(key)) : -1;
+}
+
+static void test_metrics_count_stored_and_rejected(void **state)
+{
+    char dir[TU_PATH_MAX], db[TU_PATH_MAX + 32], token[TU_TOKEN_MAX], url[256], type[128];
+    struct tu_server server;
+    struct tu_response r;
+    char *json = tu_batch_json(NULL, 15, 3, "2025-02", NULL);
+    (void)state;
+
+    assert_int_equal(tu_tempdir("metrics", dir), 0);
+    snprintf(db, sizeof db, "%s/collector.db", dir);
+    assert_int_equal(tu_setup_db(db, token, NULL), 0);
+    assert_int_equal(tu_server_start(&server, db, NULL), 0);
+
+    assert_int_equal(tu_post_batch(&r, server.url, token, json, true), 0);
+    assert_int_equal(r.status, 201);
+    tu_response_free(&r);
+    assert_int_equal(tu_post_batch(&r, server.url, token, json, true), 0);
+    assert_int_equal(r.status, 200);
+    tu_response_free(&r);
+    assert_int_equal(tu_post_batch(&r, server.url, "wrong-token", json, true), 0);
+    assert_int_equal(r.status, 401);
+    tu_response_free(&r);
+    assert_int_equal(tu_post_batch(&r, server.url, token, "{]", false), 0);
+    assert_int_equal(r.status, 400);
+    tu_response_free(&r);
+
+    /* Completed requests are counted just after their answer: let them land. */
+    assert_true(tu_server_log_has(&server, "status=400"));
+    snprintf(url, sizeof url, "%s/metrics", server.url);
+    assert_int_equal(tu_http(&r, "GET", url, NULL, NULL, NULL, 0), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(tu_header(&r, "Content-Type", type, sizeof type));
+    assert_non_null(strstr(type, "text/plain"));
+    assert_int_equal(metric(r.body, "collector_batches_stored_total"), 1);
+    assert_int_equal(metric(r.body, "collector_responses_stored_total"), 15);
+    assert_int_equal(metric(r.body, "collector_batches_duplicate_total"), 1);
+    assert_int_equal(metric(r.body, "collector_rejects_total{reason=\"unauthorized\"}"), 1);
+    assert_int_equal(metric(r.body, "collector_rejects_total{reason=\"bad_request\"}"), 1);
+    assert_int_equal(metric(r.body, "collector_requests_total{status=\"201\"}"), 1);
+    assert_non_null(strstr(r.body, "# TYPE collector_request_duration_seconds histogram"));
+    long count = metric(r.body, "collector_request_duration_seconds_count");
+    assert_true(count >= 4);
+    assert_int_equal(metric(r.body, "collector_request_duration_seconds_bucket{le=\"+Inf\"}"),
+                     count);
+    /* Cumulative: each bucket holds at least the one before. */
+    long prev = 0;
+    for (const char *p = r.body; (p = strstr(p, "_bucket{le=\""));) {
+        const char *v = strchr(p, ' ');
+        long n = atol(v + 1);
+        assert_true(n >= prev);
+        prev = n;
+        p = v;
+    }
+    tu_response_free(&r);
+    assert_int_equal(tu_server_stop(&server), 0);
+    free(json);
+    tu_rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_metrics_count_stored_and_rejected),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
