@@ -33,6 +33,7 @@ struct sync {
     pthread_cond_t wake;  /* the thread waits on it between rounds */
     pthread_cond_t round; /* sync_drain waits on it for a round to end */
     bool stop, kick;
+    unsigned started;  /* rounds begun */
     unsigned rounds;   /* rounds finished */
     bool round_failed; /* the last round could not reach or satisfy the collector */
     bool more_pending; /* the last round left sealed batches it did not try */
@@ -251,6 +252,7 @@ static void *sync_main(void *arg)
     pthread_mutex_lock(&s->mu);
     while (!s->stop) {
         s->kick = false;
+        s->started++;
         pthread_mutex_unlock(&s->mu);
         run_round(s, &res);
         s->failures = res.failed ? s->failures + 1 : 0;
@@ -341,9 +343,10 @@ void sync_now(struct sync *s)
     pthread_mutex_unlock(&s->mu);
 }
 
-static bool wait_round(struct sync *s, unsigned after, const struct timespec *deadline)
+/* Waits until round number `round` has finished. */
+static bool wait_round(struct sync *s, unsigned round, const struct timespec *deadline)
 {
-    while (s->rounds <= after)
+    while (s->rounds < round)
         if (pthread_cond_timedwait(&s->round, &s->mu, deadline) == ETIMEDOUT)
             return false;
     return true;
@@ -358,12 +361,14 @@ bool sync_drain(struct sync *s, int timeout_s)
     deadline.tv_sec += timeout_s;
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        unsigned seen = s->rounds;
-        if (!s->round_failed || seen == 0) {
+        /* A round already under way may have sealed before the caller's
+         * last submit: only a round that starts from now on counts. */
+        unsigned next = s->started + 1;
+        if (!s->round_failed || s->rounds == 0) {
             s->kick = true; /* after a failure the thread's backoff decides when */
             pthread_cond_signal(&s->wake);
         }
-        if (!wait_round(s, seen, &deadline))
+        if (!wait_round(s, next, &deadline))
             break;
         if (!s->round_failed && !s->more_pending && s->status.sealed == 0) {
             done = true;
