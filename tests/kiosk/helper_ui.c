@@ -1,0 +1,143 @@
+/* Runs the real kiosk program headless for the UI tests. Assumes KIOSK_BIN
+ * is built; every child is waited for with a deadline and killed after it. */
+#include "helper_ui.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kiosk_store.h"
+
+#define UI_MAX_ARGS 32
+
+static int write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    int rc = fputs(text, f) < 0 ? -1 : 0;
+    return fclose(f) != 0 ? -1 : rc;
+}
+
+int ui_init(struct ui_kiosk *k, const char *name, int idle_timeout_s)
+{
+    memset(k, 0, sizeof *k);
+    if (tu_tempdir(name, k->dir) != 0)
+        return -1;
+    snprintf(k->conf, sizeof k->conf, "%s/kiosk.conf", k->dir);
+    snprintf(k->db, sizeof k->db, "%s/kiosk.db", k->dir);
+    snprintf(k->script_path, sizeof k->script_path, "%s/run.script", k->dir);
+    char conf[2048];
+    snprintf(conf, sizeof conf,
+             "# written by a UI test\n"
+             "collector_url = http://127.0.0.1:9\n"
+             "token = ui-test-token-0123456789abcdef\n"
+             "db = %s\n"
+             "name = UI test kiosk\n"
+             "maintenance_pin = 1234\n"
+             "min_batch = 1000\n"
+             "idle_timeout_s = %d\n",
+             k->db, idle_timeout_s);
+    return write_file(k->conf, conf);
+}
+
+void ui_add(struct ui_kiosk *k, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(k->script + k->len, sizeof k->script - k->len - 1, fmt, ap);
+    va_end(ap);
+    if (n > 0 && k->len + (size_t)n < sizeof k->script - 1) {
+        k->len += (size_t)n;
+        k->script[k->len++] = '\n';
+        k->script[k->len] = '\0';
+    }
+}
+
+static void read_err(struct ui_kiosk *k, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(k->err, 1, sizeof k->err - 1, f) : 0;
+    k->err[n] = '\0';
+    if (f)
+        fclose(f);
+}
+
+static int wait_child(pid_t pid)
+{
+    int status;
+    double deadline = tu_now() + UI_TIMEOUT_S;
+    while (tu_now() < deadline) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        if (r < 0)
+            return -1;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return -1;
+}
+
+int ui_run(struct ui_kiosk *k, const char *survey_file, const char *size, const char *const *extra)
+{
+    char err_path[TU_PATH_MAX + 32];
+    snprintf(err_path, sizeof err_path, "%s/stderr.txt", k->dir);
+    if (write_file(k->script_path, k->script) != 0)
+        return -1;
+    const char *argv[UI_MAX_ARGS] = {KIOSK_BIN,  "--config",     k->conf,  "--headless",
+                                     "--script", k->script_path, "--date", UI_IN_PERIOD};
+    int n = 8;
+    if (survey_file) {
+        argv[n++] = "--survey";
+        argv[n++] = survey_file;
+    }
+    if (size) {
+        argv[n++] = "--size";
+        argv[n++] = size;
+    }
+    for (int i = 0; extra && extra[i] && n < UI_MAX_ARGS - 1; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0)
+            dup2(fd, 2);
+        setenv("SDL_VIDEODRIVER", "dummy", 1);
+        execv(KIOSK_BIN, (char *const *)argv);
+        _exit(127);
+    }
+    int rc = wait_child(pid);
+    read_err(k, err_path);
+    if (rc != 0)
+        fprintf(stderr, "kiosk exited %d:\n%s\n", rc, k->err);
+    return rc;
+}
+
+int ui_stored(const struct ui_kiosk *k)
+{
+    struct kiosk_store *st = NULL;
+    struct kiosk_store_status s;
+    char err[KSTORE_ERR_LEN];
+    if (kiosk_store_open(k->db, &st, NULL, err, sizeof err) != 0)
+        return -1;
+    kiosk_store_get_status(st, &s);
+    kiosk_store_close(st);
+    return s.unsealed;
+}
+
+void ui_cleanup(struct ui_kiosk *k)
+{
+    tu_rmdir(k->dir);
+}

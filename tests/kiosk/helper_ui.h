@@ -1,0 +1,42 @@
+/* Running the real kiosk headless for UI tests: a temporary folder with a
+ * config (collector on a closed loopback port, so sync fails fast) and a
+ * database, a generated script, and the kiosk program as a child that is
+ * killed if it runs longer than UI_TIMEOUT_S. */
+#ifndef TESTS_KIOSK_HELPER_UI_H
+#define TESTS_KIOSK_HELPER_UI_H
+
+#include <stddef.h>
+
+#include "testutil.h"
+
+#define UI_TIMEOUT_S   120
+#define UI_SCRIPT_MAX  65536
+#define UI_STDERR_MAX  8192
+#define UI_GOSHOGAWARA SURVEYS_DIR "/goshogawara-staff.json"
+#define UI_KAMAISHI    SURVEYS_DIR "/kamaishi-wellbeing.json"
+#define UI_IN_PERIOD   "2025-02-10"
+
+struct ui_kiosk {
+    char dir[TU_PATH_MAX];
+    char conf[TU_PATH_MAX + 32];
+    char db[TU_PATH_MAX + 32];
+    char script_path[TU_PATH_MAX + 32];
+    char script[UI_SCRIPT_MAX]; /* appended to by ui_add() */
+    size_t len;
+    char err[UI_STDERR_MAX]; /* the kiosk's stderr after ui_run() */
+};
+
+/* A fresh folder and config: idle_timeout_s as given, PIN 1234, min_batch
+ * high enough that nothing is sealed behind the test's back. Returns 0 or -1. */
+int ui_init(struct ui_kiosk *k, const char *name, int idle_timeout_s);
+/* Appends one formatted line to the script. */
+void ui_add(struct ui_kiosk *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Runs KIOSK_BIN --headless with the script, --survey survey_file, --date
+ * and --size WxH (NULL: the defaults), plus extra arguments (NULL-ended
+ * list or NULL). Returns the exit status, or -1 when it had to be killed. */
+int ui_run(struct ui_kiosk *k, const char *survey_file, const char *size, const char *const *extra);
+/* Responses the kiosk's store holds (unsealed), read through kiosk_store. */
+int ui_stored(const struct ui_kiosk *k);
+void ui_cleanup(struct ui_kiosk *k);
+
+#endif

@@ -1,0 +1,397 @@
+/* The kiosk's UI paths, end to end: the real kiosk program headless with
+ * scripted taps and keys on a virtual clock, its real SQLite store read
+ * back through kiosk_store. Full path, back, skip, idle reset, keys,
+ * maintenance, the survey period and bad options. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "helper_ui.h"
+#include "kclock.h"
+#include "kiosk_store.h"
+
+#define GOSHO_QUESTIONS 12
+
+/* A small survey with an optional question and a period, for skip and
+ * no_survey. */
+static const char *TINY_SURVEY =
+    "{\"id\": \"tiny\", \"version\": 1, \"title\": \"小さなアンケート\", \"organization\": "
+    "\"テスト市\", \"period\": {\"from\": \"2025-02-01\", \"to\": \"2025-02-28\"},"
+    "\"intro\": \"テスト用です。\", \"privacy_note\": \"匿名です。\", \"thanks\": "
+    "\"ありがとうございました。\","
+    "\"scale\": {\"points\": [{\"value\": 4, \"label\": \"そう思う\"}, {\"value\": 3, \"label\": "
+    "\"まあそう思う\"}, {\"value\": 2, \"label\": \"あまりそう思わない\"}, {\"value\": 1, "
+    "\"label\": \"そう思わない\"}], \"favorable_min\": 3},"
+    "\"attributes\": [{\"id\": \"employment\", \"text\": \"任用形態は？\", \"options\": [{\"id\": "
+    "\"regular\", \"label\": \"正職員\"}, {\"id\": \"kaikei\", \"label\": \"会計年度任用職員\"}], "
+    "\"optional\": true}],"
+    "\"questions\": [{\"id\": \"q01\", \"text\": \"職場は働きやすい。\"}, {\"id\": \"q02\", "
+    "\"text\": \"（任意）研修は役に立った。\", \"optional\": true}]}";
+
+static void tiny_survey(const struct ui_kiosk *k, char *path)
+{
+    snprintf(path, TU_PATH_MAX + 32, "%s/tiny.json", k->dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(TINY_SURVEY, f);
+    fclose(f);
+}
+
+/* Start, the attribute (option opt, 1-based), then every question with
+ * the point at position point (1-based); ends on confirm. */
+static void answer_all(struct ui_kiosk *k, int n_questions, int opt, int point)
+{
+    ui_add(k, "tap @start");
+    ui_add(k, "expect screen attribute");
+    ui_add(k, "tap @choose %d", opt);
+    ui_add(k, "wait 500");
+    for (int i = 1; i <= n_questions; i++) {
+        ui_add(k, "expect screen question");
+        ui_add(k, "expect question q%02d", i);
+        ui_add(k, "tap @choose %d", point);
+        ui_add(k, "wait 500");
+    }
+    ui_add(k, "expect screen confirm");
+}
+
+static void test_full_path_stores_exactly_one_response(void **state)
+{
+    (void)state;
+    struct ui_kiosk k;
+    assert_int_equal(ui_init(&k, "ui-full", 60), 0);
+    ui_add(&k, "expect screen welcome");
+    ui_add(&k, "expect stored 0");
+    ui_add(&k, "tap 0.5 0.85"); /* the start button, by its place on the screen */
+    ui_add(&k, "expect screen attribute");
+    ui_add(&k, "tap @back");
+    ui_add(&k, "expect screen welcome");
+    answer_all(&k, GOSHO_QUESTIONS, 1, 2);
+    ui_add(&k, "expect stored 0");
+    ui_add(&k, "tap @send");
+    ui_add(&k, "expect screen thanks");
+    ui_add(&k, "expect stored 1");
+    ui_add(&k, "wait 7000");
+    ui_add(&k, "expect screen welcome");
+    assert_int_equal(ui_run(&k, UI_GOSHOGAWARA, NULL, NULL), 0);
+    assert_int_equal(ui_stored(&k), 1);
+    ui_cleanup(&k);
+}
+
+static void test_back_shows_earlier_choice(void **state)
+{
+    (void)state;
+    struct ui_kiosk k;
+    assert_int_equal(ui_init(&k, "ui-back", 60), 0);
+    ui_add(&k, "tap @start");
+    ui_add(&k, "tap @choose 2");
+    ui_add(&k, "expect selected kaikei");
+    ui_add(&k, "wait 500");
+    ui_add(&k, "expect question q01");
+    ui_add(&k, "expect selected none");
+    ui_add(&k, "tap @choose 3"); /* あまりそう思わない = 2 */
+    ui_add(&k, "wait 500");
+    ui_add(&k, "expect question q02");
+    ui_add(&k, "tap @back");
+    ui_add(&k, "expect question q01");
+    ui_add(&k, "expect selected 2");
+    ui_add(&k, "key BackSpace");
+    ui_add(&k, "expect screen attribute");
+    ui_add(&k, "expect selected kaikei");
+    ui_add(&k, "tap @next");
+    ui_add(&k, "expect question q01");
+    ui_add(&k, "expect selected 2");
+    ui_add(&k, "tap @choose 1"); /* a changed mind replaces the choice */
+    ui_add(&k, "expect selected 4");
+    ui_add(&k, "wait 500");
+    ui_add(&k, "expect question q02");
+    assert_int_equal(ui_run(&k, UI_GOSHOGAWARA, NULL, NULL), 0);
+    assert_int_equal(ui_stored(&k), 0);
+    ui_cleanup(&k);
+}
+
+/* The single sealed batch's first response, parsed. */
+static json_t *stored_response(const struct ui_kiosk *k)
+{
+    struct kiosk_store *st = NULL;
+    char err[KSTORE_ERR_LEN], ids[4][37];
+    char *body = NULL;
+    size_t len = 0;
+    assert_int_equal(kiosk_store_open(k->db, &st, NULL, err, sizeof err), 0);
+    assert_int_equal(kiosk_store_seal(st, 1, kclock_now(), err, sizeof err), 1);
+    assert_int_equal(kiosk_store_list_sealed(st, ids, 4), 1);
+    assert_int_equal(kiosk_store_batch_body(st, ids[0], &body, &len), 0);
+    kiosk_store_close(st);
+    json_t *batch = json_loadb(body, len, 0, NULL);
+    free(body);
+    assert_non_null(batch);
+    json_t *r = json_incref(json_array_get(json_object_get(batch, "responses"), 0));
+    json_decref(batch);
+    assert_non_null(r);
+    return r;
+}
+
+static void test_skip_on_optional_items_stores_no_answer(void **state)
+{
+    (void)state;
+    struct ui_kiosk k;
+    char survey[TU_PATH_MAX + 32];
+    assert_int_equal(ui_init(&k, "ui-skip", 60), 0);
+    tiny_survey(&k, survey);
+    ui_add(&k, "tap @start");
+    ui_add(&k, "expect screen attribute");
+    ui_add(&k, "tap @skip");
+    ui_add(&k, "expect question q01");
+    ui_add(&k, "tap @choose 2");
+    ui_add(&k, "wait 500");
+    ui_add(&k, "expect question q02");
+    ui_add(&k, "tap @skip");
+    ui_add(&k, "expect screen confirm");
+    ui_add(&k, "expect layout ok");
+    ui_add(&k, "tap @send");
+    ui_add(&k, "expect stored 1");
+    assert_int_equal(ui_run(&k, survey, NULL, NULL), 0);
+    json_t *r = stored_response(&k);
+    json_t *answers = json_object_get(r, "answers");
+    assert_int_equal(json_integer_value(json_object_get(answers, "q01")), 3);
+    json_t *q02 = json_object_get(answers, "q02");
+    assert_true(q02 == NULL || json_is_null(q02));
+    json_t *emp = json_object_get(json_object_get(r, "attributes"), "employment");
+    assert_true(emp == NULL || json_is_null(emp));
+    assert_string_equal(json_string_value(json_object_get(r, "month")), "2025-02");
+    json_decref(r);
+    ui_cleanup(&k);
+}
+
+static void test_required_question_offers_no_skip(void **state)
+{
+    (void)state;
+    struct ui_kiosk k;
+    assert_int_equal(ui_init(&k, "ui-noskip", 60), 0);
+    ui_add(&k, "tap @start");
+    ui_add(&k, "tap @skip");
+    ui_add(&k, "expect question q01");
+    ui_add(&k, "tap @skip"); /* q01 is required: no such button */
+    assert_int_equal(ui_run(&k, UI_GOSHOGAWARA, NULL, NULL), 2);
+    assert_non_null(strstr(k.err, "no such button"));
+    assert_non_null(strstr(k.err, ":4:")); /* the failing line is named */
+    ui_cleanup(&k);
+}
+
+static void test_idle_timeout_discards_answers(void **state)
+{
+    (void)state;
+    struct ui_kiosk k;
+    assert_int_equal(ui_init(&k, "ui-idle", 10), 0);
+    answer_all(&k, GOSHO_QUESTIONS, 1, 1);
+    ui_add(&k, "wait 9000");
+    ui_add(&k, "expect screen confirm");
+    ui_add(&k, "wait 1500");
+    ui_add(&k, "expect screen idle");
+    ui_add(&k, "expect layout ok");
+    ui_add(&k, "wait 18000");
+    ui_add(&k, "expect screen idle");
+    ui_add(&k, "wait 1500");
+    ui_add(&k, "expect screen welcome");
+    ui_add(&k, "expect stored 0");
+    ui_add(&k, "tap @start"); /* nothing of the last respondent is left */
+    ui_add(&k, "expect selected none");
+    ui_add(&k, "tap @skip");
+    ui_add(&k, "expect selected none");
+    assert_int_equal(ui_run(&k, UI_GOSHOGAWARA, NULL, NULL), 0);
+    assert_int_equal(ui_stored(&k), 0);
+    ui_cleanup(&k);
+}
+
+static void test_idle_prompt_continue_keeps_answers(void **state)
+{
+    (void)state;
+    struct ui_kiosk k;
+    assert_int_equal(ui_init(&k, "ui-continue", 10), 0);
+    ui_add(&k, "tap @start");
+    ui_add(&k, "tap @choose 1");
+    ui_add(&k, "wait 500");
+    ui_add(&k, "tap @choose 4");
+    ui_add(&k, "wait 10500");
+    ui_add(&k, "expect screen idle");
+    ui_add(&k, "tap @continue");
+    ui_add(&k, "expect screen question");
+    ui_add(&k, "expect question q02");
+    ui_add(&k, "tap @back");
+    ui_add(&k, "expect selected 1");
+    ui_add(&k, "wait 10500"); /* the idle time starts again from the last touch */
+    ui_add(&k, "expect screen idle");
+    ui_add(&k, "key Return");
+    ui_add(&k, "expect question q01");
+    assert_int_equal(ui_run(&k, UI_GOSHOGAWARA, NULL, NULL), 0);
+    ui_cleanup(&k);
+}
+
+static void test_keys_answer_the_survey(void **state)
+{
+    (void)state;
+    struct ui_kiosk k;
+    assert_int_equal(ui_init(&k, "ui-keys", 60), 0);
+    ui_add(&k, "key Return");
+    ui_add(&k, "expect screen attribute");
+    ui_add(&k, "key 1");
+    ui_add(&k, "expect selected regular");
+    ui_add(&k, "wait 500");
+    for (int i = 1; i <= GOSHO_QUESTIONS; i++) {
+        ui_add(&k, "key %d", 1 + i % 4);
+        ui_add(&k, "wait 500");
+    }
+    ui_add(&k, "key 9"); /* no ninth point: nothing happens */
+    ui_add(&k, "expect screen confirm");
+    ui_add(&k, "key BackSpace"); /* review from the start */
+    ui_add(&k, "expect screen attribute");
+    ui_add(&k, "expect selected regular");
+    for (int i = 0; i <= GOSHO_QUESTIONS; i++)
+        ui_add(&k, "key Return");
+    ui_add(&k, "expect screen confirm");
+    ui_add(&k, "key Return");
+    ui_add(&k, "expect screen thanks");
+    ui_add(&k, "expect stored 1");
+    ui_add(&k, "key Return");
+    ui_add(&k, "expect screen welcome");
+    assert_int_equal(ui_run(&k, UI_GOSHOGAWARA, NULL, NULL), 0);
+    assert_int_equal(ui_stored(&k), 1);
+    ui_cleanup(&k);
+}
+
+static void test_maintenance_needs_long_press_and_pin(void **state)
+{
+    (void)state;
+    struct ui_kiosk k;
+    assert_int_equal(ui_init(&k, "ui-maint", 60), 0);
+    ui_add(&k, "press 0.01 0.01 600"); /* too short */
+    ui_add(&k, "expect screen welcome");
+    ui_add(&k, "press 0.5 0.3 3000"); /* not the corner */
+    ui_add(&k, "expect screen welcome");
+    ui_add(&k, "press 0.01 0.01 2500");
+    ui_add(&k, "expect screen pin");
+    ui_add(&k, "expect layout ok");
+    for (int i = 0; i < 4; i++)
+        ui_add(&k, "tap @digit 9");
+    ui_add(&k, "tap @ok");
+    ui_add(&k, "expect screen pin");
+    ui_add(&k, "key 1");
+    ui_add(&k, "key 2");
+    ui_add(&k, "tap @digit 3");
+    ui_add(&k, "tap @digit 4");
+    ui_add(&k, "key Return");
+    ui_add(&k, "expect screen maintenance");
+    ui_add(&k, "expect layout ok");
+    ui_add(&k, "tap @sync");
+    ui_add(&k, "tap @leave");
+    ui_add(&k, "expect screen welcome");
+    ui_add(&k, "press 0.01 0.01 2500");
+    ui_add(&k, "expect screen pin");
+    ui_add(&k, "wait 61000"); /* staff walked away: back to welcome */
+    ui_add(&k, "expect screen welcome");
+    ui_add(&k, "press 0.01 0.01 2500");
+    ui_add(&k, "tap @digit 1");
+    ui_add(&k, "tap @digit 2");
+    ui_add(&k, "tap @digit 3");
+    ui_add(&k, "tap @digit 4");
+    ui_add(&k, "tap @ok");
+    ui_add(&k, "tap @quit");
+    ui_add(&k, "expect screen welcome"); /* never runs: quit ends the program */
+    ui_add(&k, "expect screen no_such_screen");
+    assert_int_equal(ui_run(&k, UI_GOSHOGAWARA, NULL, NULL), 0);
+    ui_cleanup(&k);
+}
+
+static void test_no_survey_outside_its_period(void **state)
+{
+    (void)state;
+    struct ui_kiosk k;
+    char survey[TU_PATH_MAX + 32];
+    assert_int_equal(ui_init(&k, "ui-period", 60), 0);
+    tiny_survey(&k, survey);
+    ui_add(&k, "expect screen welcome"); /* --date 2025-02-10 is inside */
+    ui_add(&k, "date 2025-03-01");
+    ui_add(&k, "wait 2500");
+    ui_add(&k, "expect screen no_survey");
+    ui_add(&k, "expect layout ok");
+    ui_add(&k, "key Return"); /* nothing to start */
+    ui_add(&k, "expect screen no_survey");
+    ui_add(&k, "date 2025-02-28");
+    ui_add(&k, "wait 2500");
+    ui_add(&k, "expect screen welcome");
+    assert_int_equal(ui_run(&k, survey, NULL, NULL), 0);
+    ui_cleanup(&k);
+}
+
+static void test_no_cached_survey_shows_quiet_notice(void **state)
+{
+    (void)state;
+    struct ui_kiosk k;
+    assert_int_equal(ui_init(&k, "ui-nosurvey", 60), 0);
+    ui_add(&k, "expect screen no_survey");
+    ui_add(&k, "expect layout ok");
+    assert_int_equal(ui_run(&k, NULL, NULL, NULL), 0);
+    ui_cleanup(&k);
+}
+
+static void test_idle_welcome_draws_no_frames(void **state)
+{
+    (void)state;
+    struct ui_kiosk k;
+    assert_int_equal(ui_init(&k, "ui-frames", 60), 0);
+    ui_add(&k, "count frames");
+    ui_add(&k, "wait 60000");
+    ui_add(&k, "expect frames 0");
+    ui_add(&k, "tap @start");
+    ui_add(&k, "expect frames 1");
+    ui_add(&k, "count frames");
+    ui_add(&k, "wait 90000"); /* idle prompt, 20 s countdown, welcome */
+    ui_add(&k, "expect screen welcome");
+    ui_add(&k, "expect frames 21");
+    assert_int_equal(ui_run(&k, UI_GOSHOGAWARA, NULL, NULL), 0);
+    ui_cleanup(&k);
+}
+
+static void test_bad_options_and_scripts_are_refused(void **state)
+{
+    (void)state;
+    struct ui_kiosk k;
+    assert_int_equal(ui_init(&k, "ui-bad", 60), 0);
+    const char *bad_size[] = {"--size", "banana", NULL};
+    assert_int_equal(ui_run(&k, UI_GOSHOGAWARA, NULL, bad_size), 1);
+    assert_non_null(strstr(k.err, "--size"));
+    int lines = 0;
+    for (const char *c = k.err; *c; c++)
+        lines += *c == '\n';
+    assert_int_equal(lines, 1); /* one line that says what is wrong */
+    ui_add(&k, "jump 0.5 0.5");
+    assert_int_equal(ui_run(&k, UI_GOSHOGAWARA, NULL, NULL), 1);
+    assert_non_null(strstr(k.err, "unknown command"));
+    assert_int_equal(ui_run(&k, SOURCE_DIR "/README.md", NULL, NULL), 1);
+    assert_non_null(strstr(k.err, "--survey"));
+    ui_cleanup(&k);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full_path_stores_exactly_one_response),
+        cmocka_unit_test(test_back_shows_earlier_choice),
+        cmocka_unit_test(test_skip_on_optional_items_stores_no_answer),
+        cmocka_unit_test(test_required_question_offers_no_skip),
+        cmocka_unit_test(test_idle_timeout_discards_answers),
+        cmocka_unit_test(test_idle_prompt_continue_keeps_answers),
+        cmocka_unit_test(test_keys_answer_the_survey),
+        cmocka_unit_test(test_maintenance_needs_long_press_and_pin),
+        cmocka_unit_test(test_no_survey_outside_its_period),
+        cmocka_unit_test(test_no_cached_survey_shows_quiet_notice),
+        cmocka_unit_test(test_idle_welcome_draws_no_frames),
+        cmocka_unit_test(test_bad_options_and_scripts_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
