@@ -1,0 +1,342 @@
+/* Ingest benchmark (not a test): the real `collector serve` on loopback,
+ * KIOSKS threads acting as kiosks (one keep-alive libcurl connection each)
+ * upload deflated batches of RESPONSES responses to the 12-item survey.
+ * Prints responses stored per second and p50/p99 batch latency, and beside
+ * it the ceiling: a bare SQLite insert of the same rows with the same schema
+ * and pragmas (raw rows + aggregate upserts, one transaction per batch) in
+ * this process. Each is run RUNS times; medians are printed. */
+#include <curl/curl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "fiscal.h"
+#include "schema.h"
+#include "survey.h"
+#include "tally.h"
+
+/* The bench target compiles only this file (tests/CMakeLists.txt); the
+ * test utilities come in as source so that it starts the daemon exactly as
+ * the tests do. */
+#include "../common/testutil.c"
+
+#define KIOSKS    8
+#define PER_KIOSK 25  /* batches per kiosk per run */
+#define RESPONSES 200 /* per batch */
+#define RUNS      3
+#define N_BATCHES (KIOSKS * PER_KIOSK)
+
+struct payload {
+    char *json;
+    void *z;
+    size_t zlen;
+};
+
+static struct payload payloads[N_BATCHES];
+static double latencies[N_BATCHES];
+
+struct kiosk_thread {
+    int index;
+    const char *url, *token;
+    pthread_barrier_t *go;
+    int failures;
+};
+
+static size_t discard(char *p, size_t s, size_t n, void *ud)
+{
+    (void)p;
+    (void)ud;
+    return s * n;
+}
+
+static void *kiosk_run(void *arg)
+{
+    struct kiosk_thread *k = arg;
+    char url[128], auth[TU_TOKEN_MAX + 32];
+    struct curl_slist *h = NULL;
+    CURL *c = curl_easy_init();
+
+    snprintf(url, sizeof url, "%s/api/v1/batches", k->url);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", k->token);
+    h = curl_slist_append(h, auth);
+    h = curl_slist_append(h, "Content-Type: application/json");
+    h = curl_slist_append(h, "Content-Encoding: deflate");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    pthread_barrier_wait(k->go);
+    for (int b = 0; b < PER_KIOSK; b++) {
+        int i = k->index * PER_KIOSK + b;
+        long status = 0;
+        double t0 = tu_now();
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, payloads[i].z);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)payloads[i].zlen);
+        if (curl_easy_perform(c) == CURLE_OK)
+            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        latencies[i] = tu_now() - t0;
+        k->failures += status != 201;
+    }
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* One run against the daemon: responses/s, p50 and p99 latency (s). */
+static int run_daemon(double *rate, double *p50, double *p99)
+{
+    char dir[TU_PATH_MAX], db[TU_PATH_MAX + 32], token[TU_TOKEN_MAX];
+    struct kiosk_thread k[KIOSKS];
+    pthread_t t[KIOSKS];
+    pthread_barrier_t go;
+    struct tu_server server;
+    int failures = 0;
+
+    if (tu_tempdir("bench", dir) != 0)
+        return -1;
+    snprintf(db, sizeof db, "%s/collector.db", dir);
+    if (tu_setup_db(db, token, NULL) != 0 || tu_server_start(&server, db, NULL) != 0)
+        return -1;
+    pthread_barrier_init(&go, NULL, KIOSKS + 1);
+    for (int i = 0; i < KIOSKS; i++) {
+        k[i] = (struct kiosk_thread){.index = i, .url = server.url, .token = token, .go = &go};
+        pthread_create(&t[i], NULL, kiosk_run, &k[i]);
+    }
+    pthread_barrier_wait(&go);
+    double t0 = tu_now();
+    for (int i = 0; i < KIOSKS; i++) {
+        pthread_join(t[i], NULL);
+        failures += k[i].failures;
+    }
+    double elapsed = tu_now() - t0;
+    pthread_barrier_destroy(&go);
+    tu_server_stop(&server);
+    long long stored = tu_db_count(db, "SELECT count(*) FROM responses");
+    if (failures || stored != (long long)N_BATCHES * RESPONSES) {
+        fprintf(stderr, "bench: %d uploads failed, %lld responses stored; see %s\n", failures,
+                stored, server.log_path);
+        return -1;
+    }
+    qsort(latencies, N_BATCHES, sizeof latencies[0], cmp_double);
+    *rate = (double)stored / elapsed;
+    *p50 = latencies[N_BATCHES / 2];
+    *p99 = latencies[(N_BATCHES * 99) / 100];
+    tu_rmdir(dir);
+    return 0;
+}
+
+/* The rows of one batch, computed before the clock starts. */
+struct rows {
+    struct batch *b;
+    char **answers, **attrs;
+    int *fy;
+    struct tally t;
+};
+
+static struct rows rows[N_BATCHES];
+
+static char *object_text(const struct survey *s, const struct batch_response *r, bool answers)
+{
+    char *out = malloc(1024);
+    size_t n = 0;
+    out[n++] = '{';
+    if (answers) {
+        for (size_t q = 0; q < s->n_questions; q++)
+            if (r->values[q] != BATCH_ANSWER_NONE)
+                n += (size_t)snprintf(out + n, 1024 - n, "%s\"%s\":%d", n > 1 ? "," : "",
+                                      s->questions[q].id, r->values[q]);
+    } else {
+        for (size_t j = 0; j < s->n_attributes; j++)
+            if (r->options[j] != BATCH_OPTION_NONE)
+                n += (size_t)snprintf(out + n, 1024 - n, "%s\"%s\":\"%s\"", n > 1 ? "," : "",
+                                      s->attributes[j].id,
+                                      s->attributes[j].options[r->options[j]].id);
+    }
+    snprintf(out + n, 1024 - n, "}");
+    return out;
+}
+
+static int prepare_rows(const struct survey *s)
+{
+    char err[BATCH_ERR_LEN];
+    for (int i = 0; i < N_BATCHES; i++) {
+        struct rows *w = &rows[i];
+        if (batch_decode(payloads[i].json, strlen(payloads[i].json), &w->b, err, sizeof err) ||
+            batch_validate(w->b, s, err, sizeof err) || tally_build(&w->t, w->b, s)) {
+            fprintf(stderr, "bench: sample batch %d: %s\n", i, err);
+            return -1;
+        }
+        w->answers = calloc(w->b->n_responses, sizeof *w->answers);
+        w->attrs = calloc(w->b->n_responses, sizeof *w->attrs);
+        w->fy = calloc(w->b->n_responses, sizeof *w->fy);
+        for (size_t r = 0; r < w->b->n_responses; r++) {
+            w->answers[r] = object_text(s, &w->b->responses[r], true);
+            w->attrs[r] = object_text(s, &w->b->responses[r], false);
+            fiscal_year_of_month(w->b->responses[r].month, &w->fy[r]);
+        }
+    }
+    return 0;
+}
+
+enum { S_BATCH, S_RESP, S_ANSWER, S_RESPONDENT, S_KIOSK, S_N };
+
+static const char *const bare_sql[S_N] = {
+    "INSERT INTO batches VALUES (?1, 1, ?2, 1, 'x', ?3, '2025-01-01T00:00:00Z')",
+    "INSERT INTO responses (batch_id, survey_id, fiscal_year, month, answers, attributes) "
+    "VALUES (?1,?2,?3,?4,?5,?6)",
+    "INSERT INTO answer_counts VALUES (?1,?2,?3,?4,?5,?6,?7) ON CONFLICT DO UPDATE SET count = "
+    "count + excluded.count",
+    "INSERT INTO respondent_counts VALUES (?1,?2,?3,?4,?5) ON CONFLICT DO UPDATE SET count = "
+    "count + excluded.count",
+    "UPDATE kiosks SET batches = batches + 1, responses = responses + ?1 WHERE kiosk_id = 1",
+};
+
+static void bare_batch(sqlite3 *db, sqlite3_stmt **st, const struct rows *w)
+{
+    const struct batch *b = w->b;
+    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    sqlite3_bind_text(st[S_BATCH], 1, b->batch_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st[S_BATCH], 2, b->survey_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st[S_BATCH], 3, (sqlite3_int64)b->n_responses);
+    sqlite3_step(st[S_BATCH]);
+    sqlite3_reset(st[S_BATCH]);
+    for (size_t r = 0; r < b->n_responses; r++) {
+        sqlite3_stmt *s = st[S_RESP];
+        sqlite3_bind_text(s, 1, b->batch_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, b->survey_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 3, w->fy[r]);
+        sqlite3_bind_text(s, 4, b->responses[r].month, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 5, w->answers[r], -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 6, w->attrs[r], -1, SQLITE_STATIC);
+        sqlite3_step(s);
+        sqlite3_reset(s);
+    }
+    for (size_t i = 0; i < w->t.n_answers; i++) {
+        const struct tally_answer *a = &w->t.answers[i];
+        sqlite3_stmt *s = st[S_ANSWER];
+        sqlite3_bind_text(s, 1, b->survey_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 2, a->fiscal_year);
+        sqlite3_bind_text(s, 3, a->attribute_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, a->option_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 5, a->question_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 6, a->value);
+        sqlite3_bind_int64(s, 7, a->count);
+        sqlite3_step(s);
+        sqlite3_reset(s);
+    }
+    for (size_t i = 0; i < w->t.n_respondents; i++) {
+        const struct tally_respondents *a = &w->t.respondents[i];
+        sqlite3_stmt *s = st[S_RESPONDENT];
+        sqlite3_bind_text(s, 1, b->survey_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 2, a->fiscal_year);
+        sqlite3_bind_text(s, 3, a->attribute_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, a->option_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 5, a->count);
+        sqlite3_step(s);
+        sqlite3_reset(s);
+    }
+    sqlite3_bind_int64(st[S_KIOSK], 1, (sqlite3_int64)b->n_responses);
+    sqlite3_step(st[S_KIOSK]);
+    sqlite3_reset(st[S_KIOSK]);
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+}
+
+/* One run of the ceiling: responses/s of the bare inserts. */
+static int run_bare(double *rate)
+{
+    char dir[TU_PATH_MAX], path[TU_PATH_MAX + 32];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st[S_N] = {0};
+    int rc = -1;
+
+    if (tu_tempdir("bench-bare", dir) != 0)
+        return -1;
+    snprintf(path, sizeof path, "%s/bare.db", dir);
+    if (sqlite3_open(path, &db) != SQLITE_OK ||
+        sqlite3_exec(db,
+                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                     "PRAGMA foreign_keys = ON;" SCHEMA_V1_SQL
+                     "INSERT INTO surveys VALUES ('" TU_SURVEY_ID "', 1, '{}', 'x', 'now', 1);"
+                     "INSERT INTO kiosks (kiosk_id, name, token_sha256, created_at) VALUES "
+                     "(1, 'k', 'h', 'now');",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        goto out;
+    for (int i = 0; i < S_N; i++)
+        if (sqlite3_prepare_v2(db, bare_sql[i], -1, &st[i], NULL) != SQLITE_OK)
+            goto out;
+    double t0 = tu_now();
+    for (int i = 0; i < N_BATCHES; i++)
+        bare_batch(db, st, &rows[i]);
+    double elapsed = tu_now() - t0;
+    sqlite3_stmt *q = NULL;
+    sqlite3_prepare_v2(db, "SELECT count(*) FROM responses", -1, &q, NULL);
+    if (sqlite3_step(q) == SQLITE_ROW &&
+        sqlite3_column_int64(q, 0) == (sqlite3_int64)N_BATCHES * RESPONSES) {
+        *rate = (double)N_BATCHES * RESPONSES / elapsed;
+        rc = 0;
+    }
+    sqlite3_finalize(q);
+out:
+    if (rc != 0)
+        fprintf(stderr, "bench: bare insert failed: %s\n", sqlite3_errmsg(db));
+    for (int i = 0; i < S_N; i++)
+        sqlite3_finalize(st[i]);
+    sqlite3_close(db);
+    tu_rmdir(dir);
+    return rc;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return v[n / 2];
+}
+
+int main(void)
+{
+    char err[SURVEY_ERR_LEN];
+    struct survey *s = NULL;
+    double rate[RUNS], p50[RUNS], p99[RUNS], bare[RUNS];
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (survey_load_file(TU_SURVEY_FILE, &s, err, sizeof err) != SURVEY_OK) {
+        fprintf(stderr, "bench: %s\n", err);
+        return 1;
+    }
+    for (int i = 0; i < N_BATCHES; i++) {
+        payloads[i].json = tu_batch_json(NULL, RESPONSES, 4242u + (unsigned)i, "2025-02", NULL);
+        batch_deflate(payloads[i].json, strlen(payloads[i].json), &payloads[i].z,
+                      &payloads[i].zlen);
+    }
+    if (prepare_rows(s) != 0)
+        return 1;
+    printf("bench_ingest: %d kiosks x %d batches x %d responses, %d runs, medians\n", KIOSKS,
+           PER_KIOSK, RESPONSES, RUNS);
+    for (int r = 0; r < RUNS; r++) {
+        if (run_daemon(&rate[r], &p50[r], &p99[r]) != 0 || run_bare(&bare[r]) != 0)
+            return 1;
+        printf("  run %d: daemon %.0f responses/s (p50 %.1f ms, p99 %.1f ms), bare SQLite %.0f "
+               "responses/s\n",
+               r + 1, rate[r], p50[r] * 1e3, p99[r] * 1e3, bare[r]);
+    }
+    double m_rate = median(rate, RUNS), m_bare = median(bare, RUNS);
+    printf("daemon:      %.0f responses/s stored, batch latency p50 %.1f ms, p99 %.1f ms\n", m_rate,
+           median(p50, RUNS) * 1e3, median(p99, RUNS) * 1e3);
+    printf("bare SQLite: %.0f responses/s (same rows, schema and pragmas; one transaction per "
+           "batch)\n",
+           m_bare);
+    printf("ratio:       %.2f of the ceiling\n", m_rate / m_bare);
+    survey_free(s);
+    curl_global_cleanup();
+    return 0;
+}
