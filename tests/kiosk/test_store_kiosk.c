@@ -43,7 +43,7 @@ static int setup(void **state)
     char err[SURVEY_ERR_LEN];
     if (!f)
         return -1;
-    snprintf(f->path, sizeof f->path, "%s/test_store_%d_%d.db", TEST_OUTPUT_DIR, (int)getpid(),
+    snprintf(f->path, sizeof f->path, "%s/test_store_kiosk_%d_%d.db", TEST_OUTPUT_DIR, (int)getpid(),
              counter++);
     remove_store(f->path);
     if (survey_load_file(SURVEYS_DIR "/goshogawara-staff.json", &f->survey, err, sizeof err) !=
