@@ -58,7 +58,7 @@ static const char report_css[] =
     ".legend{display:flex;flex-wrap:wrap;gap:1mm 5mm;font-size:8.5pt;color:#56606c;"
     "margin:0 0 3mm}"
     ".legend svg{display:inline-block;vertical-align:middle;width:auto;height:3.2mm}"
-    ".item{display:grid;grid-template-columns:66mm 1fr;gap:3mm 5mm;break-inside:avoid;"
+    ".item{display:grid;grid-template-columns:60mm 1fr;gap:3mm 5mm;break-inside:avoid;"
     "border:1px solid #c9d1da;border-radius:2mm;padding:2.5mm 3.5mm;margin:0 0 2.5mm}"
     ".item h3{grid-column:1/3;font-size:10pt;margin:0;line-height:1.45;display:flex;gap:2.5mm;"
     "align-items:flex-start}"
@@ -558,9 +558,9 @@ static void html_categories(struct report_buf *b, const struct kpi_result *r)
 
 static void group_header(struct report_buf *b, const struct kpi_result *r)
 {
-    report_buf_puts(b, "<h2>");
+    report_buf_puts(b, "<h2>属性別の平均</h2><p class=\"legend\">設問「");
     report_html_escape(b, r->group_by->text);
-    report_buf_puts(b, "（回答別の平均）</h2><table><colgroup><col style=\"width:10mm\"><col>");
+    report_buf_puts(b, "」への回答別。</p><table><colgroup><col style=\"width:10mm\"><col>");
     for (size_t g = 0; g < r->n_groups; g++)
         report_buf_puts(b, "<col style=\"width:22mm\">");
     report_buf_puts(b, "</colgroup><thead><tr><th>番号</th><th>成果指標</th>");
@@ -611,9 +611,17 @@ static void html_notes(struct report_buf *b, const struct kpi_result *r)
         report_html_escape(b, s->points[k].label);
         report_buf_printf(b, "＝%d", s->points[k].value);
     }
-    report_buf_puts(b, "）で数値化した平均です。95%信頼区間は t 分布によります。肯定的回答率は");
-    report_html_escape(b, s->points[0].label);
-    report_buf_printf(b, "から%d点以上の回答の割合です。</p>", s->favorable_min);
+    report_buf_printf(b,
+                      "）で数値化した平均です。95%%信頼区間は t 分布によります。"
+                      "肯定的回答率は%d点以上（",
+                      s->favorable_min);
+    for (size_t k = 0, shown = 0; k < s->n_points; k++) {
+        if (s->points[k].value < s->favorable_min)
+            continue;
+        report_buf_puts(b, shown++ ? "・" : "");
+        report_html_escape(b, s->points[k].label);
+    }
+    report_buf_puts(b, "）の回答の割合です。</p>");
     report_buf_puts(b, "<p><b>達成の判定：</b>平均を小数第2位に四捨五入した値が目標値以上のとき"
                        "達成とします。目標値が「現状維持」の指標は、基準値以上のとき達成です。"
                        "</p></div>");
