@@ -63,11 +63,27 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_ADMIN_GET] = "SELECT token_sha256 FROM admin_tokens WHERE slot = 1",
 };
 
+/* One batch waiting for the group writer (store_job_submit). */
+struct store_job {
+    int64_t kiosk_id;
+    const struct batch *b;
+    const struct survey *s;
+    const char *sha;
+    struct tally t;
+    enum store_err result;
+    bool done;
+    struct store_job *next;
+};
+
 struct store {
     sqlite3 *db;
     char *path;
-    pthread_mutex_t lock;
+    pthread_mutex_t lock; /* the writer connection */
     sqlite3_stmt *stmt[ST_COUNT];
+    pthread_mutex_t qlock; /* the queue of batches for group commit */
+    pthread_cond_t qcond;
+    struct store_job *qhead, *qtail;
+    bool writing;
 };
 
 static const char *const store_messages[] = {
@@ -232,9 +248,13 @@ enum store_err store_open(const char *path, const struct store_options *opt, str
 
     *out = NULL;
     snprintf(err, errlen, "out of memory");
-    if (!st || !(st->path = strdup(path)))
-        goto fail;
+    if (!st)
+        return STORE_E_NOMEM;
     pthread_mutex_init(&st->lock, NULL);
+    pthread_mutex_init(&st->qlock, NULL);
+    pthread_cond_init(&st->qcond, NULL);
+    if (!(st->path = strdup(path)))
+        goto fail;
     rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc == SQLITE_OK)
         rc = store_pragmas(st->db, opt);
@@ -263,6 +283,8 @@ void store_close(struct store *st)
     if (st->db)
         sqlite3_close(st->db); /* the last close checkpoints the WAL into the file */
     pthread_mutex_destroy(&st->lock);
+    pthread_mutex_destroy(&st->qlock);
+    pthread_cond_destroy(&st->qcond);
     free(st->path);
     free(st);
 }
@@ -447,46 +469,112 @@ static int store_aggregates(struct store *st, const char *survey_id, const struc
     return rc;
 }
 
-/* The writes of one batch; the caller holds the lock and the transaction. */
-static enum store_err store_batch_write(struct store *st, int64_t kiosk_id, const struct batch *b,
-                                        const struct survey *s, const char *sha,
-                                        const struct tally *t)
+/* The writes of one batch inside the group's transaction; the caller
+ * holds the lock. STORE_OK when written (not yet committed). */
+static enum store_err store_batch_write(struct store *st, const struct store_job *j, int *rc)
 {
-    int rc;
-    enum store_err e = store_batch_known(st, b, sha, &rc);
+    enum store_err e = store_batch_known(st, j->b, j->sha, rc);
 
-    if (rc != SQLITE_OK)
-        return store_fail(st, rc, "batch_lookup");
-    if (e != STORE_OK)
+    if (*rc != SQLITE_OK || e != STORE_OK)
         return e;
-    if ((rc = store_batch_row(st, kiosk_id, b, sha)) != SQLITE_OK ||
-        (rc = store_response_rows(st, b, s)) != SQLITE_OK ||
-        (rc = store_aggregates(st, b->survey_id, t)) != SQLITE_OK ||
-        (rc = store_exec(st->db, "COMMIT")) != SQLITE_OK)
-        return store_fail(st, rc, "batch_insert");
+    if ((*rc = store_batch_row(st, j->kiosk_id, j->b, j->sha)) != SQLITE_OK ||
+        (*rc = store_response_rows(st, j->b, j->s)) != SQLITE_OK ||
+        (*rc = store_aggregates(st, j->b->survey_id, &j->t)) != SQLITE_OK)
+        return STORE_E_SQL;
     return STORE_OK;
+}
+
+/* One batch of the group under its own savepoint, so that a batch that
+ * fails leaves the others of the group as they were. Returns false when
+ * SQLite rolled the whole transaction back (it may on FULL or IOERR). */
+static bool store_job_run(struct store *st, struct store_job *j)
+{
+    int rc = store_exec(st->db, "SAVEPOINT batch");
+
+    if (rc == SQLITE_OK)
+        j->result = store_batch_write(st, j, &rc);
+    if (rc == SQLITE_OK) {
+        store_exec(st->db, "RELEASE batch");
+        return true;
+    }
+    j->result = store_fail(st, rc, "batch_insert");
+    if (sqlite3_get_autocommit(st->db))
+        return false;
+    store_exec(st->db, "ROLLBACK TO batch");
+    store_exec(st->db, "RELEASE batch");
+    return true;
+}
+
+/* Writes a group of batches in one transaction and one fsync. Each job's
+ * result says what happened to it; STORE_OK only once COMMIT returned. */
+static void store_group_write(struct store *st, struct store_job *group)
+{
+    bool alive = true;
+    int rc;
+
+    pthread_mutex_lock(&st->lock);
+    rc = store_exec(st->db, "BEGIN IMMEDIATE");
+    if (rc != SQLITE_OK) {
+        enum store_err e = store_fail(st, rc, "begin");
+        for (struct store_job *j = group; j; j = j->next)
+            j->result = e;
+        goto out;
+    }
+    for (struct store_job *j = group; j; j = j->next)
+        if (!alive || !(alive = store_job_run(st, j)))
+            j->result = STORE_E_UNAVAILABLE;
+    rc = alive ? store_exec(st->db, "COMMIT") : SQLITE_ABORT;
+    if (rc != SQLITE_OK) {
+        if (alive)
+            store_fail(st, rc, "commit");
+        for (struct store_job *j = group; j; j = j->next)
+            if (j->result == STORE_OK)
+                j->result = STORE_E_UNAVAILABLE; /* rolled back with the rest */
+    }
+out:
+    store_rollback(st); /* a no-op after COMMIT */
+    pthread_mutex_unlock(&st->lock);
+}
+
+/* Group commit: a thread whose batch is queued either finds no writer at
+ * work and becomes it, taking every queued batch, or waits until a writer
+ * has written its batch. While one group waits on fsync the next gathers,
+ * so the cost of a commit is shared by the batches that arrived meanwhile. */
+static void store_job_submit(struct store *st, struct store_job *j)
+{
+    pthread_mutex_lock(&st->qlock);
+    *(st->qtail ? &st->qtail->next : &st->qhead) = j;
+    st->qtail = j;
+    while (!j->done) {
+        if (st->writing) {
+            pthread_cond_wait(&st->qcond, &st->qlock);
+            continue;
+        }
+        struct store_job *group = st->qhead;
+        st->qhead = st->qtail = NULL;
+        st->writing = true;
+        pthread_mutex_unlock(&st->qlock);
+        store_group_write(st, group);
+        pthread_mutex_lock(&st->qlock);
+        for (struct store_job *g = group; g; g = g->next)
+            g->done = true;
+        st->writing = false;
+        pthread_cond_broadcast(&st->qcond);
+    }
+    pthread_mutex_unlock(&st->qlock);
 }
 
 enum store_err store_batch_insert(struct store *st, int64_t kiosk_id, const struct batch *b,
                                   const struct survey *s, const char *content_sha256)
 {
-    struct tally t;
-    enum store_err e;
-    int rc;
+    struct store_job j = {.kiosk_id = kiosk_id, .b = b, .s = s, .sha = content_sha256};
 
-    /* Aggregate before taking the lock: the lock serialises SQLite only. */
-    if (tally_build(&t, b, s) != 0)
+    /* Aggregate before queueing: the writer's time is for SQLite only. */
+    if (tally_build(&j.t, b, s) != 0)
         return STORE_E_NOMEM;
-    pthread_mutex_lock(&st->lock);
-    rc = store_exec(st->db, "BEGIN IMMEDIATE");
-    if (rc != SQLITE_OK)
-        e = store_fail(st, rc, "begin");
-    else
-        e = store_batch_write(st, kiosk_id, b, s, content_sha256, &t);
-    store_rollback(st); /* a no-op after COMMIT; undoes everything otherwise */
-    pthread_mutex_unlock(&st->lock);
-    tally_release(&t);
-    return e;
+    store_job_submit(st, &j);
+    tally_release(&j.t);
+    return j.result;
 }
 
 /* --- Surveys ------------------------------------------------------------ */
