@@ -282,6 +282,61 @@ static void test_sync_e2e_revoked_token_keeps_batches(void **state)
     assert_int_equal(tu_db_count(f->collector_db, "SELECT count(*) FROM responses"), 0);
 }
 
+/* A self-signed certificate for 127.0.0.1 into DIR/NAME-cert.pem and -key.pem. */
+static void make_cert(const struct fixture *f, const char *name)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1"
+             " -addext subjectAltName=IP:127.0.0.1 -keyout '%s/%s-key.pem' -out '%s/%s-cert.pem'"
+             " >/dev/null 2>&1",
+             f->dir, name, f->dir, name);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void start_tls_collector(struct fixture *f)
+{
+    char listen[32], cert[TU_PATH_MAX + 32], key[TU_PATH_MAX + 32];
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", f->port);
+    snprintf(cert, sizeof cert, "%s/server-cert.pem", f->dir);
+    snprintf(key, sizeof key, "%s/server-key.pem", f->dir);
+    const char *extra[] = {"--listen", listen, "--tls-cert", cert, "--tls-key", key, NULL};
+    assert_int_equal(tu_server_start(&f->server, f->collector_db, extra), 0);
+    assert_non_null(strstr(f->server.url, "https://"));
+}
+
+static void test_sync_e2e_tls_verified_against_ca_file(void **state)
+{
+    struct fixture *f = *state;
+    char err[256];
+    make_cert(f, "server");
+    make_cert(f, "other");
+    start_tls_collector(f);
+    snprintf(f->cfg.collector_url, sizeof f->cfg.collector_url, "https://127.0.0.1:%d", f->port);
+    submit_range(f, 0, 6);
+
+    /* A CA that did not sign the collector's certificate: nothing is sent. */
+    snprintf(f->cfg.ca_file, sizeof f->cfg.ca_file, "%.400s/other-cert.pem", f->dir);
+    struct sync *s = sync_start(&f->cfg, err, sizeof err);
+    assert_non_null(s);
+    assert_false(sync_drain(s, 2));
+    struct sync_status ss;
+    sync_get_status(s, &ss);
+    sync_stop(s);
+    assert_int_equal(ss.sealed, 1);
+    assert_non_null(strstr(ss.last_error, "接続できません"));
+    assert_int_equal(tu_db_count(f->collector_db, "SELECT count(*) FROM responses"), 0);
+
+    /* The right CA file: delivered. */
+    snprintf(f->cfg.ca_file, sizeof f->cfg.ca_file, "%.400s/server-cert.pem", f->dir);
+    s = sync_start(&f->cfg, err, sizeof err);
+    assert_non_null(s);
+    assert_true(sync_drain(s, 30));
+    sync_stop(s);
+    assert_collector_holds(f, 6);
+    assert_kiosk_empty(f);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -292,6 +347,7 @@ int main(void)
         T(test_sync_e2e_collector_killed_mid_sync),
         T(test_sync_e2e_collector_answers_503_for_a_while),
         T(test_sync_e2e_revoked_token_keeps_batches),
+        T(test_sync_e2e_tls_verified_against_ca_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
