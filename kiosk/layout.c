@@ -111,7 +111,7 @@ static int break_score(int prev, int a, int b)
 /* How much of a line a better break may leave empty, by score. */
 static double slack_allowed(int score)
 {
-    static const double slack[] = {0.0, 0.35, 0.45, 0.55};
+    static const double slack[] = {0.0, 0.3, 0.35, 0.4};
     return slack[score];
 }
 

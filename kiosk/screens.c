@@ -197,34 +197,74 @@ static void build_error(struct app *a, const struct frame *f)
     stack(a, f, f->content, b, 3, true);
 }
 
-/* Columns for n choices: a row in landscape, a column in portrait, a grid
- * when there are many. */
-static int choice_columns(const struct frame *f, int n)
+struct grid {
+    int cols, rows, bw, bh;
+    int px; /* the smallest type size a label needs */
+};
+
+/* The grid for cols columns within room_h, if every label fits in it. */
+static bool try_grid(struct app *a, const struct frame *f, const char *const *labels, int n,
+                     int cols, int room_h, struct grid *g)
 {
-    if (f->landscape)
-        return n <= 6 ? n : (n + 1) / 2 < 6 ? (n + 1) / 2 : 6;
-    return n <= 7 ? 1 : n <= 14 ? 2 : 3;
+    g->cols = cols;
+    g->rows = (n + cols - 1) / cols;
+    g->bh = S(f, f->landscape && g->rows == 1 ? THEME_CHOICE_H * 5 / 4 : THEME_CHOICE_H);
+    if (g->rows * g->bh + (g->rows - 1) * f->gap > room_h)
+        g->bh = (room_h - (g->rows - 1) * f->gap) / g->rows;
+    g->bw = (f->content.w - (cols - 1) * f->gap) / cols;
+    if (cols > 1 && g->bw > S(f, 480))
+        g->bw = S(f, 480);
+    if (g->bh < S(f, THEME_MIN_TARGET))
+        return false;
+    g->px = S(f, THEME_BUTTON_PX);
+    for (int i = 0; i < n; i++) {
+        int px;
+        SDL_Rect box = {0, 0, g->bw, g->bh};
+        if (!view_button_fits(&a->view, a->tc, box, labels[i], S(f, THEME_BUTTON_PX), &px))
+            return false;
+        if (px < g->px)
+            g->px = px;
+    }
+    return true;
+}
+
+/* The most legible grid: the largest labels, then a row in landscape and a
+ * column in portrait. The choices first get what the statement leaves at a
+ * comfortable size (at most three fifths), then what it leaves at its
+ * smallest, and more only if they must. */
+static struct grid choose_grid(struct app *a, const struct frame *f, const char *const *labels,
+                               int n, int space, const int *statement_h)
+{
+    int spare = space - statement_h[0] - f->gap * 3 / 2;
+    int rooms[] = {spare < space * 3 / 5 ? spare : space * 3 / 5, spare,
+                   space - statement_h[1] - f->gap * 3 / 2, space * 4 / 5};
+    int max_cols = f->landscape ? (n < 11 ? n : 11) : (n < 3 ? n : 3);
+    struct grid best = {0}, g;
+    for (size_t k = 0; k < sizeof rooms / sizeof rooms[0] && !best.cols; k++) {
+        for (int c = 1; c <= max_cols; c++) {
+            if (!try_grid(a, f, labels, n, c, rooms[k], &g))
+                continue;
+            bool wider = f->landscape ? c > best.cols : c < best.cols;
+            if (!best.cols || g.px > best.px || (g.px == best.px && wider))
+                best = g;
+        }
+    }
+    if (!best.cols) /* nothing fits: the layout check will say so */
+        try_grid(a, f, labels, n, max_cols, space * 4 / 5, &best);
+    return best;
 }
 
 /* Lays out the choice buttons above bottom; returns their top edge. */
 static int build_choices(struct app *a, const struct frame *f, int bottom, int top_limit,
-                         const char *const *labels, int n, int chosen)
+                         const int *statement_h, const char *const *labels, int n, int chosen)
 {
-    int cols = choice_columns(f, n), rows = (n + cols - 1) / cols;
-    int bh = S(f, f->landscape && rows == 1 ? THEME_CHOICE_H * 5 / 4 : THEME_CHOICE_H);
-    int room = (bottom - top_limit) * 3 / 5; /* the statement keeps the rest */
-    if (rows * bh + (rows - 1) * f->gap > room)
-        bh = (room - (rows - 1) * f->gap) / rows;
-    if (bh < S(f, THEME_MIN_TARGET))
-        bh = S(f, THEME_MIN_TARGET);
-    int bw = (f->content.w - (cols - 1) * f->gap) / cols;
-    if (cols > 1 && bw > S(f, 480))
-        bw = S(f, 480);
-    int total_w = cols * bw + (cols - 1) * f->gap;
+    struct grid g = choose_grid(a, f, labels, n, bottom - top_limit, statement_h);
+    int total_w = g.cols * g.bw + (g.cols - 1) * f->gap;
     int x0 = a->width / 2 - total_w / 2;
-    int y0 = bottom - rows * bh - (rows - 1) * f->gap;
+    int y0 = bottom - g.rows * g.bh - (g.rows - 1) * f->gap;
     for (int i = 0; i < n; i++) {
-        SDL_Rect r = {x0 + (i % cols) * (bw + f->gap), y0 + (i / cols) * (bh + f->gap), bw, bh};
+        SDL_Rect r = {x0 + (i % g.cols) * (g.bw + f->gap), y0 + (i / g.cols) * (g.bh + f->gap),
+                      g.bw, g.bh};
         view_button(&a->view, r, labels[i], S(f, THEME_BUTTON_PX),
                     i == chosen ? BUTTON_SELECTED : BUTTON_CHOICE, ACTION_CHOOSE, i);
     }
@@ -291,7 +331,13 @@ static void build_item(struct app *a, const struct frame *f)
     int chosen = a->choice[a->item];
     int top = build_progress(a, f, category) + f->gap * 3 / 2;
     int nav_y = build_nav(a, f, chosen != APP_NO_CHOICE, optional);
-    int choices_y = build_choices(a, f, nav_y - f->gap * 3 / 2, top, labels, n, chosen);
+    /* The statement's height at its last comfortable step and at its smallest. */
+    int steps[LAYOUT_MAX_STEPS];
+    int n_steps = layout_steps(S(f, THEME_STATEMENT_PX), S(f, THEME_MIN_PX), steps);
+    int need[2] = {
+        view_text_height(a->tc, text, steps[n_steps > 3 ? 3 : n_steps - 1], true, f->content.w),
+        view_text_height(a->tc, text, steps[n_steps - 1], true, f->content.w)};
+    int choices_y = build_choices(a, f, nav_y - f->gap * 3 / 2, top, need, labels, n, chosen);
     SDL_Rect sbox = {f->content.x, top, f->content.w, choices_y - f->gap * 3 / 2 - top};
     view_text(&a->view, sbox, text, S(f, THEME_STATEMENT_PX), true, THEME_TEXT);
 }

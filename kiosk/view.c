@@ -259,6 +259,20 @@ bool view_check(const struct view *v, char *why, size_t whylen)
     return true;
 }
 
+bool view_button_fits(const struct view *v, struct textcache *tc, SDL_Rect box, const char *text,
+                      int px, int *px_used)
+{
+    struct widget w = {.kind = WIDGET_BUTTON, .box = box, .border_w = scaled(v, THEME_BORDER)};
+    struct layout_lines ll;
+    int steps[LAYOUT_MAX_STEPS];
+    int n = layout_steps(px, scaled(v, THEME_MIN_PX), steps);
+    SDL_Rect in = inner_box(v, &w);
+    bool ok =
+        layout_fit(text, steps, n, in.w, in.h, textcache_measure, textcache_face(tc, true), &ll);
+    *px_used = ll.px;
+    return ok;
+}
+
 int view_text_height(struct textcache *tc, const char *text, int px, bool bold, int w)
 {
     struct layout_lines ll;

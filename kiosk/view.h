@@ -76,6 +76,11 @@ const struct widget *view_find(const struct view *v, int action, int arg);
  * clipping and no two buttons overlap; otherwise false and why. */
 bool view_check(const struct view *v, char *why, size_t whylen);
 
+/* Whether text fits a button of that box (shrinking from px at most to the
+ * widget's minimum); *px_used receives the size it would take. */
+bool view_button_fits(const struct view *v, struct textcache *tc, SDL_Rect box, const char *text,
+                      int px, int *px_used);
+
 /* The height text needs at width w, size px (no shrinking), for stacking. */
 int view_text_height(struct textcache *tc, const char *text, int px, bool bold, int w);
 
