@@ -94,7 +94,8 @@ static struct batch *ingest_decode(const char *body, size_t len, bool deflated, 
         return NULL;
     }
     if (e != BATCH_OK) {
-        ingest_reject(rep, res, REJECT_BAD_REQUEST, e == BATCH_E_NOMEM ? 503 : 400,
+        ingest_reject(rep, res, e == BATCH_E_NOMEM ? REJECT_OVERLOADED : REJECT_BAD_REQUEST,
+                      e == BATCH_E_NOMEM ? 503 : 400,
                       e == BATCH_E_NOMEM ? "overloaded" : "bad_deflate",
                       "the body is not a valid zlib (RFC 1950) stream, as Content-Encoding: "
                       "deflate requires");
