@@ -93,10 +93,13 @@ static struct batch *ingest_decode(const char *body, size_t len, bool deflated, 
         ingest_reject(rep, res, REJECT_TOO_LARGE, 413, "too_large", msg);
         return NULL;
     }
+    if (e == BATCH_E_NOMEM) {
+        ingest_reject(rep, res, REJECT_OVERLOADED, 503, "overloaded",
+                      "the collector ran out of memory; retry later");
+        return NULL;
+    }
     if (e != BATCH_OK) {
-        ingest_reject(rep, res, e == BATCH_E_NOMEM ? REJECT_OVERLOADED : REJECT_BAD_REQUEST,
-                      e == BATCH_E_NOMEM ? 503 : 400,
-                      e == BATCH_E_NOMEM ? "overloaded" : "bad_deflate",
+        ingest_reject(rep, res, REJECT_BAD_REQUEST, 400, "bad_deflate",
                       "the body is not a valid zlib (RFC 1950) stream, as Content-Encoding: "
                       "deflate requires");
         return NULL;
