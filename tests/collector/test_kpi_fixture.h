@@ -47,14 +47,23 @@ static inline int kf_start(struct kf_env *e, const char *name)
     return 0;
 }
 
-static inline void kf_stop(struct kf_env *e)
+/* Stops the daemon and removes its folder. Returns -1, keeping the folder
+ * for a look, when the daemon's log holds a sanitizer report. */
+static inline int kf_stop(struct kf_env *e)
 {
-    if (e->started)
+    bool dirty = false;
+
+    if (e->started) {
         tu_server_stop(&e->srv);
+        dirty = tu_server_log_has(&e->srv, "Sanitizer");
+        if (dirty)
+            fprintf(stderr, "kf_stop: sanitizer report in %s\n", e->srv.log_path);
+    }
     e->started = false;
-    if (e->dir[0])
+    if (e->dir[0] && !dirty)
         tu_rmdir(e->dir);
     e->dir[0] = '\0';
+    return dirty ? -1 : 0;
 }
 
 /* A batch of the survey survey_id with responses r[0..n). */

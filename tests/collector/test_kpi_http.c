@@ -88,8 +88,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    kf_stop(&env);
-    return 0;
+    return kf_stop(&env);
 }
 
 static double num(json_t *o, const char *key)

@@ -149,9 +149,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    kf_stop(&gosho);
-    kf_stop(&custom);
-    return 0;
+    return kf_stop(&gosho) | kf_stop(&custom);
 }
 
 static const char *const want_header[] = {"成果指標",         "区分",

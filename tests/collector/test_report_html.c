@@ -74,8 +74,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    kf_stop(&env);
-    return 0;
+    return kf_stop(&env);
 }
 
 static size_t count(const char *hay, const char *needle)
