@@ -209,10 +209,10 @@ static enum kpi_query_err result_alloc(struct kpi_result *r, const struct survey
     if (!by)
         return KPI_QUERY_OK;
     r->group_by = by;
-    r->n_groups = by->n_options + 1;
-    r->groups = calloc(r->n_groups, sizeof *r->groups);
+    r->groups = calloc(by->n_options + 1, sizeof *r->groups);
     if (!r->groups)
         return KPI_QUERY_E_NOMEM;
+    r->n_groups = by->n_options + 1; /* only now: kpi_result_free() walks the groups */
     for (size_t g = 0; g < r->n_groups; g++) {
         r->groups[g].option = g < by->n_options ? &by->options[g] : NULL;
         r->groups[g].items = calloc(r->n_items ? r->n_items : 1, sizeof *r->groups[g].items);

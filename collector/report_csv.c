@@ -157,8 +157,7 @@ static void csv_stat(struct csv_writer *w, const struct kpi_stat *st, bool show)
     csv_number(w, st->sum.favorable_pct, 1);
 }
 
-static void csv_baseline(struct csv_writer *w, const struct kpi_result *r,
-                         const struct kpi_item *it)
+static void csv_baseline(struct csv_writer *w, const struct kpi_item *it)
 {
     char src[64] = "", year[FISCAL_LABEL_LEN];
 
@@ -174,7 +173,6 @@ static void csv_baseline(struct csv_writer *w, const struct kpi_result *r,
         csv_cell(w, it->q->kpi.target_kind == SURVEY_TARGET_MAINTAIN ? "現状維持" : "");
     csv_cell(w, it->achieved == 1 ? "達成" : it->achieved == 0 ? "未達成" : CSV_UNKNOWN);
     csv_number(w, it->has_previous ? it->previous_mean : NAN, 2);
-    (void)r;
 }
 
 static void csv_item(struct csv_writer *w, const struct kpi_result *r, const struct kpi_item *it)
@@ -187,7 +185,7 @@ static void csv_item(struct csv_writer *w, const struct kpi_result *r, const str
     snprintf(n, sizeof n, "%ld", it->all.sum.n);
     csv_cell(w, n);
     csv_stat(w, &it->all, show);
-    csv_baseline(w, r, it);
+    csv_baseline(w, it);
     for (size_t k = 0; k < r->survey->n_points; k++) {
         snprintf(n, sizeof n, "%ld", it->all.counts[k]);
         csv_cell(w, show ? n : CSV_SUPPRESSED);

@@ -1,6 +1,6 @@
 /* Glue from a query to a rendered download. The file name of a download is
- * built from the survey id, which the loader restricts to plain ids; any
- * other byte is replaced all the same, since it goes into a header. */
+ * built from the survey id; any byte but letters, digits and - _ . is
+ * replaced, since the name goes into a header. */
 #include "report_make.h"
 
 #include <stdio.h>
