@@ -118,8 +118,10 @@ static json_t *batch_encode_response(const struct batch_response *r)
     st = malloc((r->n_attrs ? r->n_attrs : 1) * sizeof *st);
     if (sa == NULL || st == NULL)
         goto fail;
-    memcpy(sa, r->answers, r->n_answers * sizeof *sa);
-    memcpy(st, r->attrs, r->n_attrs * sizeof *st);
+    if (r->n_answers > 0)
+        memcpy(sa, r->answers, r->n_answers * sizeof *sa);
+    if (r->n_attrs > 0)
+        memcpy(st, r->attrs, r->n_attrs * sizeof *st);
     qsort(sa, r->n_answers, sizeof *sa, batch_answer_cmp);
     qsort(st, r->n_attrs, sizeof *st, batch_attr_cmp);
     for (size_t i = 0; i < r->n_answers; i++)

@@ -140,10 +140,12 @@ static void test_batch_inflate_stops_at_cap(void **state)
                   "peak memory grew %ld KiB\n",
                   bomb_len, small, large, grown_kib);
     /* Inflating the whole GiB takes about a second; stopping at the cap
-     * takes milliseconds, and memory grows by the cap, not by the GiB. */
+     * takes milliseconds, and memory grows with the cap, not the GiB (under
+     * AddressSanitizer each freed buffer of the doubling stays quarantined,
+     * so the bound allows the sum of them all, still far below 1 GiB). */
     assert_true(small < 0.25);
     assert_true(large < 1.0);
-    assert_true(grown_kib < 2 * 16 * 1024 + 8 * 1024);
+    assert_true(grown_kib < 128 * 1024);
     free(bomb);
 }
 
