@@ -153,8 +153,11 @@ static void kiosk_row(struct report_buf *b, sqlite3_stmt *st)
     report_buf_printf(b, "<tr%s><td>", silent ? " class=\"silent\"" : "");
     report_html_escape(b, (const char *)sqlite3_column_text(st, 0));
     report_buf_printf(b, "</td><td>%s</td><td>", revoked ? "失効" : "有効");
-    report_html_escape(b, last ? last : "なし");
-    if (silent)
+    if (!last)
+        report_buf_puts(b, "<span class=\"warn\">まだ一度も連絡がありません</span>");
+    else
+        report_html_escape(b, last);
+    if (last && silent)
         report_buf_puts(b, " <span class=\"warn\">1日以上連絡なし</span>");
     report_buf_puts(b, "</td>");
     hb_field(b, hb, "sealed_batches");
