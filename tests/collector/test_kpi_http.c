@@ -442,6 +442,32 @@ static void test_kpi_min_group_size_option_applies(void **state)
     env.started = true;
 }
 
+static void test_kpi_command_line_gives_the_same_json_and_a_text_table(void **state)
+{
+    static char out[TU_OUTPUT_MAX];
+    char err[1024];
+    struct tu_response resp;
+
+    (void)state;
+    assert_int_equal(tu_collector(out, sizeof out, err, sizeof err, "report", "--db", env.db,
+                                  "--fiscal-year", "2022", "--format", "json", "--group-by",
+                                  "employment", NULL),
+                     0);
+    assert_int_equal(kf_get(&env, "/api/v1/kpi?fiscal_year=2022&group_by=employment", &resp), 0);
+    assert_string_equal(out, resp.body);
+    tu_response_free(&resp);
+    assert_int_equal(tu_collector(out, sizeof out, err, sizeof err, "report", "--db", env.db,
+                                  "--fiscal-year", "2024", "--format", "text", NULL),
+                     0);
+    assert_non_null(strstr(out, "五所川原市 職員アンケート 令和6年度 (FY2024)  回答者 12 人"));
+    assert_non_null(strstr(out, "\nq01        12   2.83   2.88   3.00   2.00  no    必要な知識"));
+    assert_int_equal(tu_collector(out, sizeof out, err, sizeof err, "report", "--db", env.db,
+                                  "--fiscal-year", "2024", "--format", "json", "--group-by",
+                                  "department", NULL),
+                     1);
+    assert_non_null(strstr(err, "group_by \"department\" is not an attribute"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -459,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_kpi_groups_two_groups_hide_each_other),
         cmocka_unit_test(test_kpi_bad_parameters_are_400_with_a_reason),
         cmocka_unit_test(test_kpi_year_without_data_is_404_listing_years),
+        cmocka_unit_test(test_kpi_command_line_gives_the_same_json_and_a_text_table),
         cmocka_unit_test(test_kpi_min_group_size_option_applies),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
