@@ -320,6 +320,25 @@ static size_t store_json_string(char *out, const char *s)
     return n;
 }
 
+/* ":%d" without printf, which showed in profiles of the ingest path. */
+static size_t store_json_int(char *out, int v)
+{
+    char digits[12];
+    size_t n = 0, k = 0;
+    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+
+    out[n++] = ':';
+    if (v < 0)
+        out[n++] = '-';
+    do {
+        digits[k++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    while (k)
+        out[n++] = digits[--k];
+    return n;
+}
+
 /* {"q01":3,...} with unanswered questions left out, in survey order. */
 static size_t store_answers_json(char *out, const struct survey *s, const struct batch_response *r)
 {
@@ -331,7 +350,7 @@ static size_t store_answers_json(char *out, const struct survey *s, const struct
         if (n > 1)
             out[n++] = ',';
         n += store_json_string(out + n, s->questions[q].id);
-        n += (size_t)sprintf(out + n, ":%d", r->values[q]);
+        n += store_json_int(out + n, r->values[q]);
     }
     out[n++] = '}';
     out[n] = '\0';

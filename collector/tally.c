@@ -1,7 +1,8 @@
 /* Aggregation by sorting packed keys: each (fiscal year, group, question,
- * point) becomes one 32-bit key, the keys are sorted and counted in runs.
- * The memory is bounded by the batch itself (responses x groups x answers),
- * whatever the shape of the survey. */
+ * point) becomes one 32-bit key, the keys are radix-sorted (linear time:
+ * this runs for every batch) and counted in runs. The memory is bounded by
+ * the batch itself (responses x groups x answers), whatever the shape of
+ * the survey. */
 #include "tally.h"
 
 #include <stdlib.h>
@@ -40,10 +41,28 @@ static void tally_groups_init(struct tally_groups *g, const struct survey *s)
     }
 }
 
-static int tally_cmp(const void *a, const void *b)
+#define TALLY_RADIX_BITS 11
+#define TALLY_RADIX      (1u << TALLY_RADIX_BITS)
+
+/* LSD radix sort of keys < 2^33 in three passes; tmp holds n keys. */
+static void tally_sort(uint32_t *keys, uint32_t *tmp, size_t n)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
+    size_t count[TALLY_RADIX];
+
+    for (unsigned shift = 0; shift < 3 * TALLY_RADIX_BITS; shift += TALLY_RADIX_BITS) {
+        size_t sum = 0;
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++)
+            count[(keys[i] >> shift) & (TALLY_RADIX - 1)]++;
+        for (size_t d = 0; d < TALLY_RADIX; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            tmp[count[(keys[i] >> shift) & (TALLY_RADIX - 1)]++] = keys[i];
+        memcpy(keys, tmp, n * sizeof *keys);
+    }
 }
 
 /* The groups one response belongs to: the population and one per attribute. */
@@ -65,17 +84,20 @@ static size_t tally_pack_response(const struct tally_groups *g, const struct sur
                                   uint32_t *rk)
 {
     int groups[1 + SURVEY_MAX_ATTRIBUTES];
+    uint32_t answered[SURVEY_MAX_QUESTIONS]; /* question and point, packed */
     size_t n_groups = tally_response_groups(g, s, r, groups);
-    size_t n = 0;
+    size_t n = 0, n_answered = 0;
 
+    for (size_t q = 0; q < s->n_questions && q < SURVEY_MAX_QUESTIONS; q++) {
+        int p = r->values[q] == BATCH_ANSWER_NONE ? -1 : survey_point_index(s, r->values[q]);
+        if (p >= 0)
+            answered[n_answered++] = (uint32_t)q << TALLY_Q_SHIFT | (uint32_t)p;
+    }
     for (size_t k = 0; k < n_groups; k++) {
         uint32_t gk = fy << TALLY_FY_SHIFT | (uint32_t)groups[k] << TALLY_GROUP_SHIFT;
         rk[k] = gk;
-        for (size_t q = 0; q < s->n_questions; q++) {
-            int p = r->values[q] == BATCH_ANSWER_NONE ? -1 : survey_point_index(s, r->values[q]);
-            if (p >= 0)
-                ak[n++] = gk | (uint32_t)q << TALLY_Q_SHIFT | (uint32_t)p;
-        }
+        for (size_t a = 0; a < n_answered; a++)
+            ak[n++] = gk | answered[a];
     }
     return n;
 }
@@ -128,7 +150,7 @@ int tally_build(struct tally *t, const struct batch *b, const struct survey *s)
 {
     static __thread struct tally_groups g; /* large; one per thread, rebuilt per call */
     size_t per_resp = 1 + s->n_attributes;
-    uint32_t *ak = NULL, *rk = NULL;
+    uint32_t *ak = NULL, *rk = NULL, *tmp = NULL;
     size_t na = 0, nr = 0;
     int rc = -1;
 
@@ -147,8 +169,10 @@ int tally_build(struct tally *t, const struct batch *b, const struct survey *s)
                                   rk + nr);
         nr += per_resp;
     }
-    qsort(ak, na, sizeof *ak, tally_cmp);
-    qsort(rk, nr, sizeof *rk, tally_cmp);
+    if (!(tmp = malloc((na + 1) * sizeof *tmp)))
+        goto out;
+    tally_sort(ak, tmp, na);
+    tally_sort(rk, tmp, nr);
     if (tally_collect_answers(t, ak, na, &g, s) != 0 ||
         tally_collect_respondents(t, rk, nr, &g) != 0)
         goto out;
@@ -156,6 +180,7 @@ int tally_build(struct tally *t, const struct batch *b, const struct survey *s)
 out:
     free(ak);
     free(rk);
+    free(tmp);
     if (rc != 0)
         tally_release(t);
     return rc;

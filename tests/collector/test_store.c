@@ -138,6 +138,71 @@ static void test_store_aggregates_per_fiscal_year_and_group(void **state)
                      1);
 }
 
+/* An 11-point scale, two-digit answers, and fiscal years at both ends of
+ * the accepted months: the packed keys and the JSON text hold them all. */
+static void test_store_aggregates_wide_scale_and_years(void **state)
+{
+    char points[1024], def[2048], err[SURVEY_ERR_LEN], sha[CRYPTO_SHA256_HEX];
+    size_t n = 0;
+    struct survey *wide = NULL;
+    struct batch *b = NULL;
+    bool was_new;
+    (void)state;
+
+    for (int v = 1; v <= 11; v++)
+        n += (size_t)snprintf(points + n, sizeof points - n, "%s{\"value\":%d,\"label\":\"%d\"}",
+                              v > 1 ? "," : "", v, v);
+    snprintf(def, sizeof def,
+             "{\"id\":\"wide\",\"version\":1,\"title\":\"t\",\"organization\":\"o\","
+             "\"intro\":\"i\",\"privacy_note\":\"p\",\"thanks\":\"t\","
+             "\"scale\":{\"points\":[%s],\"favorable_min\":8},"
+             "\"attributes\":[{\"id\":\"a\",\"text\":\"A\",\"optional\":true,"
+             "\"options\":[{\"id\":\"x\",\"label\":\"X\"},{\"id\":\"y\",\"label\":\"Y\"}]}],"
+             "\"questions\":[{\"id\":\"q1\",\"text\":\"Q1\"},"
+             "{\"id\":\"q2\",\"text\":\"Q2\",\"optional\":true}]}",
+             points);
+    assert_int_equal(survey_load_buffer(def, strlen(def), &wide, err, sizeof err), SURVEY_OK);
+    assert_int_equal(store_survey_publish(st, wide, &was_new), STORE_OK);
+    const char *json =
+        "{\"format\":1,\"batch_id\":\"22222222-2222-4222-8222-222222222222\","
+        "\"survey_id\":\"wide\",\"survey_version\":1,\"responses\":["
+        "{\"month\":\"2000-01\",\"answers\":{\"q1\":11,\"q2\":null},\"attributes\":{\"a\":\"y\"}},"
+        "{\"month\":\"2099-12\",\"answers\":{\"q1\":1,\"q2\":5},\"attributes\":{}},"
+        "{\"month\":\"2050-04\",\"answers\":{\"q1\":10,\"q2\":10},\"attributes\":{\"a\":\"x\"}}]}";
+    char *text;
+    size_t len;
+    assert_int_equal(batch_decode(json, strlen(json), &b, err, sizeof err), BATCH_OK);
+    assert_int_equal(batch_validate(b, wide, err, sizeof err), BATCH_OK);
+    assert_int_equal(batch_encode(b, &text, &len), BATCH_OK);
+    crypto_sha256_hex(text, len, sha);
+    free(text);
+    assert_int_equal(store_batch_insert(st, 1, b, wide, sha), STORE_OK);
+    batch_free(b);
+
+    assert_int_equal(tu_db_count(db, "SELECT count(*) FROM respondent_counts WHERE survey_id = "
+                                     "'wide'"),
+                     6);
+    assert_int_equal(tu_db_count(db, "SELECT count(*) FROM answer_counts WHERE survey_id = "
+                                     "'wide'"),
+                     10);
+    assert_int_equal(tu_db_count(db, "SELECT count FROM answer_counts WHERE survey_id = 'wide' "
+                                     "AND fiscal_year = 1999 AND attribute_id = 'a' AND "
+                                     "option_id = 'y' AND question_id = 'q1' AND value = 11"),
+                     1);
+    assert_int_equal(tu_db_count(db, "SELECT count FROM answer_counts WHERE survey_id = 'wide' "
+                                     "AND fiscal_year = 2099 AND attribute_id = 'a' AND "
+                                     "option_id = '' AND question_id = 'q2' AND value = 5"),
+                     1);
+    assert_int_equal(tu_db_count(db, "SELECT count(*) FROM responses WHERE survey_id = 'wide' AND "
+                                     "fiscal_year = 2050 AND answers = '{\"q1\":10,\"q2\":10}' "
+                                     "AND attributes = '{\"a\":\"x\"}'"),
+                     1);
+    assert_int_equal(tu_db_count(db, "SELECT count(*) FROM responses WHERE survey_id = 'wide' AND "
+                                     "fiscal_year = 1999 AND answers = '{\"q1\":11}'"),
+                     1);
+    survey_free(wide);
+}
+
 #define WRITERS 16
 
 struct writer {
@@ -197,6 +262,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_store_migrates_to_current_version_once),
         cmocka_unit_test(test_store_aggregates_per_fiscal_year_and_group),
+        cmocka_unit_test(test_store_aggregates_wide_scale_and_years),
         cmocka_unit_test(test_store_group_commit_isolates_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
