@@ -8,10 +8,11 @@
 
 #include "utf8.h"
 
-#define BREAK_NEVER  -1
-#define SCORE_PUNCT  3 /* after 、。 or a space: the natural place */
-#define SCORE_PHRASE 2 /* after a particle, before a bracket */
-#define SCORE_KANA   1 /* hiragana to kanji or katakana: often a new phrase */
+#define BREAK_NEVER      -1
+#define SCORE_PUNCT      3   /* after 、。 or a space: the natural place */
+#define SCORE_PHRASE     2   /* after a particle, before a bracket */
+#define SCORE_KANA       1   /* hiragana to kanji or katakana: often a new phrase */
+#define MIN_FIRST_OF_TWO 0.3 /* of the width: the shortest line before a last line */
 
 static bool in_list(int cp, const int *list, size_t n)
 {
@@ -164,6 +165,28 @@ static int span_width(const struct text_cps *t, size_t a, size_t b)
     return t->x[trim_end(t, a, b)] - t->x[a];
 }
 
+/* When the rest of the run fits one line after some break, this is the
+ * last line but one: the best-scoring such break, the most even pair of
+ * lines among equals, never leaving this line nearly empty. 0 if none. */
+static size_t last_but_one(const struct text_cps *t, size_t a, size_t far, size_t seg_end,
+                           int max_width)
+{
+    size_t best = 0;
+    int best_gap = 0;
+    for (size_t i = far; i > a; i--) {
+        int w1 = span_width(t, a, i), w2 = span_width(t, i, seg_end);
+        if (t->score[i] == BREAK_NEVER || w2 > max_width || w1 < max_width * MIN_FIRST_OF_TWO)
+            continue;
+        int gap = w1 > w2 ? w1 - w2 : w2 - w1;
+        if (!best || t->score[i] > t->score[best] ||
+            (t->score[i] == t->score[best] && gap < best_gap)) {
+            best = i;
+            best_gap = gap;
+        }
+    }
+    return best;
+}
+
 /* The break for a line starting at a that must end by seg_end; *overflow is
  * set when nothing allowed fits and the line is cut where it must. */
 static size_t choose_break(const struct text_cps *t, size_t a, size_t seg_end, int max_width,
@@ -192,6 +215,10 @@ static size_t choose_break(const struct text_cps *t, size_t a, size_t seg_end, i
         if (slack <= slack_allowed(sc))
             best = i;
     }
+    /* Ending in two lines wins when its break is as good. */
+    size_t last = last_but_one(t, a, far, seg_end, max_width);
+    if (last && t->score[last] >= t->score[best])
+        best = last;
     return best;
 }
 

@@ -211,7 +211,7 @@ static bool try_grid(struct app *a, const struct frame *f, const char *const *la
     g->bh = S(f, f->landscape && g->rows == 1 ? THEME_CHOICE_H * 5 / 4 : THEME_CHOICE_H);
     if (g->rows * g->bh + (g->rows - 1) * f->gap > room_h)
         g->bh = (room_h - (g->rows - 1) * f->gap) / g->rows;
-    g->bw = (f->content.w - (cols - 1) * f->gap) / cols;
+    g->bw = (a->width - 2 * f->m - (cols - 1) * f->gap) / cols;
     if (cols > 1 && g->bw > S(f, 480))
         g->bw = S(f, 480);
     if (g->bh < S(f, THEME_MIN_TARGET))
@@ -297,7 +297,7 @@ static int build_progress(struct app *a, const struct frame *f, const char *cate
               THEME_MUTED);
     if (category) {
         SDL_Rect right = {f->content.x + f->content.w / 3, f->m, f->content.w * 2 / 3, h};
-        view_text(&a->view, right, category, px, false, THEME_MUTED);
+        view_text(&a->view, right, category, px, false, THEME_MUTED)->right = true;
     }
     SDL_Rect bar = {f->content.x, f->m + h + f->gap / 2, f->content.w, S(f, THEME_BAR_H)};
     view_bar(&a->view, bar, (double)(a->item + 1) / n);
@@ -492,9 +492,10 @@ static void build_maintenance(struct app *a, const struct frame *f)
             a->survey ? view_printf(v, "アンケート：%s（版 %d）", a->survey->id, a->survey->version)
                       : "アンケート：なし",
             px, false, THEME_TEXT, false),
-        text_block(view_printf(v, "送信待ちのバッチ：%d 件　隔離されたバッチ：%d 件", st->sealed,
-                               st->quarantined),
-                   px, false, THEME_TEXT, false),
+        text_block(view_printf(v, "送信待ちのバッチ：%d 件", st->sealed), px, false, THEME_TEXT,
+                   false),
+        text_block(view_printf(v, "隔離されたバッチ：%d 件", st->quarantined), px, false,
+                   st->quarantined ? THEME_WARN : THEME_TEXT, false),
         text_block(view_printf(v, "最後の同期成功：%s", when_text(v, ok)), px, false, THEME_TEXT,
                    false),
         text_block(view_printf(v, "最後のエラー：%s", err[0] ? err : "なし"), px, false,
@@ -506,7 +507,7 @@ static void build_maintenance(struct app *a, const struct frame *f)
         text_block(view_printf(v, "アプリ版：%s", KIOSK_VERSION), S(f, THEME_SMALL_PX), false,
                    THEME_MUTED, false),
     };
-    stack(a, f, area, b, 9, false);
+    stack(a, f, area, b, sizeof b / sizeof b[0], false);
 }
 
 void screens_build(struct app *a)

@@ -123,7 +123,9 @@ static void fit_one(const struct view *v, struct widget *w, struct textcache *tc
                          textcache_face(tc, w->bold), &w->lines);
     w->text_rect.w = w->lines.width;
     w->text_rect.h = w->lines.height;
-    w->text_rect.x = w->centred ? in.x + (in.w - w->lines.width) / 2 : in.x;
+    w->text_rect.x = w->centred ? in.x + (in.w - w->lines.width) / 2
+                     : w->right ? in.x + in.w - w->lines.width
+                                : in.x;
     w->text_rect.y = w->middle ? in.y + (in.h - w->lines.height) / 2 : in.y;
     w->tex = textcache_render(tc, w->bold, w->text, &w->lines, w->centred, w->fg, w->bg);
 }

@@ -31,7 +31,7 @@ struct widget {
     const char *text; /* owned by the survey, a literal or the view's arena */
     int px;           /* base type size; shrinks a step at a time to fit */
     int min_px;
-    bool bold, centred, middle; /* middle: vertically centred in the box */
+    bool bold, centred, right, middle; /* middle: vertically centred in the box */
     SDL_Color fg, bg, border;
     int border_w;
     int action, arg; /* buttons: what a tap does */

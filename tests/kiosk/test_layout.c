@@ -190,6 +190,23 @@ static void test_prefers_break_between_phrases(void **state)
     assert_string_equal(l0, "あまりそう");
 }
 
+static void test_last_two_lines_break_at_a_phrase_not_a_widow(void **state)
+{
+    (void)state;
+    char l0[64], l1[64];
+    const char *label = "そう思わない"; /* greedy: そう思わな / い */
+    struct layout_lines ll = check_break(label, 5);
+    line_text(label, &ll, 0, l0);
+    line_text(label, &ll, 1, l1);
+    assert_string_equal(l0, "そう");
+    assert_string_equal(l1, "思わない");
+    const char *t = "あなたの任用形態を教えてください。"; /* greedy: ...教えてくだ / さい。 */
+    ll = check_break(t, 14);
+    assert_int_equal(ll.n, 2);
+    line_text(t, &ll, 0, l0);
+    assert_string_equal(l0, "あなたの任用形態を");
+}
+
 static void test_explicit_newline_breaks(void **state)
 {
     (void)state;
@@ -243,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_latin_words_and_numbers_are_not_split),
         cmocka_unit_test(test_prefers_break_after_comma),
         cmocka_unit_test(test_prefers_break_between_phrases),
+        cmocka_unit_test(test_last_two_lines_break_at_a_phrase_not_a_widow),
         cmocka_unit_test(test_explicit_newline_breaks),
         cmocka_unit_test(test_unsplittable_word_overflows),
         cmocka_unit_test(test_fit_shrinks_a_step_then_gives_up),
