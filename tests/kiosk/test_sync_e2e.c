@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -337,6 +339,71 @@ static void test_sync_e2e_tls_verified_against_ca_file(void **state)
     assert_kiosk_empty(f);
 }
 
+/* The real kiosk program: respondents answer through the UI (headless
+ * script), then --drain sends what can be sealed to the real collector. */
+static void test_sync_e2e_kiosk_program_delivers_exactly_once(void **state)
+{
+    struct fixture *f = *state;
+    char conf[TU_PATH_MAX + 32], script[TU_PATH_MAX + 32], text[2048];
+    const int respondents = 13;
+    snprintf(conf, sizeof conf, "%s/kiosk.conf", f->dir);
+    snprintf(script, sizeof script, "%s/session.txt", f->dir);
+    snprintf(text, sizeof text,
+             "collector_url = %s\ntoken = %s\ndb = %s\nmin_batch = 5\nsync_interval_s = 1\n"
+             "max_backoff_s = 1\n",
+             f->cfg.collector_url, f->token, f->cfg.db);
+    FILE *fp = fopen(conf, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+    fp = fopen(script, "w");
+    assert_non_null(fp);
+    for (int k = 0; k < respondents; k++) {
+        fprintf(fp, "tap @start\ntap @choose 1\nwait 500\n");
+        for (int q = 0, x = k; q < 12; q++, x /= 4)
+            fprintf(fp, "tap @choose %d\nwait 500\n", 1 + x % 4);
+        fprintf(fp, "tap @send\ntap @restart\n");
+    }
+    fprintf(fp, "expect stored %d\n", respondents);
+    fclose(fp);
+    kiosk_store_close(f->st); /* the program owns the store now */
+    f->st = NULL;
+    start_collector(f, NULL);
+
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        setenv("SDL_VIDEODRIVER", "dummy", 1);
+        execl(KIOSK_BIN, KIOSK_BIN, "--config", conf, "--headless", "--script", script, "--survey",
+              TU_SURVEY_FILE, "--date", "2025-02-10", "--drain", "30", (char *)NULL);
+        _exit(127);
+    }
+    int status = -1;
+    double deadline = tu_now() + 90;
+    while (waitpid(pid, &status, WNOHANG) == 0 && tu_now() < deadline)
+        usleep(20000);
+    if (tu_now() >= deadline) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        fail_msg("the kiosk did not finish within 90 s");
+    }
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+
+    /* What was sealed reached the collector once; what was not is still here. */
+    char err[256];
+    assert_int_equal(kiosk_store_open(f->cfg.db, &f->st, NULL, err, sizeof err), 0);
+    struct kiosk_store_status ks;
+    kiosk_store_get_status(f->st, &ks);
+    assert_int_equal(ks.sealed, 0);
+    assert_int_equal(ks.quarantined, 0);
+    long long got = tu_db_count(f->collector_db, "SELECT count(*) FROM responses");
+    assert_true(got >= respondents - 4);
+    assert_int_equal(got + ks.unsealed, respondents);
+    assert_int_equal(tu_db_count(f->collector_db, "SELECT count(DISTINCT answers) FROM responses"),
+                     got);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -348,6 +415,7 @@ int main(void)
         T(test_sync_e2e_collector_answers_503_for_a_while),
         T(test_sync_e2e_revoked_token_keeps_batches),
         T(test_sync_e2e_tls_verified_against_ca_file),
+        T(test_sync_e2e_kiosk_program_delivers_exactly_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
