@@ -38,7 +38,7 @@
 #define THEME_START_W      640
 #define THEME_START_H      180
 #define THEME_BAR_H        16
-#define THEME_MAX_TEXT_W   1600 /* longer lines are hard to follow */
+#define THEME_MAX_TEXT_W   1800 /* longer lines are hard to follow */
 #define THEME_CORNER       120  /* the maintenance corner: ~33 mm square */
 #define THEME_MIN_TARGET   54   /* 15 mm: no button is smaller */
 
