@@ -1,8 +1,9 @@
 /* The daemon. Thread model: libmicrohttpd's internal polling threads in a
- * pool (SERVE_DEFAULT_THREADS, 4 on a 2-core server): a request's decode
- * and validation run in its pool thread, in parallel with others, while
- * the SQLite writes are serialised behind the store's single writer
- * connection; so while one thread waits on fsync the others decode. */
+ * pool (SERVE_DEFAULT_THREADS, 8 on a 2-core server): a request's decode
+ * and validation run in its pool thread, in parallel with others, and the
+ * SQLite writes go through the store's group commit on one writer
+ * connection. Most of a batch's time is spent waiting for a commit's
+ * fsync, so more threads than cores let more batches share each commit. */
 #include "serve.h"
 
 #include <arpa/inet.h>

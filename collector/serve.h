@@ -5,7 +5,7 @@
 #define COLLECTOR_SERVE_H
 
 #define SERVE_DEFAULT_LISTEN      "127.0.0.1:8080"
-#define SERVE_DEFAULT_THREADS     4
+#define SERVE_DEFAULT_THREADS     8
 #define SERVE_DEFAULT_CONNECTIONS 192         /* above this, kiosks get 429 */
 #define SERVE_DEFAULT_PER_IP      128         /* kiosks behind one NAT address share it */
 #define SERVE_DEFAULT_TIMEOUT_S   30          /* an idle connection is closed after this */
