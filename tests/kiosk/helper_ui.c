@@ -27,6 +27,11 @@ static int write_file(const char *path, const char *text)
 
 int ui_init(struct ui_kiosk *k, const char *name, int idle_timeout_s)
 {
+    return ui_init_batch(k, name, idle_timeout_s, 1000);
+}
+
+int ui_init_batch(struct ui_kiosk *k, const char *name, int idle_timeout_s, int min_batch)
+{
     memset(k, 0, sizeof *k);
     if (tu_tempdir(name, k->dir) != 0)
         return -1;
@@ -41,9 +46,9 @@ int ui_init(struct ui_kiosk *k, const char *name, int idle_timeout_s)
              "db = %s\n"
              "name = UI test kiosk\n"
              "maintenance_pin = 1234\n"
-             "min_batch = 1000\n"
+             "min_batch = %d\n"
              "idle_timeout_s = %d\n",
-             k->db, idle_timeout_s);
+             k->db, min_batch, idle_timeout_s);
     return write_file(k->conf, conf);
 }
 

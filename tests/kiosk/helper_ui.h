@@ -29,6 +29,8 @@ struct ui_kiosk {
 /* A fresh folder and config: idle_timeout_s as given, PIN 1234, min_batch
  * high enough that nothing is sealed behind the test's back. Returns 0 or -1. */
 int ui_init(struct ui_kiosk *k, const char *name, int idle_timeout_s);
+/* The same with the config's min_batch. */
+int ui_init_batch(struct ui_kiosk *k, const char *name, int idle_timeout_s, int min_batch);
 /* Appends one formatted line to the script. */
 void ui_add(struct ui_kiosk *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Runs KIOSK_BIN --headless with the script, --survey survey_file, --date

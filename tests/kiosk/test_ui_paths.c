@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -377,6 +378,93 @@ static void test_bad_options_and_scripts_are_refused(void **state)
     ui_cleanup(&k);
 }
 
+/* month, answers and attributes of a response as one sorted JSON text. */
+static char *canonical(json_t *r)
+{
+    json_t *c =
+        json_pack("{s:O, s:O, s:O}", "month", json_object_get(r, "month"), "answers",
+                  json_object_get(r, "answers"), "attributes", json_object_get(r, "attributes"));
+    assert_non_null(c);
+    char *text = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(c);
+    return text;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The responses of the store's single sealed batch, canonical and sorted. */
+static int sealed_responses(const struct ui_kiosk *k, char **out, int max)
+{
+    struct kiosk_store *st = NULL;
+    char err[KSTORE_ERR_LEN], ids[4][37];
+    char *body = NULL;
+    size_t len = 0;
+    assert_int_equal(kiosk_store_open(k->db, &st, NULL, err, sizeof err), 0);
+    assert_int_equal(kiosk_store_seal(st, 1, kclock_now(), err, sizeof err), 1);
+    assert_int_equal(kiosk_store_list_sealed(st, ids, 4), 1);
+    assert_int_equal(kiosk_store_batch_body(st, ids[0], &body, &len), 0);
+    kiosk_store_close(st);
+    json_t *batch = json_loadb(body, len, 0, NULL);
+    free(body);
+    json_t *rs = json_object_get(batch, "responses");
+    int n = (int)json_array_size(rs);
+    assert_true(n <= max);
+    for (int i = 0; i < n; i++)
+        out[i] = canonical(json_array_get(rs, (size_t)i));
+    json_decref(batch);
+    qsort(out, (size_t)n, sizeof *out, cmp_str);
+    return n;
+}
+
+static void test_simulated_respondents_store_what_they_log(void **state)
+{
+    (void)state;
+    enum { N = 8 };
+    struct ui_kiosk k;
+    char log[TU_PATH_MAX + 32], line[8192];
+    char *logged[N + 1], *stored[N + 1];
+    assert_int_equal(ui_init(&k, "ui-simulate", 60), 0);
+    snprintf(log, sizeof log, "%s/simulate.jsonl", k.dir);
+    const char *extra[] = {"--simulate", "8", "--seed", "7", "--simulate-log", log, NULL};
+    assert_int_equal(ui_run(&k, UI_KAMAISHI, NULL, extra), 0);
+    assert_int_equal(ui_stored(&k), N);
+    FILE *f = fopen(log, "r");
+    assert_non_null(f);
+    int n = 0;
+    while (n <= N && fgets(line, sizeof line, f)) {
+        json_t *r = json_loads(line, 0, NULL);
+        assert_non_null(r);
+        logged[n++] = canonical(r);
+        json_decref(r);
+    }
+    fclose(f);
+    assert_int_equal(n, N);
+    qsort(logged, N, sizeof *logged, cmp_str);
+    assert_int_equal(sealed_responses(&k, stored, N), N);
+    for (int i = 0; i < N; i++) {
+        assert_string_equal(stored[i], logged[i]); /* what was tapped is what was stored */
+        free(stored[i]);
+        free(logged[i]);
+    }
+    ui_cleanup(&k);
+}
+
+static void test_drain_without_collector_exits_3(void **state)
+{
+    (void)state;
+    struct ui_kiosk k;
+    assert_int_equal(ui_init_batch(&k, "ui-drain", 60, 1), 0);
+    const char *extra[] = {"--simulate", "2", "--drain", "2", NULL};
+    double t0 = tu_now();
+    assert_int_equal(ui_run(&k, UI_GOSHOGAWARA, NULL, extra), 3);
+    assert_true(tu_now() - t0 < 30);
+    assert_non_null(strstr(k.err, "not everything was delivered"));
+    ui_cleanup(&k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -392,6 +480,8 @@ int main(void)
         cmocka_unit_test(test_no_cached_survey_shows_quiet_notice),
         cmocka_unit_test(test_idle_welcome_draws_no_frames),
         cmocka_unit_test(test_bad_options_and_scripts_are_refused),
+        cmocka_unit_test(test_simulated_respondents_store_what_they_log),
+        cmocka_unit_test(test_drain_without_collector_exits_3),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
