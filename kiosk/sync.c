@@ -131,10 +131,12 @@ static char *heartbeat_json(struct sync *s)
     strftime(clock, sizeof clock, "%Y-%m-%dT%H:%M:%SZ", &tm);
     long days = st.oldest_unsent ? (long)((now - st.oldest_unsent) / SYNC_DAY) : 0;
     /* DESIGN.md's fields only: nothing that moves when one person answers. */
-    json_t *j = json_pack("{s:s, s:s?, s:i, s:i, s:i, s:I, s:s}", "app_version", KIOSK_VERSION,
-                          "survey_id", s->survey_id[0] ? s->survey_id : NULL, "survey_version",
-                          s->survey_version, "sealed_batches", st.sealed, "quarantined_batches",
-                          st.quarantined, "oldest_unsent_days", (json_int_t)days, "clock", clock);
+    bool has_survey = s->survey_id[0] != '\0';
+    json_t *j = json_pack("{s:s, s:s?, s:o?, s:i, s:i, s:I, s:s}", "app_version", KIOSK_VERSION,
+                          "survey_id", has_survey ? s->survey_id : NULL, "survey_version",
+                          has_survey ? json_integer(s->survey_version) : NULL, "sealed_batches",
+                          st.sealed, "quarantined_batches", st.quarantined, "oldest_unsent_days",
+                          (json_int_t)days, "clock", clock);
     char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     return text;
@@ -147,10 +149,14 @@ static void send_heartbeat(struct sync *s, struct round_result *res)
     if (!body)
         return;
     if (http_client_request(s->http, "POST", "/api/v1/heartbeat", body, strlen(body), NULL, NULL,
-                            &reply) == 0 &&
-        reply.status / 100 == 2) {
+                            &reply) == 0) {
+        /* Any answer ends this heartbeat: one the collector refuses would
+         * be refused again, so it waits for the interval like a good one. */
         s->next_heartbeat = kclock_now() + s->cfg.heartbeat_interval_s;
-        res->contact_ok = true;
+        res->contact_ok |= reply.status / 100 == 2;
+        if (reply.status / 100 != 2)
+            snprintf(res->error, sizeof res->error, "ハートビートが受け付けられません (HTTP %ld)",
+                     reply.status);
     }
     http_reply_release(&reply);
     free(body);
