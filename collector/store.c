@@ -779,6 +779,21 @@ enum store_err store_kiosk_add(struct store *st, const char *name, const char *t
     return e;
 }
 
+static int store_kiosk_exists(struct store *st, const char *name, int *exists)
+{
+    sqlite3_stmt *s = NULL;
+    int rc =
+        sqlite3_prepare_v2(st->db, "SELECT count(*) FROM kiosks WHERE name = ?1", -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        *exists = rc == SQLITE_ROW && sqlite3_column_int(s, 0) > 0;
+        rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
 enum store_err store_kiosk_revoke(struct store *st, const char *name, bool *was_revoked)
 {
     char now[21];
@@ -791,8 +806,7 @@ enum store_err store_kiosk_revoke(struct store *st, const char *name, bool *was_
         store_write3(st, "UPDATE kiosks SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL",
                      name, now, NULL, &changed);
     if (rc == SQLITE_OK && !changed)
-        rc = store_write3(st, "UPDATE kiosks SET name = name WHERE name = ?1", name, NULL, NULL,
-                          &exists);
+        rc = store_kiosk_exists(st, name, &exists);
     if (rc != SQLITE_OK)
         e = store_fail(st, rc, "kiosk_revoke");
     else if (!changed && !exists)
