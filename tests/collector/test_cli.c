@@ -129,6 +129,11 @@ static void test_cli_kiosk_add_list_revoke(void **state)
     assert_int_equal(
         tu_collector(out, sizeof out, err, sizeof err, "kiosk", "list", "--db", db, NULL), 0);
     assert_non_null(strstr(out, "revoked"));
+    /* Revoking again is harmless and says so. */
+    assert_int_equal(tu_collector(out, sizeof out, err, sizeof err, "kiosk", "revoke",
+                                  "breakroom-2", "--db", db, NULL),
+                     0);
+    assert_non_null(strstr(out, "already revoked"));
     assert_one_line_error(tu_collector(out, sizeof out, err, sizeof err, "kiosk", "revoke",
                                        "no-such-kiosk", "--db", db, NULL));
 }
