@@ -231,16 +231,22 @@ static void deadline_after(struct timespec *ts, long ms)
     }
 }
 
+/* The store's view into the status the UI reads; the generation stays. */
+static void copy_status(struct sync_status *out, const struct kiosk_store_status *st)
+{
+    out->last_ok = st->last_sync_ok;
+    snprintf(out->last_error, sizeof out->last_error, "%s", st->last_error);
+    out->sealed = st->sealed;
+    out->quarantined = st->quarantined;
+    out->unsealed = st->unsealed;
+}
+
 static void publish(struct sync *s, const struct round_result *res)
 {
     struct kiosk_store_status st;
     kiosk_store_get_status(s->st, &st);
     pthread_mutex_lock(&s->mu);
-    s->status.last_ok = st.last_sync_ok;
-    snprintf(s->status.last_error, sizeof s->status.last_error, "%s", st.last_error);
-    s->status.sealed = st.sealed;
-    s->status.quarantined = st.quarantined;
-    s->status.unsealed = st.unsealed;
+    copy_status(&s->status, &st);
     s->status.survey_generation += res->new_survey ? 1 : 0;
     s->round_failed = res->failed;
     s->more_pending = res->more;
@@ -297,11 +303,7 @@ static int init_sync(struct sync *s, const struct kiosk_config *cfg, char *err, 
     if (!s->http)
         return -1;
     kiosk_store_get_status(s->st, &st);
-    s->status.last_ok = st.last_sync_ok;
-    snprintf(s->status.last_error, sizeof s->status.last_error, "%s", st.last_error);
-    s->status.sealed = st.sealed;
-    s->status.quarantined = st.quarantined;
-    s->status.unsealed = st.unsealed;
+    copy_status(&s->status, &st);
     kiosk_store_survey(s->st, &json, &etag);
     note_survey(s, json);
     free(json);
