@@ -92,8 +92,35 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* One run against the daemon: responses/s, p50 and p99 latency (s). */
-static int run_daemon(double *rate, double *p50, double *p99)
+/* CPU seconds (user + system) a process has used so far, from /proc. */
+static double process_cpu(pid_t pid)
+{
+    char path[64], buf[1024], *p;
+    unsigned long utime = 0, stime = 0;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    if (!(f = fopen(path, "r")))
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* Fields after the command name, which ends with the last ')'. */
+    if ((p = strrchr(buf, ')')))
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime);
+    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double thread_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One run against the daemon: responses/s, p50 and p99 latency (s), and
+ * the daemon's CPU time per 1000 responses (ms). */
+static int run_daemon(double *rate, double *p50, double *p99, double *cpu_ms)
 {
     char dir[TU_PATH_MAX], db[TU_PATH_MAX + 32], token[TU_TOKEN_MAX];
     struct kiosk_thread k[KIOSKS];
@@ -112,6 +139,7 @@ static int run_daemon(double *rate, double *p50, double *p99)
         k[i] = (struct kiosk_thread){.index = i, .url = server.url, .token = token, .go = &go};
         pthread_create(&t[i], NULL, kiosk_run, &k[i]);
     }
+    double cpu0 = process_cpu(server.pid);
     pthread_barrier_wait(&go);
     double t0 = tu_now();
     for (int i = 0; i < KIOSKS; i++) {
@@ -119,6 +147,7 @@ static int run_daemon(double *rate, double *p50, double *p99)
         failures += k[i].failures;
     }
     double elapsed = tu_now() - t0;
+    double cpu1 = process_cpu(server.pid);
     pthread_barrier_destroy(&go);
     tu_server_stop(&server);
     long long stored = tu_db_count(db, "SELECT count(*) FROM responses");
@@ -129,6 +158,7 @@ static int run_daemon(double *rate, double *p50, double *p99)
     }
     qsort(latencies, N_BATCHES, sizeof latencies[0], cmp_double);
     *rate = (double)stored / elapsed;
+    *cpu_ms = (cpu1 - cpu0) * 1e3 / ((double)stored / 1000);
     *p50 = latencies[N_BATCHES / 2];
     *p99 = latencies[(N_BATCHES * 99) / 100];
     tu_rmdir(dir);
@@ -251,8 +281,9 @@ static void bare_batch(sqlite3 *db, sqlite3_stmt **st, const struct rows *w)
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 }
 
-/* One run of the ceiling: responses/s of the bare inserts. */
-static int run_bare(double *rate)
+/* One run of the ceiling: responses/s of the bare inserts, and CPU time
+ * per 1000 responses (ms). */
+static int run_bare(double *rate, double *cpu_ms)
 {
     char dir[TU_PATH_MAX], path[TU_PATH_MAX + 32];
     sqlite3 *db = NULL;
@@ -274,10 +305,11 @@ static int run_bare(double *rate)
     for (int i = 0; i < S_N; i++)
         if (sqlite3_prepare_v2(db, bare_sql[i], -1, &st[i], NULL) != SQLITE_OK)
             goto out;
-    double t0 = tu_now();
+    double t0 = tu_now(), c0 = thread_cpu();
     for (int i = 0; i < N_BATCHES; i++)
         bare_batch(db, st, &rows[i]);
     double elapsed = tu_now() - t0;
+    *cpu_ms = (thread_cpu() - c0) * 1e3 / ((double)N_BATCHES * RESPONSES / 1000);
     sqlite3_stmt *q = NULL;
     sqlite3_prepare_v2(db, "SELECT count(*) FROM responses", -1, &q, NULL);
     if (sqlite3_step(q) == SQLITE_ROW &&
@@ -306,7 +338,7 @@ int main(void)
 {
     char err[SURVEY_ERR_LEN];
     struct survey *s = NULL;
-    double rate[RUNS], p50[RUNS], p99[RUNS], bare[RUNS], ratio[RUNS];
+    double rate[RUNS], p50[RUNS], p99[RUNS], bare[RUNS], ratio[RUNS], cpu[RUNS], bare_cpu[RUNS];
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (survey_load_file(TU_SURVEY_FILE, &s, err, sizeof err) != SURVEY_OK) {
@@ -323,7 +355,8 @@ int main(void)
     printf("bench_ingest: %d kiosks x %d batches x %d responses, %d runs, medians\n", KIOSKS,
            PER_KIOSK, RESPONSES, RUNS);
     for (int r = 0; r < RUNS; r++) {
-        if (run_daemon(&rate[r], &p50[r], &p99[r]) != 0 || run_bare(&bare[r]) != 0)
+        if (run_daemon(&rate[r], &p50[r], &p99[r], &cpu[r]) != 0 ||
+            run_bare(&bare[r], &bare_cpu[r]) != 0)
             return 1;
         ratio[r] = rate[r] / bare[r];
         printf("  run %d: daemon %.0f responses/s (p50 %.1f ms, p99 %.1f ms), bare SQLite %.0f "
@@ -340,6 +373,9 @@ int main(void)
      * the machine changes from second to second; the two measurements of a
      * run are taken back to back, so the median of the runs' ratios is the
      * fairer comparison. */
+    printf("CPU per 1000 responses: daemon %.1f ms (HTTP, inflate, decode, validate, hash, "
+           "store), bare insert %.1f ms\n",
+           median(cpu, RUNS), median(bare_cpu, RUNS));
     printf("ratio:       %.2f of the ceiling (median of the runs' ratios; %.2f of the medians)\n",
            median(ratio, RUNS), m_rate / m_bare);
     survey_free(s);
