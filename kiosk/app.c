@@ -812,6 +812,8 @@ static void open_store(struct app *a)
                 a->cfg.db);
     if (a->opt.survey)
         install_survey(a);
+    if (a->opt.store_max_pages && kiosk_store_set_max_pages(a->store, a->opt.store_max_pages) != 0)
+        fprintf(stderr, "kiosk: cannot cap the store at %ld pages\n", a->opt.store_max_pages);
     load_survey(a);
 }
 

@@ -66,6 +66,8 @@ static int take_value(const char *name, const char *val, struct kiosk_options *o
         opt->drain_s = (int)n;
     else if (!strcmp(name, "--t0-ns") && !number(val, 0, 0x7FFFFFFFFFFFFFFFll, &n))
         opt->t0_ns = n;
+    else if (!strcmp(name, "--store-max-pages") && !number(val, 1, 0x7FFFFFFF, &n))
+        opt->store_max_pages = (long)n;
     else
         return -1;
     return 0;
@@ -73,9 +75,9 @@ static int take_value(const char *name, const char *val, struct kiosk_options *o
 
 static bool takes_value(const char *name)
 {
-    static const char *const names[] = {"--config",       "--script", "--survey", "--date",
-                                        "--simulate-log", "--stats",  "--size",   "--simulate",
-                                        "--seed",         "--drain",  "--t0-ns"};
+    static const char *const names[] = {
+        "--config", "--script",   "--survey", "--date",  "--simulate-log", "--stats",
+        "--size",   "--simulate", "--seed",   "--drain", "--t0-ns",        "--store-max-pages"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (!strcmp(name, names[i]))
             return true;

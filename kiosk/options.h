@@ -23,6 +23,7 @@ struct kiosk_options {
     int drain_s;              /* --drain SECONDS, -1 = no drain */
     const char *stats;        /* --stats FILE: timings as JSON (benchmark) */
     long long t0_ns;          /* --t0-ns N: CLOCK_MONOTONIC when the parent started us */
+    long store_max_pages;     /* --store-max-pages N: tests make the disk "full"; 0 = no cap */
 };
 
 /* Returns 0, or -1 with a one-line message for a person in err. */

@@ -52,9 +52,10 @@ static struct block text_block(const char *text, int px, bool bold, SDL_Color fg
     return (struct block){text, px, bold, centred, false, fg, THEME_BG};
 }
 
-static struct block panel_block(const char *text, int px, bool bold, SDL_Color fg, SDL_Color bg)
+static struct block panel_block(const char *text, int px, bool bold, SDL_Color fg, SDL_Color bg,
+                                bool centred)
 {
-    return (struct block){text, px, bold, false, true, fg, bg};
+    return (struct block){text, px, bold, centred, true, fg, bg};
 }
 
 static int block_height(struct app *a, const struct frame *f, const struct block *b, int w,
@@ -156,7 +157,7 @@ static void build_welcome(struct app *a, const struct frame *f)
         text_block(s->organization, S(f, THEME_BODY_PX), false, THEME_MUTED, true),
         text_block(s->title, S(f, THEME_TITLE_PX), true, THEME_TEXT, true),
         text_block(s->intro, S(f, THEME_BODY_PX), false, THEME_TEXT, false),
-        panel_block(s->privacy_note, S(f, THEME_BODY_PX), false, THEME_TEXT, THEME_PANEL_BG),
+        panel_block(s->privacy_note, S(f, THEME_BODY_PX), false, THEME_TEXT, THEME_PANEL_BG, false),
     };
     stack(a, f, area, b, 4, true);
     if (note_h) {
@@ -363,7 +364,7 @@ static void build_confirm(struct app *a, const struct frame *f)
             view_printf(&a->view, "全%zu問のうち、%d問に回答しました。", s->n_questions, answered),
             S(f, THEME_SMALL_PX), false, THEME_MUTED, true),
         panel_block(failed ? "保存できませんでした。係の者にお知らせください。" : NULL,
-                    S(f, THEME_BODY_PX), true, THEME_WARN, THEME_WARN_BG),
+                    S(f, THEME_BODY_PX), true, THEME_WARN, THEME_WARN_BG, true),
         text_block(failed ? a->save_err : NULL, S(f, THEME_SMALL_PX), false, THEME_MUTED, true),
     };
     stack(a, f, area, b, 5, true);
@@ -503,7 +504,7 @@ static void build_maintenance(struct app *a, const struct frame *f)
         panel_block(a->store_set_aside ? "保存ファイルが壊れていたため別名で退避し、新しく作り直し"
                                          "ました。退避したファイルは db と同じ場所にあります。"
                                        : NULL,
-                    px, true, THEME_WARN, THEME_WARN_BG),
+                    px, true, THEME_WARN, THEME_WARN_BG, false),
         text_block(view_printf(v, "アプリ版：%s", KIOSK_VERSION), S(f, THEME_SMALL_PX), false,
                    THEME_MUTED, false),
     };

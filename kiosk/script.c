@@ -11,6 +11,8 @@
  *   key NAME           0-9, Return, BackSpace, Escape
  *   wait MS            let MS virtual milliseconds pass (timers fire in order)
  *   date YYYY-MM-DD    set the calendar (the responses' month, the period)
+ *   drain SECONDS      let the sync thread run rounds until all is delivered
+ *                      (real time, at most SECONDS; tests with a real collector)
  *   shot FILE.bmp      write the screen as a BMP
  *   count frames       start counting drawn frames from zero
  *   expect screen NAME       welcome, no_survey, attribute, question, confirm,
@@ -225,6 +227,10 @@ static int command(struct run *r, char **w, const char *text)
         if (!w[1] || !count(w[1], &ms))
             return bad(r, "write: wait MS", text);
         app_wait(r->a, (unsigned)ms);
+    } else if (!strcmp(w[0], "drain")) {
+        if (!w[1] || !count(w[1], &ms) || ms > 600)
+            return bad(r, "write: drain SECONDS (at most 600)", text);
+        app_drain(r->a, (int)ms);
     } else if (!strcmp(w[0], "date")) {
         if (!w[1] || app_set_date(r->a, w[1]) != 0)
             return bad(r, "write: date YYYY-MM-DD", text);

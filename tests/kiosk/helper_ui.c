@@ -30,7 +30,8 @@ int ui_init(struct ui_kiosk *k, const char *name, int idle_timeout_s)
     return ui_init_batch(k, name, idle_timeout_s, 1000);
 }
 
-int ui_init_batch(struct ui_kiosk *k, const char *name, int idle_timeout_s, int min_batch)
+static int init_config(struct ui_kiosk *k, const char *name, int idle_timeout_s, int min_batch,
+                       const char *url, const char *token)
 {
     memset(k, 0, sizeof *k);
     if (tu_tempdir(name, k->dir) != 0)
@@ -41,15 +42,27 @@ int ui_init_batch(struct ui_kiosk *k, const char *name, int idle_timeout_s, int 
     char conf[2048];
     snprintf(conf, sizeof conf,
              "# written by a UI test\n"
-             "collector_url = http://127.0.0.1:9\n"
-             "token = ui-test-token-0123456789abcdef\n"
+             "collector_url = %s\n"
+             "token = %s\n"
              "db = %s\n"
              "name = UI test kiosk\n"
              "maintenance_pin = 1234\n"
              "min_batch = %d\n"
-             "idle_timeout_s = %d\n",
-             k->db, min_batch, idle_timeout_s);
+             "idle_timeout_s = %d\n"
+             "sync_interval_s = 1\n",
+             url, token, k->db, min_batch, idle_timeout_s);
     return write_file(k->conf, conf);
+}
+
+int ui_init_batch(struct ui_kiosk *k, const char *name, int idle_timeout_s, int min_batch)
+{
+    return init_config(k, name, idle_timeout_s, min_batch, "http://127.0.0.1:9",
+                       "ui-test-token-0123456789abcdef");
+}
+
+int ui_init_collector(struct ui_kiosk *k, const char *name, const char *url, const char *token)
+{
+    return init_config(k, name, 60, 1, url, token);
 }
 
 void ui_add(struct ui_kiosk *k, const char *fmt, ...)

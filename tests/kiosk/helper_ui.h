@@ -31,6 +31,8 @@ struct ui_kiosk {
 int ui_init(struct ui_kiosk *k, const char *name, int idle_timeout_s);
 /* The same with the config's min_batch. */
 int ui_init_batch(struct ui_kiosk *k, const char *name, int idle_timeout_s, int min_batch);
+/* The same for a real collector at url with a kiosk token (min_batch 1). */
+int ui_init_collector(struct ui_kiosk *k, const char *name, const char *url, const char *token);
 /* Appends one formatted line to the script. */
 void ui_add(struct ui_kiosk *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Runs KIOSK_BIN --headless with the script, --survey survey_file, --date

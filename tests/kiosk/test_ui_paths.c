@@ -11,11 +11,13 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <glob.h>
 #include <jansson.h>
 
 #include "helper_ui.h"
 #include "kclock.h"
 #include "kiosk_store.h"
+#include "survey.h"
 
 #define GOSHO_QUESTIONS 12
 
@@ -465,6 +467,92 @@ static void test_drain_without_collector_exits_3(void **state)
     ui_cleanup(&k);
 }
 
+/* Fills the store at db until a response like the UI's (all 4, regular)
+ * no longer fits under its current page count. */
+static void fill_store(const char *db)
+{
+    struct kiosk_store *st = NULL;
+    struct survey *s = NULL;
+    char err[KSTORE_ERR_LEN];
+    int values[GOSHO_QUESTIONS], options[1] = {0};
+    assert_int_equal(survey_load_file(UI_GOSHOGAWARA, &s, err, sizeof err), SURVEY_OK);
+    assert_int_equal(kiosk_store_open(db, &st, NULL, err, sizeof err), 0);
+    assert_int_equal(kiosk_store_set_survey(st, s->source, s->source_len, NULL), 0);
+    assert_int_equal(kiosk_store_set_max_pages(st, 1), 0); /* SQLite keeps the current size */
+    for (int i = 0; i < GOSHO_QUESTIONS; i++)
+        values[i] = 4;
+    int rc = 0;
+    for (int i = 0; i < 5000 && rc == 0; i++)
+        rc = kiosk_store_submit(st, s, "2025-02", values, options, err, sizeof err);
+    assert_int_equal(rc, -1);
+    kiosk_store_close(st);
+    survey_free(s);
+}
+
+static void test_disk_full_keeps_answers_and_says_so(void **state)
+{
+    (void)state;
+    struct ui_kiosk k;
+    assert_int_equal(ui_init(&k, "ui-full-disk", 60), 0);
+    fill_store(k.db);
+    int before = ui_stored(&k);
+    answer_all(&k, GOSHO_QUESTIONS, 1, 1);
+    ui_add(&k, "tap @send");
+    ui_add(&k, "expect screen confirm"); /* not thanks: nothing was saved */
+    ui_add(&k, "expect stored 0");
+    ui_add(&k, "expect layout ok");
+    ui_add(&k, "shot %s/confirm-disk-full.bmp", k.dir);
+    ui_add(&k, "tap @review"); /* the answers are all still there */
+    ui_add(&k, "expect selected regular");
+    ui_add(&k, "tap @next");
+    ui_add(&k, "expect selected 4");
+    ui_add(&k, "tap @send"); /* no send button on a question */
+    const char *extra[] = {"--store-max-pages", "1", NULL};
+    assert_int_equal(ui_run(&k, NULL, NULL, extra), 2);
+    assert_non_null(strstr(k.err, "disk is full")); /* logged for staff */
+    int last = 0; /* the script got to its last line, which fails as it should */
+    for (const char *c = k.script; *c; c++)
+        last += *c == '\n';
+    char where[32];
+    snprintf(where, sizeof where, ":%d: expectation failed", last);
+    assert_non_null(strstr(k.err, where));
+    assert_int_equal(ui_stored(&k), before);
+    ui_cleanup(&k);
+}
+
+static void test_damaged_store_is_set_aside_with_a_notice(void **state)
+{
+    (void)state;
+    struct ui_kiosk k;
+    assert_int_equal(ui_init(&k, "ui-set-aside", 60), 0);
+    FILE *f = fopen(k.db, "w");
+    assert_non_null(f);
+    fputs("this is not an SQLite database, it was damaged by a power cut", f);
+    fclose(f);
+    ui_add(&k, "expect screen welcome");
+    ui_add(&k, "expect layout ok");
+    ui_add(&k, "shot %s/welcome-set-aside.bmp", k.dir);
+    ui_add(&k, "press 0.01 0.01 2500");
+    ui_add(&k, "key 1");
+    ui_add(&k, "key 2");
+    ui_add(&k, "key 3");
+    ui_add(&k, "key 4");
+    ui_add(&k, "key Return");
+    ui_add(&k, "expect screen maintenance");
+    ui_add(&k, "expect layout ok");
+    ui_add(&k, "key Escape");
+    ui_add(&k, "expect screen welcome");
+    assert_int_equal(ui_run(&k, UI_GOSHOGAWARA, NULL, NULL), 0);
+    assert_non_null(strstr(k.err, "set aside"));
+    glob_t g;
+    char pattern[TU_PATH_MAX + 32];
+    snprintf(pattern, sizeof pattern, "%s/kiosk.db.corrupt-*", k.dir);
+    assert_int_equal(glob(pattern, 0, NULL, &g), 0);
+    assert_int_equal(g.gl_pathc, 1);
+    globfree(&g);
+    ui_cleanup(&k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -482,6 +570,8 @@ int main(void)
         cmocka_unit_test(test_bad_options_and_scripts_are_refused),
         cmocka_unit_test(test_simulated_respondents_store_what_they_log),
         cmocka_unit_test(test_drain_without_collector_exits_3),
+        cmocka_unit_test(test_disk_full_keeps_answers_and_says_so),
+        cmocka_unit_test(test_damaged_store_is_set_aside_with_a_notice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
