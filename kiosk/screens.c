@@ -68,13 +68,13 @@ static int block_height(struct app *a, const struct frame *f, const struct block
 
 /* The first scale (100%, 85%, ...) at which the blocks fit area.h. */
 static double stack_scale(struct app *a, const struct frame *f, SDL_Rect area,
-                          const struct block *b, int n, int *heights)
+                          const struct block *b, int n, int gap, int *heights)
 {
     static const double scales[] = {1.0, 0.85, 0.72, 0.6, 0.5};
     double scale = 1.0;
     for (size_t k = 0; k < sizeof scales / sizeof scales[0]; k++) {
         scale = scales[k];
-        int total = f->gap * (n - 1);
+        int total = (int)lround(gap * scale) * (n - 1);
         for (int i = 0; i < n; i++) {
             heights[i] = block_height(a, f, &b[i], area.w, scale);
             total += heights[i];
@@ -85,10 +85,10 @@ static double stack_scale(struct app *a, const struct frame *f, SDL_Rect area,
     return scale;
 }
 
-/* Places text blocks top-down in area (centred vertically when asked),
- * shrinking them together until they fit. */
-static void stack(struct app *a, const struct frame *f, SDL_Rect area, const struct block *in,
-                  int n_in, bool vcenter)
+/* Places text blocks top-down in area, gap apart (centred vertically when
+ * asked), shrinking them and the gaps together until they fit. */
+static void stack_gap(struct app *a, const struct frame *f, SDL_Rect area, const struct block *in,
+                      int n_in, bool vcenter, int gap)
 {
     struct block b[STACK_MAX];
     int n = 0, heights[STACK_MAX];
@@ -98,8 +98,9 @@ static void stack(struct app *a, const struct frame *f, SDL_Rect area, const str
     }
     if (n == 0)
         return;
-    double scale = stack_scale(a, f, area, b, n, heights);
-    int total = f->gap * (n - 1);
+    double scale = stack_scale(a, f, area, b, n, gap, heights);
+    gap = (int)lround(gap * scale);
+    int total = gap * (n - 1);
     for (int i = 0; i < n; i++)
         total += heights[i];
     int y = area.y + (vcenter && total < area.h ? (area.h - total) / 2 : 0);
@@ -115,8 +116,14 @@ static void stack(struct app *a, const struct frame *f, SDL_Rect area, const str
             view_text(&a->view, tbox, b[i].text, (int)lround(b[i].px * scale), b[i].bold, b[i].fg);
         w->centred = b[i].centred;
         w->bg = b[i].panel ? b[i].panel_bg : THEME_BG;
-        y += heights[i] + f->gap;
+        y += heights[i] + gap;
     }
+}
+
+static void stack(struct app *a, const struct frame *f, SDL_Rect area, const struct block *in,
+                  int n_in, bool vcenter)
+{
+    stack_gap(a, f, area, in, n_in, vcenter, f->gap);
 }
 
 /* Buttons side by side, centred at the bottom of the screen; returns their top. */
@@ -482,7 +489,7 @@ static void build_maintenance(struct app *a, const struct frame *f)
     time_t ok = sy->last_ok > st->last_sync_ok ? sy->last_ok : st->last_sync_ok;
     SDL_Rect area = f->content;
     area.h = y - 2 * f->gap - area.y;
-    int px = S(f, THEME_BODY_PX);
+    int px = S(f, THEME_SMALL_PX + 6);
     struct block b[] = {
         text_block("保守画面（係の方専用）", S(f, THEME_TITLE_PX), true, THEME_TEXT, false),
         text_block(view_printf(v, "端末名：%s", a->cfg.name[0] ? a->cfg.name : "（未設定）"), px,
@@ -508,7 +515,7 @@ static void build_maintenance(struct app *a, const struct frame *f)
         text_block(view_printf(v, "アプリ版：%s", KIOSK_VERSION), S(f, THEME_SMALL_PX), false,
                    THEME_MUTED, false),
     };
-    stack(a, f, area, b, sizeof b / sizeof b[0], false);
+    stack_gap(a, f, area, b, sizeof b / sizeof b[0], false, f->gap / 3);
 }
 
 void screens_build(struct app *a)
