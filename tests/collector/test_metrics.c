@@ -47,7 +47,11 @@ static void test_metrics_count_stored_and_rejected(void **state)
     assert_int_equal(r.status, 400);
     tu_response_free(&r);
 
-    /* Completed requests are counted just after their answer: let them land. */
+    /* Completed requests are counted (and then logged) just after their
+     * answer went out, each in its own pool thread: wait for all four. */
+    assert_true(tu_server_log_has(&server, "status=201"));
+    assert_true(tu_server_log_has(&server, "status=200"));
+    assert_true(tu_server_log_has(&server, "status=401"));
     assert_true(tu_server_log_has(&server, "status=400"));
     snprintf(url, sizeof url, "%s/metrics", server.url);
     assert_int_equal(tu_http(&r, "GET", url, NULL, NULL, NULL, 0), 0);

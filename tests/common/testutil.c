@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -227,7 +228,13 @@ static pid_t tu_spawn_server(const char *db, const char *const *extra, const cha
     for (; extra && *extra && n < TU_MAX_ARGS; extra++)
         argv[n++] = (char *)*extra;
     argv[n] = NULL;
+    pid_t parent = getpid();
     if ((pid = fork()) == 0) {
+        /* A test that fails an assertion or is killed by ctest's timeout
+         * never reaches tu_server_stop(): the daemon must not outlive it. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
         int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
         int devnull = open("/dev/null", O_RDWR);
         if (fd < 0 || devnull < 0)

@@ -51,7 +51,10 @@ struct tu_server {
 /* Starts `collector serve --db DB --listen 127.0.0.1:0 EXTRA...` with its
  * stderr in DB.log, waits (at most 15 s) for the "listening on" line and
  * reads the bound port from it. extra is a NULL-terminated list or NULL.
- * Returns 0, or -1 (the child is killed then). */
+ * Returns 0, or -1 (the child is killed then). The daemon is killed when
+ * the thread that started it ends (PR_SET_PDEATHSIG), so a failed or
+ * timed-out test leaves no daemon behind: start it from the thread that
+ * outlives it, normally the test's main thread. */
 int tu_server_start(struct tu_server *s, const char *db, const char *const *extra);
 
 /* SIGTERM, then SIGKILL after 10 s; reaps the child. Returns its exit
