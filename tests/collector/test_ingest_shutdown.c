@@ -60,7 +60,7 @@ static void test_ingest_sigterm_finishes_request_in_flight(void **state)
                      token, len);
     send_all(fd, head, (size_t)n);
     send_all(fd, json, len / 2);
-    usleep(200 * 1000);
+    usleep(500 * 1000); /* the daemon has read the headers: the request is in flight */
     pid_t pid = server.pid;
     kill(pid, SIGTERM);
     usleep(300 * 1000);
