@@ -43,8 +43,8 @@ static int setup(void **state)
     char err[SURVEY_ERR_LEN];
     if (!f)
         return -1;
-    snprintf(f->path, sizeof f->path, "%s/test_store_kiosk_%d_%d.db", TEST_OUTPUT_DIR, (int)getpid(),
-             counter++);
+    snprintf(f->path, sizeof f->path, "%s/test_store_kiosk_%d_%d.db", TEST_OUTPUT_DIR,
+             (int)getpid(), counter++);
     remove_store(f->path);
     if (survey_load_file(SURVEYS_DIR "/goshogawara-staff.json", &f->survey, err, sizeof err) !=
         SURVEY_OK) {
@@ -434,6 +434,32 @@ static void test_store_sets_aside_truncated_file(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static void test_store_sets_aside_overwritten_file(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "", junk[3 * 4096];
+    bool set_aside = false;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(submit_n(f, i, err), 0);
+    clone_rows(f, 400);
+    kiosk_store_close(f->st);
+    f->st = NULL;
+    /* Something wrote over pages 2 to 4 (a bad sector, a stray program). */
+    memset(junk, 0xA5, sizeof junk);
+    FILE *fp = fopen(f->path, "r+b");
+    assert_non_null(fp);
+    assert_int_equal(fseek(fp, 4096, SEEK_SET), 0);
+    assert_int_equal(fwrite(junk, 1, sizeof junk, fp), sizeof junk);
+    assert_int_equal(fclose(fp), 0);
+    assert_int_equal(kiosk_store_open(f->path, &f->st, &set_aside, err, sizeof err), 0);
+    assert_true(set_aside);
+    assert_int_equal(count(f, "responses"), 0);
+    assert_int_equal(submit_n(f, 1, err), 0);
+    char cmd[800];
+    snprintf(cmd, sizeof cmd, "rm -f %s.corrupt-*", f->path);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_store_open_reports_unwritable_path(void **state)
 {
     (void)state;
@@ -537,6 +563,7 @@ int main(void)
         T(test_store_deletes_only_delivered_batch_and_leaves_no_trace),
         T(test_store_sets_aside_garbage_file),
         T(test_store_sets_aside_truncated_file),
+        T(test_store_sets_aside_overwritten_file),
         T(test_store_open_reports_unwritable_path),
         T(test_store_disk_full_fails_cleanly),
         T(test_store_caches_survey_with_etag),
