@@ -4,6 +4,7 @@
  * the field path so an administrator can fix the file. */
 #include "survey.h"
 #include "survey_parse.h"
+#include "jsonmem.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -94,7 +95,17 @@ static enum survey_err survey_parse(struct survey_ctx *c, const char *buf, size_
         buf += 3;
         len -= 3;
     }
+    jsonmem_begin();
     root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    /* jansson reports a failed allocation as a syntax error, or with an
+     * empty text when its lexer could not start; and its lexer may drop a
+     * byte of a string it could not grow yet succeed. Any failed allocation
+     * therefore voids the parse: the text is not the sender's fault. */
+    if (jsonmem_failed() || (root == NULL && (json_error_code(&jerr) == json_error_out_of_memory ||
+                                              jerr.text[0] == '\0'))) {
+        json_decref(root);
+        return survey_fail(c, SURVEY_E_NOMEM, "out of memory while parsing");
+    }
     if (root == NULL)
         return survey_fail(c, SURVEY_E_JSON,
                            "not valid JSON at line %d column %d: %s; check the file's syntax",
