@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 #include <glob.h>
@@ -377,6 +378,16 @@ static void test_bad_options_and_scripts_are_refused(void **state)
     assert_non_null(strstr(k.err, "unknown command"));
     assert_int_equal(ui_run(&k, SOURCE_DIR "/README.md", NULL, NULL), 1);
     assert_non_null(strstr(k.err, "--survey"));
+    FILE *f = fopen(k.conf, "a");
+    assert_non_null(f);
+    fputs("idle_timeout = 30\n", f); /* a typo: the key is idle_timeout_s */
+    fclose(f);
+    k.len = 0;
+    k.script[0] = '\0';
+    assert_int_equal(ui_run(&k, UI_GOSHOGAWARA, NULL, NULL), 1);
+    assert_non_null(strstr(k.err, "idle_timeout"));
+    assert_non_null(strchr(k.err, '\n'));
+    assert_null(strchr(strchr(k.err, '\n') + 1, '\n')); /* one line */
     ui_cleanup(&k);
 }
 
@@ -467,6 +478,14 @@ static void test_drain_without_collector_exits_3(void **state)
     ui_cleanup(&k);
 }
 
+/* Where screenshots for people to look at go (with test_ui_layout's). */
+static const char *shots_dir(void)
+{
+    mkdir(TEST_OUTPUT_DIR, 0755);
+    mkdir(TEST_OUTPUT_DIR "/kiosk", 0755);
+    return TEST_OUTPUT_DIR "/kiosk";
+}
+
 /* Fills the store at db until a response like the UI's (all 4, regular)
  * no longer fits under its current page count. */
 static void fill_store(const char *db)
@@ -501,7 +520,7 @@ static void test_disk_full_keeps_answers_and_says_so(void **state)
     ui_add(&k, "expect screen confirm"); /* not thanks: nothing was saved */
     ui_add(&k, "expect stored 0");
     ui_add(&k, "expect layout ok");
-    ui_add(&k, "shot %s/confirm-disk-full.bmp", k.dir);
+    ui_add(&k, "shot %s/extra-1920x1080-confirm-disk-full.bmp", shots_dir());
     ui_add(&k, "tap @review"); /* the answers are all still there */
     ui_add(&k, "expect selected regular");
     ui_add(&k, "tap @next");
@@ -531,7 +550,7 @@ static void test_damaged_store_is_set_aside_with_a_notice(void **state)
     fclose(f);
     ui_add(&k, "expect screen welcome");
     ui_add(&k, "expect layout ok");
-    ui_add(&k, "shot %s/welcome-set-aside.bmp", k.dir);
+    ui_add(&k, "shot %s/extra-1920x1080-welcome-set-aside.bmp", shots_dir());
     ui_add(&k, "press 0.01 0.01 2500");
     ui_add(&k, "key 1");
     ui_add(&k, "key 2");
@@ -540,6 +559,7 @@ static void test_damaged_store_is_set_aside_with_a_notice(void **state)
     ui_add(&k, "key Return");
     ui_add(&k, "expect screen maintenance");
     ui_add(&k, "expect layout ok");
+    ui_add(&k, "shot %s/extra-1920x1080-maintenance-set-aside.bmp", shots_dir());
     ui_add(&k, "key Escape");
     ui_add(&k, "expect screen welcome");
     assert_int_equal(ui_run(&k, UI_GOSHOGAWARA, NULL, NULL), 0);
