@@ -236,29 +236,46 @@ static bool try_grid(struct app *a, const struct frame *f, const char *const *la
     return true;
 }
 
-/* The most legible grid: the largest labels, then a row in landscape and a
- * column in portrait. The choices first get what the statement leaves at a
- * comfortable size (at most three fifths), then what it leaves at its
- * smallest, and more only if they must. */
+/* The best grid within room_h: the largest labels, then a row in landscape
+ * and a column in portrait. best.cols is 0 when none fits. */
+static struct grid best_grid(struct app *a, const struct frame *f, const char *const *labels, int n,
+                             int room_h)
+{
+    int max_cols = f->landscape ? (n < 11 ? n : 11) : (n < 3 ? n : 3);
+    struct grid best = {0}, g;
+    for (int c = 1; c <= max_cols; c++) {
+        if (!try_grid(a, f, labels, n, c, room_h, &g))
+            continue;
+        bool wider = f->landscape ? c > best.cols : c < best.cols;
+        if (!best.cols || g.px > best.px || (g.px == best.px && wider))
+            best = g;
+    }
+    return best;
+}
+
+/* The choices first get what the statement leaves at a comfortable size
+ * (at most three fifths, then all of it): the first room where the labels
+ * keep 85% of their size wins, otherwise the larger labels. Only if no grid
+ * fits there does the statement go to its smallest, and then to a fifth. */
 static struct grid choose_grid(struct app *a, const struct frame *f, const char *const *labels,
                                int n, int space, const int *statement_h)
 {
     int spare = space - statement_h[0] - f->gap * 3 / 2;
     int rooms[] = {spare < space * 3 / 5 ? spare : space * 3 / 5, spare,
                    space - statement_h[1] - f->gap * 3 / 2, space * 4 / 5};
-    int max_cols = f->landscape ? (n < 11 ? n : 11) : (n < 3 ? n : 3);
-    struct grid best = {0}, g;
-    for (size_t k = 0; k < sizeof rooms / sizeof rooms[0] && !best.cols; k++) {
-        for (int c = 1; c <= max_cols; c++) {
-            if (!try_grid(a, f, labels, n, c, rooms[k], &g))
-                continue;
-            bool wider = f->landscape ? c > best.cols : c < best.cols;
-            if (!best.cols || g.px > best.px || (g.px == best.px && wider))
-                best = g;
-        }
+    int comfortable = S(f, THEME_BUTTON_PX) * 85 / 100;
+    struct grid best = {0};
+    for (size_t k = 0; k < sizeof rooms / sizeof rooms[0]; k++) {
+        if (k >= 2 && best.cols)
+            break; /* the statement keeps its comfortable size */
+        struct grid g = best_grid(a, f, labels, n, rooms[k]);
+        if (g.cols && (!best.cols || g.px > best.px))
+            best = g;
+        if (best.cols && best.px >= comfortable)
+            break;
     }
     if (!best.cols) /* nothing fits: the layout check will say so */
-        try_grid(a, f, labels, n, max_cols, space * 4 / 5, &best);
+        try_grid(a, f, labels, n, f->landscape ? (n < 6 ? n : 6) : 1, space * 4 / 5, &best);
     return best;
 }
 
@@ -273,8 +290,9 @@ static int build_choices(struct app *a, const struct frame *f, int bottom, int t
     for (int i = 0; i < n; i++) {
         SDL_Rect r = {x0 + (i % g.cols) * (g.bw + f->gap), y0 + (i / g.cols) * (g.bh + f->gap),
                       g.bw, g.bh};
-        view_button(&a->view, r, labels[i], S(f, THEME_BUTTON_PX),
-                    i == chosen ? BUTTON_SELECTED : BUTTON_CHOICE, ACTION_CHOOSE, i);
+        /* One size for all the labels of a grid: calmer than each its own. */
+        view_button(&a->view, r, labels[i], g.px, i == chosen ? BUTTON_SELECTED : BUTTON_CHOICE,
+                    ACTION_CHOOSE, i);
     }
     return y0;
 }
