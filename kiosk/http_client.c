@@ -61,22 +61,39 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
     return add;
 }
 
-/* Keeps the ETag header's value, which comes back as If-None-Match. */
+#define HTTP_MAX_RETRY_AFTER_S 86400
+
+/* The value of header `name` if line is that header, trimmed, else NULL. */
+static const char *header_value(const char *line, size_t len, const char *name, size_t *vlen)
+{
+    size_t n = strlen(name);
+    if (len <= n || strncasecmp(line, name, n) != 0 || line[n] != ':')
+        return NULL;
+    const char *v = line + n + 1;
+    *vlen = len - n - 1;
+    while (*vlen && isspace((unsigned char)*v))
+        v++, (*vlen)--;
+    while (*vlen && isspace((unsigned char)v[*vlen - 1]))
+        (*vlen)--;
+    return v;
+}
+
+/* Keeps the ETag (it comes back as If-None-Match) and Retry-After in
+ * seconds (an HTTP date there is ignored: the backoff covers it). */
 static size_t on_header(char *line, size_t size, size_t n, void *user)
 {
     struct reply_buf *b = user;
-    size_t len = size * n;
-    if (len > 5 && strncasecmp(line, "ETag:", 5) == 0) {
-        const char *v = line + 5;
-        size_t vlen = len - 5;
-        while (vlen && isspace((unsigned char)*v))
-            v++, vlen--;
-        while (vlen && isspace((unsigned char)v[vlen - 1]))
-            vlen--;
-        if (vlen < sizeof b->r->etag) {
-            memcpy(b->r->etag, v, vlen);
-            b->r->etag[vlen] = '\0';
-        }
+    size_t len = size * n, vlen = 0;
+    const char *v;
+    if ((v = header_value(line, len, "ETag", &vlen)) && vlen < sizeof b->r->etag) {
+        memcpy(b->r->etag, v, vlen);
+        b->r->etag[vlen] = '\0';
+    } else if ((v = header_value(line, len, "Retry-After", &vlen))) {
+        long secs = 0;
+        for (size_t i = 0;
+             i < vlen && isdigit((unsigned char)v[i]) && secs < HTTP_MAX_RETRY_AFTER_S; i++)
+            secs = secs * 10 + (v[i] - '0');
+        b->r->retry_after_s = secs < HTTP_MAX_RETRY_AFTER_S ? secs : HTTP_MAX_RETRY_AFTER_S;
     }
     return len;
 }

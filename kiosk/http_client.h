@@ -25,6 +25,7 @@ struct http_reply {
     char *body;  /* malloc'ed, NUL-terminated, "" when empty; NULL after release */
     size_t len;
     char etag[HTTP_ETAG_LEN]; /* the ETag header, "" when none */
+    long retry_after_s;       /* Retry-After in seconds (429/503), 0 when none */
     char error[HTTP_ERR_LEN]; /* transport error in words, "" when a reply came */
 };
 

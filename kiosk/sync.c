@@ -53,6 +53,7 @@ struct round_result {
     bool failed;     /* a reason to back off */
     bool more;       /* sealed batches left untried */
     bool new_survey;
+    long retry_after_s; /* the collector asked to wait this long (429/503) */
     char error[256];
 };
 
@@ -169,7 +170,8 @@ static void upload_all(struct sync *s, struct round_result *res)
     char ids[SYNC_BATCHES_PER_ROUND][37], why[UPLOAD_WHY_LEN];
     int n = kiosk_store_list_sealed(s->st, ids, SYNC_BATCHES_PER_ROUND);
     for (int i = 0; i < n; i++) {
-        enum upload_verdict v = upload_batch(s->http, s->st, ids[i], why, sizeof why);
+        enum upload_verdict v =
+            upload_batch(s->http, s->st, ids[i], why, sizeof why, &res->retry_after_s);
         if (v == UPLOAD_DELIVERED || v == UPLOAD_QUARANTINE)
             res->contact_ok = true;
         if (why[0])
@@ -203,21 +205,29 @@ static void run_round(struct sync *s, struct round_result *res)
 
 /* ---- schedule ---- */
 
-/* The wait before the next round: the interval after success; after n
- * failures interval * 2^n capped at max_backoff_s, with jitter down to half
- * so that kiosks that lost the LAN together do not return together. */
-static long next_delay_ms(const struct sync *s)
+long sync_backoff_ms(int interval_s, int max_backoff_s, int failures, long retry_after_s,
+                     uint32_t random)
 {
-    long base = (long)s->cfg.sync_interval_s * 1000, cap = (long)s->cfg.max_backoff_s * 1000;
-    if (s->failures == 0)
+    long base = (long)interval_s * 1000, cap = (long)max_backoff_s * 1000;
+    if (failures <= 0)
         return base;
+    cap = cap > base ? cap : base;
     long d = base;
-    for (int i = 0; i < s->failures && d < cap; i++)
+    for (int i = 0; i < failures && d < cap; i++)
         d *= 2;
     d = d < cap ? d : cap;
+    d = d / 2 + (long)(random % (uint32_t)(d / 2 + 1));
+    if (retry_after_s * 1000 > d)
+        d = retry_after_s * 1000 < cap ? retry_after_s * 1000 : cap;
+    return d;
+}
+
+static long next_delay_ms(const struct sync *s, long retry_after_s)
+{
     uint32_t r = 0;
     crypto_random(&r, sizeof r);
-    return d / 2 + (long)(r % (uint32_t)(d / 2 + 1));
+    return sync_backoff_ms(s->cfg.sync_interval_s, s->cfg.max_backoff_s, s->failures, retry_after_s,
+                           r);
 }
 
 static void deadline_after(struct timespec *ts, long ms)
@@ -271,7 +281,7 @@ static void *sync_main(void *arg)
         if (s->failures > 30)
             s->failures = 30; /* the delay is capped long before; keep the shift sane */
         publish(s, &res);
-        deadline_after(&until, res.more && !res.failed ? 0 : next_delay_ms(s));
+        deadline_after(&until, res.more && !res.failed ? 0 : next_delay_ms(s, res.retry_after_s));
         pthread_mutex_lock(&s->mu);
         while (!s->stop && !s->kick)
             if (pthread_cond_timedwait(&s->wake, &s->mu, &until) == ETIMEDOUT)

@@ -7,6 +7,7 @@
 #define KIOSK_SYNC_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "config.h"
@@ -32,5 +33,14 @@ void sync_now(struct sync *s);
 bool sync_drain(struct sync *s, int timeout_s);
 void sync_get_status(struct sync *s, struct sync_status *out);
 void sync_stop(struct sync *s); /* joins the thread; accepts NULL */
+
+/* Added (the schedule, exposed for tests): the wait before the next round
+ * in ms. After success (failures 0) the interval; after n failures
+ * interval * 2^n capped at max_backoff_s (never below the interval), with
+ * jitter from random taking it down to half, so that kiosks that lost the
+ * LAN together do not come back together; at least the collector's
+ * Retry-After, within the cap. */
+long sync_backoff_ms(int interval_s, int max_backoff_s, int failures, long retry_after_s,
+                     uint32_t random);
 
 #endif

@@ -93,7 +93,8 @@ static enum upload_verdict apply(struct kiosk_store *st, const char *batch_id,
 }
 
 enum upload_verdict upload_batch(struct http_client *http, struct kiosk_store *st,
-                                 const char *batch_id, char *why, size_t whylen)
+                                 const char *batch_id, char *why, size_t whylen,
+                                 long *retry_after_s)
 {
     char *json = NULL;
     void *wire = NULL;
@@ -101,6 +102,7 @@ enum upload_verdict upload_batch(struct http_client *http, struct kiosk_store *s
     struct http_reply reply = {0};
     enum upload_verdict v = UPLOAD_KEEP_RETRY;
 
+    *retry_after_s = 0;
     if (kiosk_store_batch_body(st, batch_id, &json, &len) != 0) {
         say(why, whylen, "バッチ %s を読み出せません", batch_id);
         goto out;
@@ -114,6 +116,7 @@ enum upload_verdict upload_batch(struct http_client *http, struct kiosk_store *s
         say(why, whylen, "収集サーバーに接続できません (%s)。後で再送します", reply.error);
         goto out;
     }
+    *retry_after_s = reply.retry_after_s;
     v = upload_verdict(reply.status, reply.body, batch_id, why, whylen);
     v = apply(st, batch_id, v, reply.status, why);
 out:

@@ -24,9 +24,11 @@ enum upload_verdict upload_verdict(long status, const char *body, const char *ba
                                    size_t whylen);
 
 /* Reads the sealed batch, deflates it, POSTs it to /api/v1/batches and
- * applies the verdict to the store. why as above. Returns the verdict;
- * a batch that cannot be read or compressed is kept (UPLOAD_KEEP_RETRY). */
+ * applies the verdict to the store. why as above; *retry_after_s receives
+ * the collector's Retry-After (0 when none). Returns the verdict; a batch
+ * that cannot be read or compressed is kept (UPLOAD_KEEP_RETRY). */
 enum upload_verdict upload_batch(struct http_client *http, struct kiosk_store *st,
-                                 const char *batch_id, char *why, size_t whylen);
+                                 const char *batch_id, char *why, size_t whylen,
+                                 long *retry_after_s);
 
 #endif

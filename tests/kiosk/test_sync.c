@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,10 +42,12 @@ struct fake {
     pthread_mutex_t mu;
     bool stop;
     enum batch_mode mode;
-    int fail_first;             /* MODE_503_THEN_ACK: how many batch posts get 503 */
-    int batch_posts;            /* all POST /api/v1/batches */
-    int bad_encoding;           /* posts without Content-Encoding: deflate or not inflatable */
-    char ids[FAKE_MAX_IDS][37]; /* acknowledged batch ids, in order */
+    int fail_first;               /* MODE_503_THEN_ACK: how many batch posts get 503 */
+    int retry_after;              /* sent with each 503 when > 0 */
+    double post_at[FAKE_MAX_IDS]; /* monotonic seconds of each batch post */
+    int batch_posts;              /* all POST /api/v1/batches */
+    int bad_encoding;             /* posts without Content-Encoding: deflate or not inflatable */
+    char ids[FAKE_MAX_IDS][37];   /* acknowledged batch ids, in order */
     int n_ids, n_responses;
     int survey_gets, survey_304;
     int heartbeats;
@@ -98,8 +101,12 @@ static void on_batch(struct fake *f, int fd, const char *head, const char *body,
     char enc[64], msg[256], *json = NULL;
     size_t jlen = 0;
     struct batch *b = NULL;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
     pthread_mutex_lock(&f->mu);
     int nth = ++f->batch_posts;
+    if (nth <= FAKE_MAX_IDS)
+        f->post_at[nth - 1] = (double)now.tv_sec + now.tv_nsec / 1e9;
     pthread_mutex_unlock(&f->mu);
     header(head, "Content-Encoding", enc, sizeof enc);
     if (strcmp(enc, "deflate") != 0 ||
@@ -117,7 +124,10 @@ static void on_batch(struct fake *f, int fd, const char *head, const char *body,
         reply(fd, 422, NULL, "application/json",
               "{\"error\":\"invalid\",\"message\":\"q01: 9 is outside the scale\"}");
     } else if (f->mode == MODE_503_THEN_ACK && nth <= f->fail_first) {
-        reply(fd, 503, NULL, "application/json",
+        char extra[64] = "";
+        if (f->retry_after > 0)
+            snprintf(extra, sizeof extra, "Retry-After: %d\r\n", f->retry_after);
+        reply(fd, 503, extra, "application/json",
               "{\"error\":\"unavailable\",\"message\":\"storage unavailable\"}");
     } else {
         pthread_mutex_lock(&f->mu);
@@ -452,6 +462,47 @@ static void test_sync_backs_off_on_503_then_delivers(void **state)
     assert_true(waited >= 1.5);
 }
 
+static void test_sync_backoff_doubles_with_jitter_and_caps(void **state)
+{
+    (void)state;
+    assert_int_equal(sync_backoff_ms(30, 600, 0, 0, 12345), 30000);
+    for (int n = 1; n <= 40; n++) {
+        long d = 30000L << (n < 5 ? n : 5);
+        d = d < 600000 ? d : 600000;
+        assert_int_equal(sync_backoff_ms(30, 600, n, 0, 0), d / 2);
+        assert_int_equal(sync_backoff_ms(30, 600, n, 0, (uint32_t)(d / 2)), d);
+        long any = sync_backoff_ms(30, 600, n, 0, 0xdeadbeef);
+        assert_true(any >= d / 2 && any <= d);
+    }
+    /* Jitter spreads kiosks: different random draws give different waits. */
+    assert_int_not_equal(sync_backoff_ms(30, 600, 3, 0, 1), sync_backoff_ms(30, 600, 3, 0, 99999));
+    /* Retry-After is a floor within the cap; the cap is never below the interval. */
+    assert_int_equal(sync_backoff_ms(1, 600, 1, 5, 0), 5000);
+    assert_int_equal(sync_backoff_ms(1, 10, 1, 100, 0), 10000);
+    assert_int_equal(sync_backoff_ms(30, 10, 4, 0, 0), 15000);
+}
+
+static void test_sync_honours_retry_after(void **state)
+{
+    struct fixture *f = *state;
+    char err[256];
+    use_fake(f, MODE_503_THEN_ACK);
+    f->fake->fail_first = 1;
+    f->fake->retry_after = 3;
+    f->cfg.max_backoff_s = 4; /* without Retry-After the wait would be 1 to 2 s */
+    submit(f, 5);
+    struct sync *s = sync_start(&f->cfg, err, sizeof err);
+    assert_non_null(s);
+    assert_true(sync_drain(s, 20));
+    sync_stop(s);
+    assert_int_equal(fake_get(f->fake, &f->fake->batch_posts), 2);
+    pthread_mutex_lock(&f->fake->mu);
+    double gap = f->fake->post_at[1] - f->fake->post_at[0];
+    pthread_mutex_unlock(&f->fake->mu);
+    assert_true(gap >= 2.9);
+    assert_int_equal(fake_get(f->fake, &f->fake->n_responses), 5);
+}
+
 static void test_sync_quarantines_refused_batch_without_retrying(void **state)
 {
     struct fixture *f = *state;
@@ -570,6 +621,8 @@ int main(void)
         T(test_sync_delivers_deflated_batches_and_deletes_them),
         T(test_sync_keeps_batch_when_portal_answers_200),
         T(test_sync_backs_off_on_503_then_delivers),
+        cmocka_unit_test(test_sync_backoff_doubles_with_jitter_and_caps),
+        T(test_sync_honours_retry_after),
         T(test_sync_quarantines_refused_batch_without_retrying),
         T(test_sync_fetches_survey_with_etag),
         T(test_sync_heartbeat_has_design_fields_only),
