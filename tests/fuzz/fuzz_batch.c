@@ -1,17 +1,39 @@
 /* libFuzzer target: a request body as the collector sees it with
  * Content-Encoding: deflate. Inflate with the real cap, then decode,
  * validate against the Goshogawara survey (loaded once) and check that
- * encoding is canonical. Mutated zlib mostly dies at the checksum; the
- * JSON layer has its own target, fuzz_batch_json. */
+ * encoding is canonical. Mutated zlib mostly dies at the checksum, so a
+ * custom mutator usually mutates the inflated JSON and deflates it again,
+ * and sometimes the raw bytes, to exercise the zlib layer itself. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "batch.h"
 #include "survey.h"
 
+#define FUZZ_JSON_MAX (64u << 10) /* inflated size the mutator works on */
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+    static uint8_t json[FUZZ_JSON_MAX];
+    uLongf n = sizeof json, zn = max_size;
+
+    /* One time in eight, or when the input is not a stream, mutate the raw
+     * bytes: truncations, bad checksums, trailing bytes. */
+    if (seed % 8 == 0 || uncompress(json, &n, data, size) != Z_OK)
+        return LLVMFuzzerMutate(data, size, max_size);
+    n = LLVMFuzzerMutate(json, n, sizeof json);
+    if (compress2(data, &zn, json, n, 6) != Z_OK)
+        return LLVMFuzzerMutate(data, size, max_size);
+    return zn;
+}
 
 static const struct survey *fuzz_survey(void)
 {
