@@ -869,6 +869,7 @@ struct app *app_open(const struct kiosk_options *opt, char *err, size_t errlen)
     a->poll_at = app_now(a) + THEME_POLL_MS;
     redraw(a);
     a->first_frame_ms = ms_since_t0(a, &start);
+    screens_warm(a);
     char why[APP_ERR_LEN];
     a->sync = sync_start(&a->cfg, why, sizeof why);
     if (!a->sync)

@@ -76,5 +76,7 @@ uint64_t app_now(const struct app *a);
 int app_n_items(const struct app *a);
 /* Builds the view of the current screen (screens.c). */
 void screens_build(struct app *a);
+/* Prepares the fonts of the answer screens (screens.c). */
+void screens_warm(struct app *a);
 
 #endif

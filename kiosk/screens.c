@@ -536,6 +536,26 @@ static void build_maintenance(struct app *a, const struct frame *f)
     stack_gap(a, f, area, b, sizeof b / sizeof b[0], false, f->gap / 3);
 }
 
+/* Opens the type sizes and caches the glyphs the answer screens use, so
+ * that the first tap does not pay for them; run once welcome is shown. */
+void screens_warm(struct app *a)
+{
+    if (!a->survey || !a->survey->n_questions)
+        return;
+    struct frame f = frame_of(a);
+    int steps[LAYOUT_MAX_STEPS], wide = a->width;
+    int n = layout_steps(S(&f, THEME_BUTTON_PX), S(&f, THEME_MIN_PX), steps);
+    for (int k = 0; k < n; k++) {
+        for (size_t i = 0; i < a->survey->n_points; i++)
+            view_text_height(a->tc, a->survey->points[i].label, steps[k], true, wide);
+    }
+    n = layout_steps(S(&f, THEME_STATEMENT_PX), S(&f, THEME_MIN_PX), steps);
+    for (int k = 0; k < n; k++)
+        view_text_height(a->tc, a->survey->questions[0].text, steps[k], true, wide);
+    view_text_height(a->tc, "0123456789 / 戻る次へ答えずに", S(&f, THEME_SMALL_PX), true, wide);
+    view_text_height(a->tc, "戻る次へ答えずに", S(&f, THEME_BUTTON_PX), true, wide);
+}
+
 void screens_build(struct app *a)
 {
     struct frame f = frame_of(a);
