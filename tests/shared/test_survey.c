@@ -440,6 +440,30 @@ static void test_survey_load_file_refuses_oversized_without_reading(void **state
     unlink(path);
 }
 
+static void test_survey_load_buffer_refuses_oversized(void **state)
+{
+    (void)state;
+    size_t n = SURVEY_MAX_FILE_BYTES + 1;
+    char *big = malloc(n);
+    memset(big, ' ', n);
+    expect_refused(big, n, SURVEY_E_TOO_LARGE, "1048577 bytes, over the 1048576 limit",
+                   (const char *)NULL);
+    free(big);
+}
+
+static void test_survey_accepts_byte_order_mark(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    assert_true(asprintf(&text, "\xEF\xBB\xBF%s", minimal) > 0);
+    struct survey *s = load_ok(text);
+    assert_string_equal(s->id, "s1");
+    assert_int_equal(s->source_len, strlen(text)); /* source is the text as loaded */
+    assert_memory_equal(s->source, "\xEF\xBB\xBF", 3);
+    survey_free(s);
+    free(text);
+}
+
 static void test_survey_load_file_reports_missing_file(void **state)
 {
     (void)state;
@@ -506,6 +530,8 @@ int main(void)
         cmocka_unit_test(test_survey_rejects_text_over_cap),
         cmocka_unit_test(test_survey_rejects_duplicate_json_keys),
         cmocka_unit_test(test_survey_load_file_refuses_oversized_without_reading),
+        cmocka_unit_test(test_survey_load_buffer_refuses_oversized),
+        cmocka_unit_test(test_survey_accepts_byte_order_mark),
         cmocka_unit_test(test_survey_load_file_reports_missing_file),
         cmocka_unit_test(test_survey_lookups),
         cmocka_unit_test(test_survey_accepts_null_err_and_names_codes),
