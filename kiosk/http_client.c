@@ -16,6 +16,7 @@
 
 struct http_client {
     CURL *curl;
+    const atomic_bool *abort_flag; /* NULL: never aborted */
     char base[HTTP_URL_LEN];
     char auth[HTTP_HEADER_LEN];
 };
@@ -98,6 +99,20 @@ static size_t on_header(char *line, size_t size, size_t n, void *user)
     return len;
 }
 
+/* libcurl calls this about once a second and on every chunk; non-zero aborts. */
+static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    const struct http_client *c = user;
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return c->abort_flag && atomic_load(c->abort_flag) ? 1 : 0;
+}
+
+void http_client_set_abort(struct http_client *c, const atomic_bool *abort_flag)
+{
+    c->abort_flag = abort_flag;
+}
+
 static int set_common(struct http_client *c, const char *ca_file)
 {
     CURL *h = c->curl;
@@ -113,6 +128,9 @@ static int set_common(struct http_client *c, const char *ca_file)
     bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK;
+    bad |= curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress) != CURLE_OK;
+    bad |= curl_easy_setopt(h, CURLOPT_XFERINFODATA, c) != CURLE_OK;
+    bad |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L) != CURLE_OK;
     if (ca_file && *ca_file)
         bad |= curl_easy_setopt(h, CURLOPT_CAINFO, ca_file) != CURLE_OK;
     return bad ? -1 : 0;

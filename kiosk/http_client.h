@@ -5,6 +5,8 @@
 #ifndef KIOSK_HTTP_CLIENT_H
 #define KIOSK_HTTP_CLIENT_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "survey.h"
@@ -34,6 +36,11 @@ struct http_reply {
 struct http_client *http_client_new(const char *base_url, const char *token, const char *ca_file,
                                     char *err, size_t errlen);
 void http_client_free(struct http_client *c); /* accepts NULL */
+
+/* Gives the client a flag that, once true, aborts the transfer under way
+ * within about a second (so stopping the kiosk never waits on the network).
+ * The flag must outlive the client. */
+void http_client_set_abort(struct http_client *c, const atomic_bool *abort_flag);
 
 /* Sends one request. body may be NULL for a GET; content_encoding and
  * if_none_match may be NULL. Fills out (release it with http_reply_release)

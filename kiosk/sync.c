@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,10 +34,11 @@ struct sync {
     pthread_cond_t wake;  /* the thread waits on it between rounds */
     pthread_cond_t round; /* sync_drain waits on it for a round to end */
     bool stop, kick;
-    unsigned started;  /* rounds begun */
-    unsigned rounds;   /* rounds finished */
-    bool round_failed; /* the last round could not reach or satisfy the collector */
-    bool more_pending; /* the last round left sealed batches it did not try */
+    atomic_bool stopping; /* read by libcurl's progress callback, outside the mutex */
+    unsigned started;     /* rounds begun */
+    unsigned rounds;      /* rounds finished */
+    bool round_failed;    /* the last round could not reach or satisfy the collector */
+    bool more_pending;    /* the last round left sealed batches it did not try */
     struct sync_status status;
     /* Owned by the thread alone. */
     struct kiosk_store *st;
@@ -195,6 +197,8 @@ static void run_round(struct sync *s, struct round_result *res)
         fetch_survey(s, res);
     if (!res->failed && kclock_now() >= s->next_heartbeat)
         send_heartbeat(s, res);
+    if (atomic_load(&s->stopping))
+        return; /* an aborted round says nothing about the collector */
     /* A quarantined batch stays a problem after later rounds succeed: keep
      * its message on the maintenance screen until someone deals with it. */
     struct kiosk_store_status st;
@@ -312,6 +316,8 @@ static int init_sync(struct sync *s, const struct kiosk_config *cfg, char *err, 
     s->http = http_client_new(cfg->collector_url, cfg->token, cfg->ca_file, err, errlen);
     if (!s->http)
         return -1;
+    atomic_init(&s->stopping, false);
+    http_client_set_abort(s->http, &s->stopping);
     kiosk_store_get_status(s->st, &st);
     copy_status(&s->status, &st);
     kiosk_store_survey(s->st, &json, &etag);
@@ -415,6 +421,7 @@ void sync_stop(struct sync *s)
 {
     if (!s)
         return;
+    atomic_store(&s->stopping, true); /* cuts a transfer under way short */
     pthread_mutex_lock(&s->mu);
     s->stop = true;
     pthread_cond_signal(&s->wake);

@@ -34,7 +34,7 @@
 #define FAKE_MAX_REQUEST (2u << 20)
 #define FAKE_MAX_IDS     64
 
-enum batch_mode { MODE_ACK, MODE_PORTAL, MODE_503_THEN_ACK, MODE_422 };
+enum batch_mode { MODE_ACK, MODE_PORTAL, MODE_503_THEN_ACK, MODE_422, MODE_HANG };
 
 struct fake {
     int fd, port;
@@ -118,7 +118,17 @@ static void on_batch(struct fake *f, int fd, const char *head, const char *body,
         reply(fd, 400, NULL, "application/json", "{\"error\":\"bad\",\"message\":\"bad body\"}");
         goto out;
     }
-    if (f->mode == MODE_PORTAL) {
+    if (f->mode == MODE_HANG) {
+        /* Never answers: holds the connection until the test ends (at most 10 s). */
+        for (int i = 0; i < 200; i++) {
+            pthread_mutex_lock(&f->mu);
+            bool stop = f->stop;
+            pthread_mutex_unlock(&f->mu);
+            if (stop)
+                break;
+            usleep(50 * 1000);
+        }
+    } else if (f->mode == MODE_PORTAL) {
         reply(fd, 200, NULL, "text/html", "<html><body>Welcome to the guest Wi-Fi</body></html>");
     } else if (f->mode == MODE_422) {
         reply(fd, 422, NULL, "application/json",
@@ -503,6 +513,26 @@ static void test_sync_honours_retry_after(void **state)
     assert_int_equal(fake_get(f->fake, &f->fake->n_responses), 5);
 }
 
+static void test_sync_stop_does_not_wait_for_a_hung_collector(void **state)
+{
+    struct fixture *f = *state;
+    char err[256];
+    use_fake(f, MODE_HANG);
+    submit(f, 5);
+    struct sync *s = sync_start(&f->cfg, err, sizeof err);
+    assert_non_null(s);
+    assert_true(eventually(f->fake, &f->fake->batch_posts, 1, 10));
+    usleep(200 * 1000); /* the upload now waits for an answer that never comes */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    sync_stop(s);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double took = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (took > 1.5)
+        fail_msg("sync_stop took %.2f s with a transfer under way", took);
+    assert_int_equal(store_status(f).sealed, 1); /* kept for later */
+}
+
 static void test_sync_quarantines_refused_batch_without_retrying(void **state)
 {
     struct fixture *f = *state;
@@ -623,6 +653,7 @@ int main(void)
         T(test_sync_backs_off_on_503_then_delivers),
         cmocka_unit_test(test_sync_backoff_doubles_with_jitter_and_caps),
         T(test_sync_honours_retry_after),
+        T(test_sync_stop_does_not_wait_for_a_hung_collector),
         T(test_sync_quarantines_refused_batch_without_retrying),
         T(test_sync_fetches_survey_with_etag),
         T(test_sync_heartbeat_has_design_fields_only),
