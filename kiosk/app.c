@@ -774,32 +774,27 @@ static int open_window(struct app *a, char *err, size_t errlen)
 }
 
 /* --survey FILE: checked before anything opens, stored when none is cached. */
-static int check_survey_file(const char *path, char *err, size_t errlen)
+static int load_given_survey(const char *path, struct survey **out, char *err, size_t errlen)
 {
-    struct survey *s = NULL;
     char why[SURVEY_ERR_LEN];
-    if (survey_load_file(path, &s, why, sizeof why) != SURVEY_OK) {
+    if (survey_load_file(path, out, why, sizeof why) != SURVEY_OK) {
         snprintf(err, errlen, "kiosk: --survey %s: %s", path, why);
         return -1;
     }
-    survey_free(s);
     return 0;
 }
 
-static void install_survey(struct app *a)
+static void install_survey(struct app *a, const struct survey *given)
 {
     char *json = NULL, *etag = NULL;
-    struct survey *s = NULL;
     if (kiosk_store_survey(a->store, &json, &etag) == 0 && !json &&
-        survey_load_file(a->opt.survey, &s, NULL, 0) == SURVEY_OK &&
-        kiosk_store_set_survey(a->store, s->source, s->source_len, NULL) != 0)
+        kiosk_store_set_survey(a->store, given->source, given->source_len, NULL) != 0)
         fprintf(stderr, "kiosk: could not store the survey of --survey %s\n", a->opt.survey);
-    survey_free(s);
     free(json);
     free(etag);
 }
 
-static void open_store(struct app *a)
+static void open_store(struct app *a, const struct survey *given)
 {
     if (kiosk_store_open(a->cfg.db, &a->store, &a->store_set_aside, a->store_err,
                          sizeof a->store_err) != 0) {
@@ -810,8 +805,8 @@ static void open_store(struct app *a)
     if (a->store_set_aside)
         fprintf(stderr, "kiosk: the store %s was damaged; it was set aside and a new one made\n",
                 a->cfg.db);
-    if (a->opt.survey)
-        install_survey(a);
+    if (given)
+        install_survey(a, given);
     if (a->opt.store_max_pages && kiosk_store_set_max_pages(a->store, a->opt.store_max_pages) != 0)
         fprintf(stderr, "kiosk: cannot cap the store at %ld pages\n", a->opt.store_max_pages);
     load_survey(a);
@@ -830,20 +825,28 @@ static double ms_since_t0(const struct app *a, const struct timespec *start)
 static int setup(struct app *a, char *err, size_t errlen)
 {
     char why[APP_ERR_LEN];
-    if (kiosk_config_load(a->opt.config, &a->cfg, why, sizeof why) != 0)
-        return fail(err, errlen, "kiosk: %s", why);
-    if (a->opt.date && kclock_set_date(a->opt.date) != 0)
-        return fail(err, errlen, "kiosk: --date %s is not a date YYYY-MM-DD", a->opt.date);
-    if (a->opt.survey && check_survey_file(a->opt.survey, err, errlen) != 0)
-        return -1;
-    if (open_window(a, err, errlen) != 0)
-        return -1;
+    struct survey *given = NULL;
+    int rc = -1;
+    if (kiosk_config_load(a->opt.config, &a->cfg, why, sizeof why) != 0) {
+        fail(err, errlen, "kiosk: %s", why);
+        goto out;
+    }
+    if (a->opt.date && kclock_set_date(a->opt.date) != 0) {
+        fail(err, errlen, "kiosk: --date %s is not a date YYYY-MM-DD", a->opt.date);
+        goto out;
+    }
+    if ((a->opt.survey && load_given_survey(a->opt.survey, &given, err, errlen) != 0) ||
+        open_window(a, err, errlen) != 0)
+        goto out;
     const char *fonts = a->cfg.fonts_dir[0] ? a->cfg.fonts_dir : KIOSK_DEFAULT_FONTS_DIR;
     a->tc = textcache_open(a->ren, fonts, err, errlen);
     if (!a->tc)
-        return -1;
-    open_store(a);
-    return 0;
+        goto out;
+    open_store(a, given);
+    rc = 0;
+out:
+    survey_free(given);
+    return rc;
 }
 
 struct app *app_open(const struct kiosk_options *opt, char *err, size_t errlen)
