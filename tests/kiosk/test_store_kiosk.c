@@ -242,6 +242,37 @@ static void test_store_seal_after_a_day_even_below_min_batch(void **state)
     assert_true(s.oldest_unsent > now - DAY && s.oldest_unsent <= now);
 }
 
+static void test_store_seal_keeps_survey_versions_apart(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "", ids[4][37], *v2_json;
+    struct survey *v1 = f->survey, *v2 = NULL;
+    /* Version 2 of the same survey: same ids, a new version number. */
+    const char *at = strstr(v1->source, "\"version\": 1");
+    assert_non_null(at);
+    assert_non_null(v2_json = strdup(v1->source));
+    v2_json[at - v1->source + strlen("\"version\": ")] = '2';
+    assert_int_equal(survey_load_buffer(v2_json, strlen(v2_json), &v2, err, sizeof err), SURVEY_OK);
+    assert_int_equal(v2->version, 2);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(submit_n(f, i, err), 0);
+    f->survey = v2;
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(submit_n(f, i, err), 0);
+    /* Only version 2 has min_batch waiting; version 1's four stay. */
+    assert_int_equal(kiosk_store_seal(f->st, 5, kclock_now(), err, sizeof err), 1);
+    assert_int_equal(kiosk_store_list_sealed(f->st, ids, 4), 1);
+    struct batch *b = load_batch(f, ids[0]);
+    assert_int_equal(b->survey_version, 2);
+    assert_int_equal(b->n_responses, 6);
+    batch_free(b);
+    assert_int_equal(query_int(f->path, "SELECT count(*) FROM responses WHERE survey_version = 1"),
+                     4);
+    f->survey = v1;
+    survey_free(v2);
+    free(v2_json);
+}
+
 static void test_store_seal_shuffles_responses(void **state)
 {
     struct fixture *f = *state;
@@ -558,6 +589,7 @@ int main(void)
         T(test_store_stores_no_time_finer_than_the_day),
         T(test_store_seal_waits_for_min_batch),
         T(test_store_seal_after_a_day_even_below_min_batch),
+        T(test_store_seal_keeps_survey_versions_apart),
         T(test_store_seal_shuffles_responses),
         T(test_store_seal_caps_batches_at_1000),
         T(test_store_deletes_only_delivered_batch_and_leaves_no_trace),

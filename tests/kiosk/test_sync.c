@@ -580,6 +580,26 @@ static void test_sync_fetches_survey_with_etag(void **state)
     free(etag);
 }
 
+static void test_sync_refuses_invalid_survey_from_collector(void **state)
+{
+    struct fixture *f = *state;
+    char err[256], *json = NULL, *etag = NULL;
+    f->fake = fake_start(MODE_ACK, "{\"id\": \"broken\", \"version\": 1}");
+    snprintf(f->cfg.collector_url, sizeof f->cfg.collector_url, "http://127.0.0.1:%d",
+             f->fake->port);
+    struct sync *s = sync_start(&f->cfg, err, sizeof err);
+    assert_non_null(s);
+    assert_true(sync_drain(s, 10));
+    struct sync_status ss;
+    sync_get_status(s, &ss);
+    sync_stop(s);
+    assert_int_equal(ss.survey_generation, 0);
+    assert_non_null(strstr(ss.last_error, "アンケート定義が不正です"));
+    assert_int_equal(kiosk_store_survey(f->st, &json, &etag), 0);
+    assert_null(json); /* the cache keeps what it had: nothing */
+    assert_null(etag);
+}
+
 static void test_sync_heartbeat_has_design_fields_only(void **state)
 {
     struct fixture *f = *state;
@@ -656,6 +676,7 @@ int main(void)
         T(test_sync_stop_does_not_wait_for_a_hung_collector),
         T(test_sync_quarantines_refused_batch_without_retrying),
         T(test_sync_fetches_survey_with_etag),
+        T(test_sync_refuses_invalid_survey_from_collector),
         T(test_sync_heartbeat_has_design_fields_only),
         T(test_sync_unreachable_collector_keeps_everything),
     };
