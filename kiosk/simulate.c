@@ -14,12 +14,14 @@
 #include "kclock.h"
 #include "survey.h"
 
-#define SKIP_ATTRIBUTE 0.10 /* share of respondents who skip an optional attribute */
-#define SKIP_QUESTION  0.06
-#define THINK_MIN_MS   900
-#define THINK_MAX_MS   4000
-#define ANSWER_SD      0.8 /* spread of answers around a question's mean, in scale points */
-#define MAX_STEPS      (SURVEY_MAX_ATTRIBUTES + SURVEY_MAX_QUESTIONS + 8)
+#define SKIP_ATTRIBUTE   0.10 /* share of respondents who skip an optional attribute */
+#define SKIP_QUESTION    0.06
+#define THINK_MIN_MS     900
+#define THINK_MAX_MS     4000
+#define ANSWER_SD        0.8 /* spread of answers around a question's mean, in scale points */
+#define MAX_STEPS        (SURVEY_MAX_ATTRIBUTES + SURVEY_MAX_QUESTIONS + 8)
+#define SURVEY_WAIT_S    30   /* for the collector to hand a fresh kiosk its survey */
+#define SURVEY_NOTICE_MS 2500 /* longer than the UI's status poll */
 
 struct rng {
     uint64_t s;
@@ -161,6 +163,12 @@ int simulate_run(struct app *a, int n, unsigned long seed, const char *log_path)
 {
     struct rng r = {0x9E3779B97F4A7C15ull ^ ((uint64_t)seed * 0xBF58476D1CE4E5B9ull)};
     double mean[SURVEY_MAX_QUESTIONS];
+    if (app_screen(a) != SCREEN_WELCOME) {
+        /* A fresh kiosk has no survey yet: let the sync thread fetch it
+         * (real time), then let welcome notice it (virtual time). */
+        app_drain(a, SURVEY_WAIT_S);
+        app_wait(a, SURVEY_NOTICE_MS);
+    }
     if (app_screen(a) != SCREEN_WELCOME) {
         fprintf(stderr,
                 "kiosk: simulate: no survey is running (the screen is %s); give "
