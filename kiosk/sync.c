@@ -44,7 +44,7 @@ struct sync {
     struct kiosk_store *st;
     struct http_client *http;
     int failures;
-    time_t next_heartbeat;
+    double next_heartbeat; /* monotonic seconds: a --date jump must not stop heartbeats */
     char survey_id[SURVEY_MAX_ID_BYTES + 1];
     int survey_version;
 };
@@ -65,6 +65,13 @@ static CURLcode curl_init_rc;
 static void curl_init_once(void)
 {
     curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static double monotonic_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* ---- survey ---- */
@@ -155,7 +162,7 @@ static void send_heartbeat(struct sync *s, struct round_result *res)
                             &reply) == 0) {
         /* Any answer ends this heartbeat: one the collector refuses would
          * be refused again, so it waits for the interval like a good one. */
-        s->next_heartbeat = kclock_now() + s->cfg.heartbeat_interval_s;
+        s->next_heartbeat = monotonic_s() + s->cfg.heartbeat_interval_s;
         res->contact_ok |= reply.status / 100 == 2;
         if (reply.status / 100 != 2)
             snprintf(res->error, sizeof res->error, "ハートビートが受け付けられません (HTTP %ld)",
@@ -195,7 +202,7 @@ static void run_round(struct sync *s, struct round_result *res)
     upload_all(s, res);
     if (!res->failed)
         fetch_survey(s, res);
-    if (!res->failed && kclock_now() >= s->next_heartbeat)
+    if (!res->failed && monotonic_s() >= s->next_heartbeat)
         send_heartbeat(s, res);
     if (atomic_load(&s->stopping))
         return; /* an aborted round says nothing about the collector */
