@@ -70,10 +70,39 @@ static void test_survey_arrives_and_answer_reaches_kpi(void **state)
     tu_rmdir(dir);
 }
 
+static void test_simulation_on_a_fresh_kiosk_waits_for_the_survey(void **state)
+{
+    (void)state;
+    char dir[TU_PATH_MAX], db[TU_PATH_MAX + 32], token[TU_TOKEN_MAX];
+    struct tu_server srv;
+    struct ui_kiosk k;
+    assert_int_equal(tu_tempdir("ui-collector-sim", dir), 0);
+    snprintf(db, sizeof db, "%s/collector.db", dir);
+    assert_int_equal(tu_setup_db(db, token, NULL), 0);
+    assert_int_equal(tu_server_start(&srv, db, NULL), 0);
+    assert_int_equal(ui_init_collector(&k, "ui-collector-sim-kiosk", srv.url, token), 0);
+    const char *extra[] = {"--simulate", "3", "--seed", "5", "--drain", "20", NULL};
+    int rc = ui_run(&k, NULL, NULL, extra); /* no --survey: it comes from the collector */
+    tu_server_stop(&srv);
+    assert_int_equal(rc, 0);
+    char out[TU_OUTPUT_MAX], err[1024];
+    assert_int_equal(tu_collector(out, sizeof out, err, sizeof err, "report", "--db", db,
+                                  "--fiscal-year", "2024", "--format", "json", "--min-group-size",
+                                  "2", NULL),
+                     0);
+    json_t *kpi = json_loads(out, 0, NULL);
+    assert_non_null(kpi);
+    assert_int_equal(json_integer_value(json_object_get(kpi, "respondents")), 3);
+    json_decref(kpi);
+    ui_cleanup(&k);
+    tu_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_survey_arrives_and_answer_reaches_kpi),
+        cmocka_unit_test(test_simulation_on_a_fresh_kiosk_waits_for_the_survey),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
