@@ -17,6 +17,7 @@
 struct http_client {
     CURL *curl;
     const atomic_bool *abort_flag; /* NULL: never aborted */
+    char detail[CURL_ERROR_SIZE];  /* libcurl's own words for the last failure */
     char base[HTTP_URL_LEN];
     char auth[HTTP_HEADER_LEN];
 };
@@ -131,6 +132,7 @@ static int set_common(struct http_client *c, const char *ca_file)
     bad |= curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_XFERINFODATA, c) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L) != CURLE_OK;
+    bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->detail) != CURLE_OK;
     if (ca_file && *ca_file)
         bad |= curl_easy_setopt(h, CURLOPT_CAINFO, ca_file) != CURLE_OK;
     return bad ? -1 : 0;
@@ -235,9 +237,12 @@ int http_client_request(struct http_client *c, const char *method, const char *p
     curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &buf);
     curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &buf);
     set_method(c->curl, method, body, len);
+    c->detail[0] = '\0';
     CURLcode cc = curl_easy_perform(c->curl);
     if (cc != CURLE_OK) {
-        fail(out->error, sizeof out->error, "%s%s", curl_easy_strerror(cc),
+        /* The detail names the cause (a refused port, a certificate problem). */
+        fail(out->error, sizeof out->error, "%.200s%s",
+             c->detail[0] ? c->detail : curl_easy_strerror(cc),
              buf.overflow ? " (the reply is larger than the kiosk accepts)" : "");
         goto out;
     }

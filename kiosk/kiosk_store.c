@@ -18,6 +18,7 @@
 #include "batch.h"
 #include "crypto.h"
 #include "kclock.h"
+#include "utf8.h"
 
 #define STORE_BUSY_MS     5000
 #define STORE_DAY         86400
@@ -734,6 +735,19 @@ int kiosk_store_set_survey(struct kiosk_store *st, const char *json, size_t len,
 
 /* ---- meta and status ---- */
 
+/* Copies a message for a screen, cut at the first byte that is not valid
+ * UTF-8: messages are cut to fit buffers, possibly inside a character. */
+static const char *screen_text(const char *in, char *out, size_t outlen)
+{
+    size_t bad = 0;
+    if (!in)
+        return NULL;
+    snprintf(out, outlen, "%s", in);
+    if (!utf8_valid(out, strlen(out), &bad))
+        out[bad] = '\0';
+    return out;
+}
+
 static int set_meta(struct kiosk_store *st, const char *key, const char *text, sqlite3_int64 num)
 {
     sqlite3_stmt *q = stmt_get(st, STMT_SET_META);
@@ -749,7 +763,9 @@ static int set_meta(struct kiosk_store *st, const char *key, const char *text, s
 
 int kiosk_store_note_sync(struct kiosk_store *st, time_t ok_at, const char *error)
 {
+    char text[KSTORE_ERR_LEN];
     int rc = 0;
+    error = screen_text(error, text, sizeof text);
     if (ok_at)
         rc |= set_meta(st, "last_sync_ok", NULL, (sqlite3_int64)ok_at);
     if (error)
@@ -836,6 +852,8 @@ int kiosk_store_batch_delivered(struct kiosk_store *st, const char *batch_id)
 int kiosk_store_batch_attempt(struct kiosk_store *st, const char *batch_id, bool quarantine,
                               int http_status, const char *error)
 {
+    char text[KSTORE_ERR_LEN];
+    error = screen_text(error, text, sizeof text);
     sqlite3_stmt *q = stmt_get(st, STMT_MARK_BATCH);
     sqlite3_bind_text(q, 1, quarantine ? "quarantined" : "sealed", -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, (sqlite3_int64)kclock_now());

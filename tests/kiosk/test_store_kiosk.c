@@ -560,6 +560,11 @@ static void test_store_status_reports_sync_notes(void **state)
     kiosk_store_get_status(f->st, &s);
     assert_int_equal(s.last_sync_ok, 1700000000);
     assert_string_equal(s.last_error, "collector unreachable");
+    /* A message cut inside a character keeps only whole characters. */
+    const char cut[] = "接続できません\xe3\x81";
+    assert_int_equal(kiosk_store_note_sync(f->st, 0, cut), 0);
+    kiosk_store_get_status(f->st, &s);
+    assert_string_equal(s.last_error, "接続できません");
     assert_int_equal(kiosk_store_note_sync(f->st, 0, ""), 0);
     kiosk_store_get_status(f->st, &s);
     assert_int_equal(s.last_sync_ok, 1700000000);
