@@ -57,3 +57,10 @@ void kclock_month(char *out)
     gmtime_r(&t, &tm);
     strftime(out, 8, "%Y-%m", &tm);
 }
+
+time_t kclock_day_start(time_t t)
+{
+    time_t local = t + KCLOCK_JST_OFFSET;
+    const time_t day = 86400;
+    return local - (local % day + day) % day - KCLOCK_JST_OFFSET;
+}

@@ -14,5 +14,7 @@ int kclock_set_date(const char *yyyy_mm_dd);
 void kclock_advance(long seconds);
 /* "YYYY-MM" of now (UTC+9, the kiosks' time zone) into out[8]. */
 void kclock_month(char *out);
+/* Added: the start (midnight UTC+9) of the kiosks' day that holds t. */
+time_t kclock_day_start(time_t t);
 
 #endif

@@ -22,7 +22,6 @@
 
 #define STORE_BUSY_MS     5000
 #define STORE_DAY         86400
-#define STORE_JST_OFFSET  (9 * 3600)
 #define STORE_SEAL_MAX    (50 * BATCH_MAX_RESPONSES) /* rows sealed per call; more next call */
 #define STORE_PATH_MAX    4096
 #define STORE_ASIDE_TRIES 100
@@ -147,13 +146,6 @@ static void rollback(struct kiosk_store *st)
 {
     if (!sqlite3_get_autocommit(st->db))
         run(st, STMT_ROLLBACK);
-}
-
-static time_t day_of(time_t t)
-{
-    /* The kiosks' day starts at midnight in Japan (UTC+9). */
-    time_t local = t + STORE_JST_OFFSET;
-    return local - (local % STORE_DAY + STORE_DAY) % STORE_DAY - STORE_JST_OFFSET;
 }
 
 /* ---- open, integrity check, set aside ---- */
@@ -408,7 +400,7 @@ int kiosk_store_submit(struct kiosk_store *st, const struct survey *s, const cha
     sqlite3_bind_text(ins, 4, month, -1, SQLITE_STATIC);
     sqlite3_bind_text(ins, 5, answers, -1, SQLITE_STATIC);
     sqlite3_bind_text(ins, 6, attrs, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(ins, 7, (sqlite3_int64)day_of(kclock_now()));
+    sqlite3_bind_int64(ins, 7, (sqlite3_int64)kclock_day_start(kclock_now()));
     db_rc = sqlite3_step(ins);
     sqlite3_reset(ins);
     if (db_rc != SQLITE_DONE) {

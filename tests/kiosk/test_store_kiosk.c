@@ -584,6 +584,29 @@ static void test_store_uses_wal_and_full_sync(void **state)
     sqlite3_close(db);
 }
 
+/* The clock the store dates responses by: months and days in Japan (UTC+9). */
+static void test_store_clock_months_and_days_are_japanese(void **state)
+{
+    (void)state;
+    char month[8];
+    assert_int_equal(kclock_set_date("2025-03-31"), 0); /* 00:00 UTC = 09:00 in Japan */
+    kclock_month(month);
+    assert_string_equal(month, "2025-03");
+    time_t day = kclock_day_start(kclock_now());
+    assert_int_equal((day + 9 * 3600) % DAY, 0);
+    assert_true(kclock_now() - day >= 9 * 3600 && kclock_now() - day < 9 * 3600 + 60);
+    kclock_advance(15 * 3600); /* 15:00 UTC: midnight in Japan, a new month */
+    kclock_month(month);
+    assert_string_equal(month, "2025-04");
+    assert_int_equal(kclock_day_start(kclock_now()), day + DAY);
+    const char *bad[] = {"2025-02-30", "2025-2-01", "abcd-ef-gh", "2025-13-01", "", "2025-02-010"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(kclock_set_date(bad[i]), -1);
+    assert_int_equal(kclock_set_date("2024-02-29"), 0); /* a leap day */
+    kclock_advance((long)(time(NULL) - kclock_now()));  /* back to the system's clock */
+    assert_true(labs((long)(kclock_now() - time(NULL))) <= 1);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -606,6 +629,7 @@ int main(void)
         T(test_store_caches_survey_with_etag),
         T(test_store_status_reports_sync_notes),
         T(test_store_uses_wal_and_full_sync),
+        cmocka_unit_test(test_store_clock_months_and_days_are_japanese),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
