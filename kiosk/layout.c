@@ -58,6 +58,14 @@ bool layout_no_end(int cp)
     return in_list(cp, openers, sizeof openers / sizeof openers[0]);
 }
 
+static bool is_closing_bracket(int cp)
+{
+    static const int closers[] = {0xFF09, 0x300D, 0x300F, 0x3011, 0x3015, 0x3009,
+                                  0x300B, 0xFF3D, 0xFF5D, 0x3019, 0x3017, 0x301F,
+                                  0x2019, 0x201D, 0xFF60, ')',    ']',    '}'};
+    return in_list(cp, closers, sizeof closers / sizeof closers[0]);
+}
+
 static bool is_space(int cp)
 {
     return cp == ' ' || cp == '\t' || cp == 0x3000;
@@ -94,25 +102,27 @@ static int break_score(int prev, int a, int b)
         return BREAK_NEVER; /* break after the spaces, not before */
     if (is_space(a))
         return SCORE_PUNCT;
-    if (layout_no_start(b) || layout_no_end(a))
-        return BREAK_NEVER;
+    if (layout_no_start(b) || layout_no_end(a) || b == 0x3092)
+        return BREAK_NEVER; /* を, too, always hangs on the word before it */
     if (is_word(a) && is_word(b))
         return BREAK_NEVER;
     if (a == b && (a == 0x2026 || a == 0x2015 || a == 0x2025))
         return BREAK_NEVER; /* …… and ―― are one mark */
     if (a == 0x3001 || a == 0x3002 || a == 0xFF01 || a == 0xFF1F)
         return SCORE_PUNCT;
-    if (layout_no_start(a) || layout_no_end(b))
+    if (is_closing_bracket(a) || layout_no_end(b))
         return SCORE_PHRASE; /* after a closing or before an opening bracket */
     if (is_hiragana(a) && !is_hiragana(b))
         return is_particle(prev, a) ? SCORE_PHRASE : SCORE_KANA;
+    if (a == 0x3092 || a == 0x304C) /* を, が end a phrase even before more kana */
+        return SCORE_KANA;
     return 0;
 }
 
 /* How much of a line a better break may leave empty, by score. */
 static double slack_allowed(int score)
 {
-    static const double slack[] = {0.0, 0.3, 0.35, 0.4};
+    static const double slack[] = {0.0, 0.35, 0.4, 0.45};
     return slack[score];
 }
 

@@ -95,6 +95,8 @@ static void test_no_line_starts_with_comma_or_closing_bracket(void **state)
     check_break("「あいう」えおかきく", 5);
     check_break("（あいう）えおかきく", 5);
     check_break("あいうえ』おかきく", 4);
+    struct layout_lines ll = check_break("あいうえをかきくけ", 4);
+    assert_int_equal(ll.line[0].len, strlen("あいう")); /* を never starts a line */
 }
 
 static void test_no_line_starts_with_small_kana(void **state)
@@ -110,7 +112,7 @@ static void test_no_line_starts_with_small_kana(void **state)
 static void test_no_line_starts_with_prolonged_sound_mark(void **state)
 {
     (void)state;
-    const char *t = "コーヒーをのみます";
+    const char *t = "コーヒーがすきです";
     struct layout_lines ll = check_break(t, 1 + 1);
     char l0[64];
     line_text(t, &ll, 0, l0);
@@ -184,6 +186,11 @@ static void test_prefers_break_between_phrases(void **state)
     char l0[64];
     line_text(t, &ll, 0, l0);
     assert_string_equal(l0, "知識等を");
+    const char *ga =
+        "担当業務で困難なことがあっても、どうすれば出来るかを考え、積極果敢に挑戦している。";
+    ll = check_break(ga, 13); /* not あっ|ても: が ends a phrase */
+    line_text(ga, &ll, 0, l0);
+    assert_string_equal(l0, "担当業務で困難なことが");
     const char *label = "あまりそう思わない";
     ll = check_break(label, 7);
     line_text(label, &ll, 0, l0);
