@@ -1,6 +1,8 @@
 /* Japanese line breaking for the kiosk's screens: kinsoku (jlreq 3.1.7-3.1.10)
- * decides where a line may break, a small phrase heuristic where it should.
- * Assumes texts of at most LAYOUT_MAX_CPS code points; all state is on the stack. */
+ * decides where a line may break, a small phrase heuristic how good each
+ * place is, and a shortest-path search over a paragraph picks the fewest
+ * lines, then the best breaks and the evenest lines (as TeX does, simpler).
+ * Assumes texts of at most LAYOUT_MAX_CPS code points; state is per thread. */
 #include "layout.h"
 
 #include <math.h>
@@ -8,11 +10,14 @@
 
 #include "utf8.h"
 
-#define BREAK_NEVER      -1
-#define SCORE_PUNCT      3   /* after 、。 or a space: the natural place */
-#define SCORE_PHRASE     2   /* after a particle, before a bracket */
-#define SCORE_KANA       1   /* hiragana to kanji or katakana: often a new phrase */
-#define MIN_FIRST_OF_TWO 0.3 /* of the width: the shortest line before a last line */
+#define BREAK_NEVER     -1
+#define SCORE_PUNCT     3   /* after 、。 or a space: the natural place */
+#define SCORE_PHRASE    2   /* after a particle, before a bracket */
+#define SCORE_KANA      1   /* hiragana to kanji or katakana: often a new phrase */
+#define COST_LINE       0.5 /* one line more: dearer than a phrase break, cheaper than a split word */
+#define COST_FORCED     1000.0 /* a break kinsoku forbids: only when a run is too wide */
+#define COST_SHORT_LAST 0.4    /* a last line shorter than SHORT_LAST of the width */
+#define SHORT_LAST      0.3
 
 static bool in_list(int cp, const int *list, size_t n)
 {
@@ -83,6 +88,11 @@ static bool is_hiragana(int cp)
     return cp >= 0x3041 && cp <= 0x309F;
 }
 
+static bool is_kanji(int cp)
+{
+    return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || cp == 0x3005;
+}
+
 static bool is_particle(int prev, int cp)
 {
     static const int single[] = {0x306F, 0x304C, 0x3092, 0x306B, 0x3067,
@@ -119,20 +129,28 @@ static int break_score(int prev, int a, int b)
     return 0;
 }
 
-/* How much of a line a better break may leave empty, by score. */
-static double slack_allowed(int score)
-{
-    static const double slack[] = {0.0, 0.35, 0.4, 0.45};
-    return slack[score];
-}
+/* What a break costs, by its score: a phrase boundary is nearly free. */
+static const double BREAK_COST[] = {0.8, 0.3, 0.1, 0.0};
+#define COST_OKURIGANA  0.5 /* kanji|kana splits a word from its ending (考|え) */
+#define COST_WORD_SPLIT 0.8 /* kanji|kanji or katakana|katakana splits a word (議|論) */
 
 struct text_cps {
     int cp[LAYOUT_MAX_CPS + 1];
     size_t off[LAYOUT_MAX_CPS + 1]; /* byte offset of each code point; off[n] = length */
     int x[LAYOUT_MAX_CPS + 1];      /* advance before each code point */
     signed char score[LAYOUT_MAX_CPS + 1];
+    double cost[LAYOUT_MAX_CPS + 1]; /* of the best lines up to a break before i */
+    size_t from[LAYOUT_MAX_CPS + 1]; /* the break before that, on the best path */
     size_t n;
 };
+
+/* A lone kana and its comma or full stop ("に、", "は。") never start a
+ * line: they belong to the phrase before. */
+static bool kana_before_comma(const struct text_cps *t, size_t i)
+{
+    return i + 1 < t->n && is_hiragana(t->cp[i]) && is_hiragana(t->cp[i - 1]) &&
+           (t->cp[i + 1] == 0x3001 || t->cp[i + 1] == 0x3002);
+}
 
 static bool decode(const char *text, int px, layout_measure_fn measure, void *ctx,
                    struct text_cps *t)
@@ -153,7 +171,8 @@ static bool decode(const char *text, int px, layout_measure_fn measure, void *ct
     }
     t->off[t->n] = len;
     for (size_t i = 0; i <= t->n; i++) {
-        if (i == 0 || i == t->n || t->cp[i] == '\n' || t->cp[i - 1] == '\n')
+        if (i == 0 || i == t->n || t->cp[i] == '\n' || t->cp[i - 1] == '\n' ||
+            kana_before_comma(t, i))
             t->score[i] = BREAK_NEVER;
         else
             t->score[i] =
@@ -175,61 +194,63 @@ static int span_width(const struct text_cps *t, size_t a, size_t b)
     return t->x[trim_end(t, a, b)] - t->x[a];
 }
 
-/* When the rest of the run fits one line after some break, this is the
- * last line but one: the best-scoring such break, the most even pair of
- * lines among equals, never leaving this line nearly empty. 0 if none. */
-static size_t last_but_one(const struct text_cps *t, size_t a, size_t far, size_t seg_end,
-                           int max_width)
+static bool is_katakana(int cp)
 {
-    size_t best = 0;
-    int best_gap = 0;
-    for (size_t i = far; i > a; i--) {
-        int w1 = span_width(t, a, i), w2 = span_width(t, i, seg_end);
-        if (t->score[i] == BREAK_NEVER || w2 > max_width || w1 < max_width * MIN_FIRST_OF_TWO)
-            continue;
-        int gap = w1 > w2 ? w1 - w2 : w2 - w1;
-        if (!best || t->score[i] > t->score[best] ||
-            (t->score[i] == t->score[best] && gap < best_gap)) {
-            best = i;
-            best_gap = gap;
-        }
-    }
-    return best;
+    return cp >= 0x30A1 && cp <= 0x30FA;
 }
 
-/* The break for a line starting at a that must end by seg_end; *overflow is
- * set when nothing allowed fits and the line is cut where it must. */
-static size_t choose_break(const struct text_cps *t, size_t a, size_t seg_end, int max_width,
-                           bool *overflow)
+/* The cost of breaking before j: its score, and worse inside a word. */
+static double break_cost(const struct text_cps *t, size_t j)
 {
-    if (span_width(t, a, seg_end) <= max_width)
-        return seg_end;
-    size_t far = 0;
-    for (size_t i = a + 1; i < seg_end && span_width(t, a, i) <= max_width; i++) {
-        if (t->score[i] != BREAK_NEVER)
-            far = i;
+    int a = t->cp[j - 1], b = t->cp[j];
+    if (t->score[j] == BREAK_NEVER)
+        return COST_FORCED;
+    double c = BREAK_COST[t->score[j]];
+    if (is_kanji(a) && is_hiragana(b))
+        c += COST_OKURIGANA;
+    if ((is_kanji(a) && is_kanji(b)) || (is_katakana(a) && is_katakana(b)))
+        c += COST_WORD_SPLIT;
+    return c;
+}
+
+static size_t skip_spaces(const struct text_cps *t, size_t i, size_t end)
+{
+    while (i < end && is_space(t->cp[i]))
+        i++;
+    return i;
+}
+
+/* A line [s, j) of the run [a, seg_end): one line, its break and the
+ * square of its slack (the last line has none, unless it is very short). */
+static double line_cost(const struct text_cps *t, size_t a, size_t s, size_t j, size_t seg_end,
+                        int max_width)
+{
+    int w = span_width(t, s, j);
+    if (j == seg_end)
+        return COST_LINE + (s > a && w < max_width * SHORT_LAST ? COST_SHORT_LAST : 0);
+    double slack = (double)(max_width - w) / max_width;
+    return COST_LINE + slack * slack + break_cost(t, j);
+}
+
+/* The cheapest lines for every prefix of the run, in t->cost and t->from. */
+static void best_breaks(struct text_cps *t, size_t a, size_t seg_end, int max_width)
+{
+    t->cost[a] = 0;
+    for (size_t j = a + 1; j <= seg_end; j++) {
+        t->cost[j] = INFINITY;
+        for (size_t i = j; i-- > a;) {
+            size_t s = i == a ? a : skip_spaces(t, i, j);
+            if (s >= j)
+                continue;
+            if (span_width(t, s, j) > max_width && j - s > 1)
+                break; /* wider still further back; one glyph alone always goes */
+            double c = t->cost[i] + line_cost(t, a, s, j, seg_end, max_width);
+            if (c < t->cost[j]) {
+                t->cost[j] = c;
+                t->from[j] = i;
+            }
+        }
     }
-    if (far == 0) {
-        size_t i = a + 1;
-        while (i < seg_end && t->x[i + 1] - t->x[a] <= max_width)
-            i++;
-        *overflow = true;
-        return i;
-    }
-    size_t best = far;
-    for (size_t i = far; i > a; i--) {
-        int sc = t->score[i];
-        if (sc <= t->score[best])
-            continue;
-        double slack = (double)(max_width - span_width(t, a, i)) / max_width;
-        if (slack <= slack_allowed(sc))
-            best = i;
-    }
-    /* Ending in two lines wins when its break is as good. */
-    size_t last = last_but_one(t, a, far, seg_end, max_width);
-    if (last && t->score[last] >= t->score[best])
-        best = last;
-    return best;
 }
 
 static bool add_line(const struct text_cps *t, size_t a, size_t b, struct layout_lines *out)
@@ -244,19 +265,30 @@ static bool add_line(const struct text_cps *t, size_t a, size_t b, struct layout
     return true;
 }
 
-/* Lays out [a, seg_end), a run without '\n'. */
-static enum layout_result break_segment(const struct text_cps *t, size_t a, size_t seg_end,
-                                        int max_width, struct layout_lines *out, bool *overflow)
+/* Lays out [a, seg_end), a run without '\n'; *overflow is set when a line
+ * had to break where kinsoku forbids or a glyph is wider than the line. */
+static enum layout_result break_segment(struct text_cps *t, size_t a, size_t seg_end, int max_width,
+                                        struct layout_lines *out, bool *overflow)
 {
     if (a == seg_end)
         return add_line(t, a, a, out) ? LAYOUT_OK : LAYOUT_TOO_LONG;
-    while (a < seg_end) {
-        size_t b = choose_break(t, a, seg_end, max_width, overflow);
-        if (!add_line(t, a, b, out))
+    best_breaks(t, a, seg_end, max_width);
+    size_t ends[LAYOUT_MAX_LINES];
+    int n = 0;
+    for (size_t j = seg_end; j > a; j = t->from[j]) {
+        if (n == LAYOUT_MAX_LINES)
             return LAYOUT_TOO_LONG;
-        a = b;
-        while (a < seg_end && is_space(t->cp[a]))
-            a++;
+        ends[n++] = j;
+    }
+    size_t start = a;
+    while (n-- > 0) {
+        size_t s = start == a ? a : skip_spaces(t, start, ends[n]);
+        if ((ends[n] != seg_end && t->score[ends[n]] == BREAK_NEVER) ||
+            span_width(t, s, ends[n]) > max_width)
+            *overflow = true;
+        if (!add_line(t, s, ends[n], out))
+            return LAYOUT_TOO_LONG;
+        start = ends[n];
     }
     return LAYOUT_OK;
 }

@@ -82,10 +82,13 @@ static void test_no_line_starts_with_full_stop(void **state)
 {
     (void)state;
     const char *t = "あいうえお。かきくけこさしすせそ";
-    struct layout_lines ll = check_break(t, 5);
-    char l0[64];
-    line_text(t, &ll, 0, l0);
-    assert_string_equal(l0, "あいうえ"); /* お moves down with its 。 */
+    struct layout_lines ll = check_break(t, 5); /* あいうえお fills a line: 。 may not follow */
+    for (int i = 0; i < ll.n; i++) {
+        char l[64];
+        line_text(t, &ll, i, l);
+        if (strstr(l, "。"))
+            assert_non_null(strstr(l, "お。")); /* お goes down with its 。 */
+    }
 }
 
 static void test_no_line_starts_with_comma_or_closing_bracket(void **state)
@@ -97,6 +100,11 @@ static void test_no_line_starts_with_comma_or_closing_bracket(void **state)
     check_break("あいうえ』おかきく", 4);
     struct layout_lines ll = check_break("あいうえをかきくけ", 4);
     assert_int_equal(ll.line[0].len, strlen("あいう")); /* を never starts a line */
+    const char *t = "ほかの課が忙しいときには、自分も応援したい。";
+    ll = check_break(t, 11); /* greedy: ...ときに / は、自分も... */
+    char l1[64];
+    line_text(t, &ll, 1, l1);
+    assert_true(strncmp(l1, "は、", strlen("は、")) != 0);
 }
 
 static void test_no_line_starts_with_small_kana(void **state)
@@ -180,17 +188,26 @@ static void test_prefers_break_after_comma(void **state)
 static void test_prefers_break_between_phrases(void **state)
 {
     (void)state;
-    /* At 6 characters, greedy would cut 習得|する; the phrase break after を wins. */
+    /* At 7 characters, greedy would cut 習得す|る; the phrase break after を wins. */
     const char *t = "知識等を習得するために";
-    struct layout_lines ll = check_break(t, 6);
+    struct layout_lines ll = check_break(t, 7);
     char l0[64];
     line_text(t, &ll, 0, l0);
     assert_string_equal(l0, "知識等を");
     const char *ga =
         "担当業務で困難なことがあっても、どうすれば出来るかを考え、積極果敢に挑戦している。";
-    ll = check_break(ga, 13); /* not あっ|ても: が ends a phrase */
+    ll = check_break(ga, 13); /* greedy: ...ことがあっ / ても、どうすれば出来るかを考 / え、... */
     line_text(ga, &ll, 0, l0);
-    assert_string_equal(l0, "担当業務で困難なことが");
+    assert_string_equal(l0, "担当業務で");
+    line_text(ga, &ll, 1, l0);
+    assert_string_equal(l0, "困難なことがあっても、");
+    /* A compound is not split to save a line: 議|論 loses to a third line. */
+    const char *giron = "職場は、自由に発言したり議論したりできる環境だと思う。";
+    ll = check_break(giron, 14);
+    for (int i = 0; i < ll.n; i++) {
+        line_text(giron, &ll, i, l0);
+        assert_true(strcmp(l0 + strlen(l0) - strlen("議"), "議") != 0);
+    }
     const char *label = "あまりそう思わない";
     ll = check_break(label, 7);
     line_text(label, &ll, 0, l0);
