@@ -272,6 +272,34 @@ static void test_fit_shrinks_a_step_then_gives_up(void **state)
     assert_false(layout_fit(t, px, n, 100, 20, fixed_measure, NULL, &ll));
 }
 
+/* Survey texts come from the collector: arbitrary bytes must lay out
+ * without a crash, every line inside the width unless it says overflow. */
+static void test_random_text_never_breaks_the_rules(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {"あ", "。", "、", "っ", "ー",   "「",
+                                         "」", "漢", "字", "カ", "ナ",   "a",
+                                         "1",  " ",  "…",  "\n", "\xff", "\xe3\x81"};
+    uint32_t seed = 12345;
+    for (int round = 0; round < 2000; round++) {
+        char text[512] = "";
+        int n = (int)(seed % 60);
+        for (int i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            strcat(text, pieces[(seed >> 16) % (sizeof pieces / sizeof pieces[0])]);
+        }
+        seed = seed * 1103515245u + 12345u;
+        int width = 10 + (int)((seed >> 16) % 200);
+        struct layout_lines ll;
+        enum layout_result r = layout_break(text, 10, width, fixed_measure, NULL, &ll);
+        assert_true(r == LAYOUT_OK || r == LAYOUT_OVERFLOW || r == LAYOUT_TOO_LONG);
+        for (int i = 0; r == LAYOUT_OK && i < ll.n; i++) {
+            assert_true(ll.line[i].width <= width);
+            assert_true(ll.line[i].start + ll.line[i].len <= strlen(text));
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_explicit_newline_breaks),
         cmocka_unit_test(test_unsplittable_word_overflows),
         cmocka_unit_test(test_fit_shrinks_a_step_then_gives_up),
+        cmocka_unit_test(test_random_text_never_breaks_the_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
