@@ -368,6 +368,8 @@ static void on_event(struct app *a, const SDL_Event *e)
             on_release(a, e->button.x, e->button.y);
         break;
     case SDL_KEYDOWN:
+        if (e->key.repeat)
+            break; /* a key held down answers once */
         a->last_input = app_now(a);
         a->input_at_pc = SDL_GetPerformanceCounter();
         on_key(a, e->key.keysym.sym);
