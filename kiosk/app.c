@@ -342,7 +342,7 @@ static void on_release(struct app *a, int x, int y)
 static void on_event(struct app *a, const SDL_Event *e)
 {
     switch (e->type) {
-    case SDL_QUIT: /* SIGTERM from systemd or the window's close box */
+    case SDL_QUIT: /* SIGTERM from systemd, or the close box of a desk window */
         a->running = false;
         break;
     case SDL_WINDOWEVENT:
@@ -757,6 +757,8 @@ static int open_window(struct app *a, char *err, size_t errlen)
         setenv("SDL_VIDEODRIVER", "dummy", 1);
         SDL_SetHint(SDL_HINT_RENDER_DRIVER, "software");
     }
+    if (o->fullscreen) /* respondents cannot close it; SIGTERM from systemd still quits */
+        SDL_SetHint(SDL_HINT_QUIT_ON_LAST_WINDOW_CLOSE, "0");
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0)
         return fail(err, errlen, "kiosk: cannot open the display: %s", SDL_GetError());
     int w = o->width ? o->width : o->headless ? HEADLESS_W : WINDOW_W;
