@@ -313,20 +313,24 @@ static int build_nav(struct app *a, const struct frame *f, bool answered, bool o
     return y;
 }
 
-/* "3 / 13", the category and the bar; returns the bottom edge. */
-static int build_progress(struct app *a, const struct frame *f, const char *category)
+/* "3 / 12" (questions only: the attributes come first, as "about you"),
+ * the category and the bar; returns the bottom edge. */
+static int build_progress(struct app *a, const struct frame *f, const char *category, bool optional)
 {
-    int n = app_n_items(a);
+    const struct survey *s = a->survey;
+    int q = a->item - (int)s->n_attributes, n = (int)s->n_questions;
     int px = S(f, THEME_SMALL_PX), h = layout_line_height(px);
-    SDL_Rect left = {f->content.x, f->m, f->content.w / 3, h};
-    view_text(&a->view, left, view_printf(&a->view, "%d / %d", a->item + 1, n), px, true,
-              THEME_MUTED);
+    const char *where = q >= 0     ? view_printf(&a->view, "%d / %d", q + 1, n)
+                        : optional ? "あなたについて（答えなくてもかまいません）"
+                                   : "あなたについて";
+    SDL_Rect left = {f->content.x, f->m, f->content.w * 2 / 3, h};
+    view_text(&a->view, left, where, px, true, THEME_MUTED);
     if (category) {
-        SDL_Rect right = {f->content.x + f->content.w / 3, f->m, f->content.w * 2 / 3, h};
+        SDL_Rect right = {f->content.x + f->content.w * 2 / 3, f->m, f->content.w / 3, h};
         view_text(&a->view, right, category, px, false, THEME_MUTED)->right = true;
     }
     SDL_Rect bar = {f->content.x, f->m + h + f->gap / 2, f->content.w, S(f, THEME_BAR_H)};
-    view_bar(&a->view, bar, (double)(a->item + 1) / n);
+    view_bar(&a->view, bar, q >= 0 ? (double)(q + 1) / n : 0.0);
     return bar.y + bar.h;
 }
 
@@ -355,7 +359,7 @@ static void build_item(struct app *a, const struct frame *f)
             labels[i] = s->points[i].label;
     }
     int chosen = a->choice[a->item];
-    int top = build_progress(a, f, category) + f->gap * 3 / 2;
+    int top = build_progress(a, f, category, optional) + f->gap * 3 / 2;
     int nav_y = build_nav(a, f, chosen != APP_NO_CHOICE, optional);
     /* The statement's height at its last comfortable step and at its smallest. */
     int steps[LAYOUT_MAX_STEPS];
