@@ -381,9 +381,11 @@ static void on_event(struct app *a, const SDL_Event *e)
 
 /* ---- timers ------------------------------------------------------------ */
 
+/* Where the idle prompt can come. Not on confirm after a failed save: those
+ * answers wait there for staff, never discarded unseen. */
 static bool answering(const struct app *a)
 {
-    return on_item(a) || a->screen == SCREEN_CONFIRM;
+    return on_item(a) || (a->screen == SCREEN_CONFIRM && !a->save_err[0]);
 }
 
 static bool staff_screen(const struct app *a)

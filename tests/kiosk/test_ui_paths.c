@@ -521,6 +521,8 @@ static void test_disk_full_keeps_answers_and_says_so(void **state)
     ui_add(&k, "expect stored 0");
     ui_add(&k, "expect layout ok");
     ui_add(&k, "shot %s/extra-1920x1080-confirm-disk-full.bmp", shots_dir());
+    ui_add(&k, "wait 600000"); /* no idle reset: the answers wait for staff */
+    ui_add(&k, "expect screen confirm");
     ui_add(&k, "tap @review"); /* the answers are all still there */
     ui_add(&k, "expect selected regular");
     ui_add(&k, "tap @next");
