@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 /* A short picture of a JSON value for messages: "x", 2.5, true, an object. */
 static const char *batch_describe(json_t *v, char *buf, size_t len)
 {
+    double x;
+
     switch (json_typeof(v)) {
     case JSON_STRING:
         snprintf(buf, len, "\"%.24s\"%s", json_string_value(v),
@@ -27,7 +30,9 @@ static const char *batch_describe(json_t *v, char *buf, size_t len)
         snprintf(buf, len, "%lld", (long long)json_integer_value(v));
         break;
     case JSON_REAL:
-        snprintf(buf, len, "%g", json_real_value(v));
+        /* 3.0 must not read as 3 in a message that says "expected an integer". */
+        x = json_real_value(v);
+        snprintf(buf, len, fabs(x) < 1e15 && x == floor(x) ? "%.1f" : "%g", x);
         break;
     case JSON_TRUE:
         return "true";

@@ -183,6 +183,8 @@ static void test_batch_decode_rejects_bad_responses(void **state)
                        "responses[0].answers is missing");
     expect_edit_decode("\"q03\":2", "\"q03\":2.5", BATCH_E_SHAPE,
                        "responses[0].answers.q03 is 2.5, expected an integer or null");
+    expect_edit_decode("\"q03\":2", "\"q03\":2.0", BATCH_E_SHAPE,
+                       "responses[0].answers.q03 is 2.0, expected an integer or null");
     expect_edit_decode("}}", "},\"attributes\":{\"employment\":3}}", BATCH_E_SHAPE,
                        "responses[0].attributes.employment is 3, expected an option id or null");
     expect_edit_decode("\"q01\":3", "\"q01\":3,\"q01\":4", BATCH_E_JSON, "duplicate");
