@@ -22,15 +22,21 @@ static bool survey_has_key(const char *const *allowed, const char *key)
 static enum survey_err survey_check_keys(struct survey_ctx *c, json_t *obj, const char *prefix,
                                          const char *const *allowed)
 {
+    char list[160] = "";
+    size_t used = 0;
     const char *key;
     json_t *v;
 
     json_object_foreach(obj, key, v)
     {
-        if (!survey_has_key(allowed, key))
-            return survey_fail(c, SURVEY_E_FIELD,
-                               "unknown field \"%s%.64s\"; check its spelling against DESIGN.md",
-                               prefix, key);
+        if (survey_has_key(allowed, key))
+            continue;
+        /* Name the fields that are allowed here, so a misspelling is obvious. */
+        for (const char *const *a = allowed; *a && used < sizeof list; a++)
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+                                     a == allowed ? "" : ", ", *a);
+        return survey_fail(c, SURVEY_E_FIELD, "unknown field \"%s%.64s\"; the fields here are %s",
+                           prefix, key, list);
     }
     return SURVEY_OK;
 }
