@@ -196,6 +196,7 @@ enum batch_err batch_decode(const char *json, size_t len, struct batch **out, ch
 {
     json_error_t jerr;
     json_t *root;
+    bool oom;
     struct batch *b;
     enum batch_err rc;
 
@@ -206,17 +207,9 @@ enum batch_err batch_decode(const char *json, size_t len, struct batch **out, ch
         return batch_fail(err, errlen, BATCH_E_TOO_LARGE,
                           "the JSON is %zu bytes, over the %u byte limit", len,
                           BATCH_MAX_JSON_BYTES);
-    jsonmem_begin();
-    root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-    /* jansson reports a failed allocation as a syntax error, or with an
-     * empty text when its lexer could not start; and its lexer may drop a
-     * byte of a string it could not grow yet succeed. Any failed allocation
-     * therefore voids the parse: the text is not the sender's fault. */
-    if (jsonmem_failed() || (root == NULL && (json_error_code(&jerr) == json_error_out_of_memory ||
-                                              jerr.text[0] == '\0'))) {
-        json_decref(root);
+    root = jsonmem_load(json, len, &jerr, &oom);
+    if (oom)
         return batch_fail(err, errlen, BATCH_E_NOMEM, "out of memory while parsing");
-    }
     if (root == NULL)
         return batch_fail(err, errlen, BATCH_E_JSON, "not valid JSON at line %d column %d: %s",
                           jerr.line, jerr.column, jerr.text);

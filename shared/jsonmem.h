@@ -1,17 +1,19 @@
-/* Internal: tells an allocation failure inside jansson apart from bad JSON.
- * jansson's lexer reports a failed allocation as a syntax error, which would
- * make the collector answer 400 (and a kiosk quarantine a good batch) when
- * it is only short of memory; a thread-local flag set by its allocator
- * tells the truth. */
+/* Internal: parses JSON with jansson and tells an allocation failure apart
+ * from bad JSON. jansson's lexer reports a failed allocation as a syntax
+ * error, and may even drop a byte of a string it could not grow and still
+ * succeed; the collector would then answer 400 (and a kiosk quarantine a
+ * good batch) when it is only short of memory. */
 #ifndef SHARED_JSONMEM_H
 #define SHARED_JSONMEM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
-/* Installs the flagging allocator (once per process) and clears the flag. */
-void jsonmem_begin(void);
+#include <jansson.h>
 
-/* Whether a jansson allocation failed on this thread since jsonmem_begin(). */
-bool jsonmem_failed(void);
+/* json_loadb with duplicate keys rejected. Returns NULL on failure, with
+ * *oom true when any allocation failed during the parse (the text may be
+ * fine) and false when the text is at fault (details in *jerr). */
+json_t *jsonmem_load(const char *buf, size_t len, json_error_t *jerr, bool *oom);
 
 #endif

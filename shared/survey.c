@@ -88,6 +88,7 @@ static enum survey_err survey_parse(struct survey_ctx *c, const char *buf, size_
 {
     json_error_t jerr;
     json_t *root;
+    bool oom;
     enum survey_err rc;
 
     /* Editors on Windows may save a byte-order mark; it is not part of the JSON. */
@@ -95,17 +96,9 @@ static enum survey_err survey_parse(struct survey_ctx *c, const char *buf, size_
         buf += 3;
         len -= 3;
     }
-    jsonmem_begin();
-    root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-    /* jansson reports a failed allocation as a syntax error, or with an
-     * empty text when its lexer could not start; and its lexer may drop a
-     * byte of a string it could not grow yet succeed. Any failed allocation
-     * therefore voids the parse: the text is not the sender's fault. */
-    if (jsonmem_failed() || (root == NULL && (json_error_code(&jerr) == json_error_out_of_memory ||
-                                              jerr.text[0] == '\0'))) {
-        json_decref(root);
+    root = jsonmem_load(buf, len, &jerr, &oom);
+    if (oom)
         return survey_fail(c, SURVEY_E_NOMEM, "out of memory while parsing");
-    }
     if (root == NULL)
         return survey_fail(c, SURVEY_E_JSON,
                            "not valid JSON at line %d column %d: %s; check the file's syntax",
