@@ -1,39 +1,147 @@
-/* Text rendering: ASCII column figures with the Japanese label at the end
- * of the line, since terminals disagree on the width of CJK characters. */
+/* Text rendering for a terminal: an aligned table with Japanese headers and
+ * achieved marks. Columns are padded by display width (CJK characters take
+ * two cells), and the long indicator wording comes last so that a narrow
+ * terminal wraps only that. */
 #include "report_text.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "report_buf.h"
 #include "report_json.h"
+#include "utf8.h"
 
-static void text_number(struct report_buf *b, double x, int width)
+#define TEXT_CELL 32 /* longest cell written before padding */
+
+/* Cells a code point takes in an East Asian terminal: wide and fullwidth
+ * forms take two (Unicode UAX #11, the ranges this report can contain). */
+static int text_cp_width(int32_t cp)
 {
+    if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+        (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+        (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+        (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD))
+        return 2;
+    return 1;
+}
+
+static int text_width(const char *s)
+{
+    size_t pos = 0, len = strlen(s);
+    int w = 0;
+    while (pos < len) {
+        int32_t cp = utf8_next(s, len, &pos);
+        w += cp < 0 ? 1 : text_cp_width(cp);
+    }
+    return w;
+}
+
+/* Writes s padded with spaces to width cells, on the left when right-aligned. */
+static void text_cell(struct report_buf *b, const char *s, int width, bool right)
+{
+    int pad = width - text_width(s);
+    if (right && pad > 0)
+        report_buf_printf(b, "%*s", pad, "");
+    report_buf_puts(b, s);
+    if (!right && pad > 0)
+        report_buf_printf(b, "%*s", pad, "");
+}
+
+static void text_number(struct report_buf *b, double x, int width, bool sign)
+{
+    char cell[TEXT_CELL];
     if (isnan(x))
-        report_buf_printf(b, "%*s", width, "-");
+        snprintf(cell, sizeof cell, "—");
     else
-        report_buf_printf(b, "%*.2f", width, report_round(x, 2));
+        snprintf(cell, sizeof cell, sign ? "%+.2f" : "%.2f", report_round(x, 2));
+    text_cell(b, cell, width, true);
+}
+
+static const char *text_mark(int achieved)
+{
+    return achieved == 1 ? "達成" : achieved == 0 ? "未達成" : "—";
+}
+
+static void text_header(struct report_buf *b)
+{
+    static const struct {
+        const char *name;
+        int width;
+        bool right;
+    } cols[] = {{"番号", 5, false},  {"回答数", 6, true}, {"平均", 6, true},
+                {"基準値", 8, true}, {"目標値", 9, true}, {"前年度", 7, true},
+                {"増減", 7, true},   {"", 2, false},      {"達成", 8, false}};
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+        text_cell(b, cols[i].name, cols[i].width, cols[i].right);
+    report_buf_puts(b, "成果指標\n");
 }
 
 static void text_item(struct report_buf *b, const struct kpi_item *it)
 {
     bool show = !it->all.suppressed && it->all.sum.n > 0;
     const struct survey_kpi *k = &it->q->kpi;
+    char cell[TEXT_CELL];
 
-    report_buf_printf(b, "%-6.6s %6ld ", it->q->id, it->all.sum.n);
-    text_number(b, show ? it->all.sum.mean : NAN, 6);
-    text_number(b, it->baseline_source == KPI_BASELINE_NONE ? NAN : it->baseline, 7);
+    text_cell(b, it->q->id, 5, false);
+    snprintf(cell, sizeof cell, "%ld", it->all.sum.n);
+    text_cell(b, cell, 6, true);
+    text_number(b, show ? it->all.sum.mean : NAN, 6, false);
+    if (it->baseline_source == KPI_BASELINE_NONE)
+        text_cell(b, "—", 8, true);
+    else {
+        snprintf(cell, sizeof cell, "%.2f%s", report_round(it->baseline, 2),
+                 it->baseline_source == KPI_BASELINE_FIRST_YEAR ? "*" : "");
+        text_cell(b, cell, 8, true);
+    }
     if (k->target_kind == SURVEY_TARGET_VALUE)
-        text_number(b, k->target, 7);
+        text_number(b, k->target, 9, false);
     else
-        report_buf_printf(b, "%7s", k->target_kind == SURVEY_TARGET_MAINTAIN ? "maint." : "-");
-    text_number(b, it->has_previous ? it->previous_mean : NAN, 7);
-    report_buf_printf(b, "  %-4s  %s%s\n",
-                      it->achieved == 1   ? "yes"
-                      : it->achieved == 0 ? "no"
-                                          : "-",
-                      k->label ? k->label : it->q->text, show ? "" : "（少人数のため非公表）");
+        text_cell(b, k->target_kind == SURVEY_TARGET_MAINTAIN ? "現状維持" : "—", 9, true);
+    text_number(b, it->has_previous ? it->previous_mean : NAN, 7, false);
+    /* The change between the printed figures, so that a reader can check it. */
+    text_number(b,
+                show && it->has_previous
+                    ? report_round(it->all.sum.mean, 2) - report_round(it->previous_mean, 2)
+                    : NAN,
+                7, true);
+    text_cell(b, "", 2, false);
+    text_cell(b, show ? text_mark(it->achieved) : "—", 8, false);
+    report_buf_printf(b, "%s%s\n", k->label ? k->label : it->q->text,
+                      show ? "" : "（少人数のため非公表）");
+}
+
+static void text_categories(struct report_buf *b, const struct kpi_result *r)
+{
+    int width = 0;
+    for (size_t c = 0; c < r->n_categories; c++) {
+        int w = text_width(r->categories[c].name);
+        width = w > width ? w : width;
+    }
+    report_buf_puts(b, "\n区分別の平均\n");
+    for (size_t c = 0; c < r->n_categories; c++) {
+        report_buf_puts(b, "  ");
+        text_cell(b, r->categories[c].name, width + 2, false);
+        text_number(b, r->categories[c].suppressed ? NAN : r->categories[c].mean, 5, false);
+        report_buf_printf(b, "  （延べ %ld 回答）\n", r->categories[c].n);
+    }
+}
+
+static void text_notes(struct report_buf *b, const struct kpi_result *r)
+{
+    int first_year = 0;
+    for (size_t i = 0; i < r->n_items; i++) {
+        if (r->items[i].baseline_source == KPI_BASELINE_FIRST_YEAR)
+            first_year = r->items[i].baseline_year;
+    }
+    report_buf_puts(b, "\n達成: 平均を小数第2位に丸めて目標値以上（現状維持は基準値以上）。\n");
+    if (first_year) {
+        char label[FISCAL_LABEL_LEN];
+        report_buf_printf(b, "基準値の * は、公表された基準値がないため初年度（%s）の実績。\n",
+                          fiscal_label(first_year, label, sizeof label));
+    }
+    report_buf_printf(b, "回答者が %ld 人未満の集団は、人数のみ示し平均と分布を示しません。\n",
+                      r->min_group_size);
 }
 
 char *report_text(const struct kpi_result *r, size_t *len)
@@ -41,21 +149,14 @@ char *report_text(const struct kpi_result *r, size_t *len)
     struct report_buf b;
 
     report_buf_init(&b);
-    report_buf_printf(&b, "%s %s %s (FY%d)  回答者 %ld 人\n", r->survey->organization,
-                      r->survey->title, r->label, r->fiscal_year, r->respondents);
-    report_buf_printf(&b, "%-6s %6s %6s %7s %7s %7s  %-4s  %s\n", "item", "n", "mean", "base",
-                      "target", "prev", "met", "成果指標");
+    report_buf_printf(&b, "%s %s %s（%d年4月〜%d年3月）  回答者 %ld 人\n\n",
+                      r->survey->organization, r->survey->title, r->label, r->fiscal_year,
+                      r->fiscal_year + 1, r->respondents);
+    text_header(&b);
     for (size_t i = 0; i < r->n_items; i++)
         text_item(&b, &r->items[i]);
     if (r->n_categories)
-        report_buf_puts(&b, "\n区分平均\n");
-    for (size_t c = 0; c < r->n_categories; c++) {
-        report_buf_printf(&b, "  %s: ", r->categories[c].name);
-        text_number(&b, r->categories[c].suppressed ? NAN : r->categories[c].mean, 4);
-        report_buf_printf(&b, " (n=%ld)\n", r->categories[c].n);
-    }
-    if (r->suppressed)
-        report_buf_printf(&b, "\n回答者が %ld 人未満のため、平均と分布は表示していません。\n",
-                          r->min_group_size);
+        text_categories(&b, r);
+    text_notes(&b, r);
     return report_buf_take(&b, len);
 }
