@@ -77,15 +77,22 @@ sync_interval_s = 1
 CONF
 chmod 600 "$data/kiosk.conf"
 
+# Runs the kiosk; on failure shows what it said and stops the demo.
+run_kiosk() {
+  if ! "$kiosk" --config "$data/kiosk.conf" "$@" 2>>"$data/kiosk.log"; then
+    echo "demo: the kiosk failed; the end of its log (demo-data/kiosk.log):" >&2
+    tail -n 5 "$data/kiosk.log" >&2
+    exit 1
+  fi
+}
+
 this_fy=$(date -u +%Y)
 (( 10#$(date -u +%m) < 4 )) && this_fy=$((this_fy - 1))
 
 step "Last fiscal year: 150 simulated respondents answer through the kiosk UI (headless)"
-"$kiosk" --config "$data/kiosk.conf" --headless --simulate 150 --seed 1 \
-  --date "$this_fy-02-10" --drain 60 2>>"$data/kiosk.log"
+run_kiosk --headless --simulate 150 --seed 1 --date "$this_fy-02-10" --drain 60
 step "This fiscal year: $respondents simulated respondents"
-"$kiosk" --config "$data/kiosk.conf" --headless --simulate "$respondents" --seed 2 \
-  --drain 60 2>>"$data/kiosk.log"
+run_kiosk --headless --simulate "$respondents" --seed 2 --drain 60
 echo "All sealed batches were delivered to the collector."
 
 step "KPI summary, fiscal year $this_fy"
