@@ -24,6 +24,7 @@ static const char cli_usage[] =
     "                       [--max-connections N] [--max-per-ip N] [--timeout S]\n"
     "       collector kiosk add NAME --db PATH\n"
     "       collector kiosk revoke NAME --db PATH\n"
+    "       collector kiosk rotate NAME --db PATH\n"
     "       collector kiosk list --db PATH\n"
     "       collector admin-token --db PATH\n"
     "       collector survey publish FILE --db PATH\n"
@@ -217,6 +218,31 @@ static int cli_kiosk_revoke(struct store *st, const char *name)
     return 0;
 }
 
+/* A new token for an existing kiosk, printed on one line like `kiosk add`. */
+static int cli_kiosk_rotate(struct store *st, const char *name)
+{
+    char token[AUTH_TOKEN_MAX + 1], hash[CRYPTO_SHA256_HEX];
+    enum store_err e;
+
+    if (auth_token_new(token, hash) != 0) {
+        fprintf(stderr, "collector kiosk rotate: the system gave no random bytes for a token\n");
+        return 1;
+    }
+    e = store_kiosk_rotate(st, name, hash);
+    if (e == STORE_E_NOT_FOUND) {
+        fprintf(stderr,
+                "collector kiosk rotate: no kiosk is named \"%s\" (see collector kiosk list)\n",
+                name);
+        return 1;
+    }
+    if (e != STORE_OK) {
+        fprintf(stderr, "collector kiosk rotate: %s\n", store_strerror(e));
+        return 1;
+    }
+    printf("%s\n", token);
+    return 0;
+}
+
 static void cli_kiosk_row(const struct store_kiosk_info *k, void *ctx)
 {
     (void)ctx;
@@ -239,9 +265,9 @@ static int cli_kiosk(int argc, char **argv)
 
     if (cli_parse(argc, argv, 3, "kiosk", "db", &a) != 0)
         return 2;
-    bool needs_name = !strcmp(sub, "add") || !strcmp(sub, "revoke");
+    bool needs_name = !strcmp(sub, "add") || !strcmp(sub, "revoke") || !strcmp(sub, "rotate");
     if (!needs_name && strcmp(sub, "list")) {
-        fprintf(stderr, "collector kiosk: say add NAME, revoke NAME or list\n");
+        fprintf(stderr, "collector kiosk: say add NAME, revoke NAME, rotate NAME or list\n");
         return 2;
     }
     if (a.n_pos != (needs_name ? 1 : 0)) {
@@ -255,6 +281,8 @@ static int cli_kiosk(int argc, char **argv)
         status = cli_kiosk_add(st, a.pos[0]);
     else if (!strcmp(sub, "revoke"))
         status = cli_kiosk_revoke(st, a.pos[0]);
+    else if (!strcmp(sub, "rotate"))
+        status = cli_kiosk_rotate(st, a.pos[0]);
     else if ((status = store_kiosk_each(st, cli_kiosk_row, NULL) == STORE_OK ? 0 : 1))
         fprintf(stderr, "collector kiosk list: cannot read the kiosks\n");
     store_close(st);

@@ -816,6 +816,22 @@ enum store_err store_kiosk_revoke(struct store *st, const char *name, bool *was_
     return e;
 }
 
+enum store_err store_kiosk_rotate(struct store *st, const char *name, const char *token_sha256)
+{
+    int rc, changed = 0;
+    enum store_err e = STORE_OK;
+
+    pthread_mutex_lock(&st->lock);
+    rc = store_write3(st, "UPDATE kiosks SET token_sha256 = ?2, revoked_at = NULL WHERE name = ?1",
+                      name, token_sha256, NULL, &changed);
+    if (rc != SQLITE_OK)
+        e = store_fail(st, rc, "kiosk_rotate");
+    else if (!changed)
+        e = STORE_E_NOT_FOUND;
+    pthread_mutex_unlock(&st->lock);
+    return e;
+}
+
 enum store_err store_kiosk_by_token(struct store *st, const char *token_sha256,
                                     struct store_kiosk *out)
 {

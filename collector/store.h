@@ -90,6 +90,10 @@ enum store_err store_kiosk_add(struct store *st, const char *name, const char *t
 /* Marks it revoked; STORE_E_NOT_FOUND for an unknown name; *was_revoked
  * tells whether it already was. */
 enum store_err store_kiosk_revoke(struct store *st, const char *name, bool *was_revoked);
+/* Gives the kiosk a new token hash and makes it active again (a kiosk that
+ * was revoked can be re-provisioned); the old token stops working at once.
+ * STORE_E_NOT_FOUND for an unknown name. */
+enum store_err store_kiosk_rotate(struct store *st, const char *name, const char *token_sha256);
 /* Looks a kiosk up by the hash of its token (compared in constant time). */
 enum store_err store_kiosk_by_token(struct store *st, const char *token_sha256,
                                     struct store_kiosk *out);

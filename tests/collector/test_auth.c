@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,65 @@ static void test_auth_revoked_kiosk_gets_403(void **state)
     tu_response_free(&r);
 }
 
+/* A stolen or re-provisioned kiosk gets a new token: the old one stops
+ * working at once and a revoked kiosk is active again under the new one. */
+static void test_auth_rotated_kiosk_token_replaces_the_old(void **state)
+{
+    char out[256], err[256], old[TU_TOKEN_MAX];
+    (void)state;
+    snprintf(old, sizeof old, "%s", kiosk);
+    assert_int_equal(tu_collector(out, sizeof out, err, sizeof err, "kiosk", "rotate", "kiosk-1",
+                                  "--db", db, NULL),
+                     0);
+    snprintf(kiosk, sizeof kiosk, "%s", tu_chomp(out));
+    assert_true(strlen(kiosk) >= 22);
+    assert_string_not_equal(kiosk, old);
+    assert_int_equal(get("/api/v1/survey", with("Bearer", old), NULL, 0), 401);
+    assert_int_equal(get("/api/v1/survey", with("Bearer", kiosk), NULL, 0), 200);
+    assert_int_equal(tu_collector(out, sizeof out, err, sizeof err, "kiosk", "rotate", "nobody",
+                                  "--db", db, NULL),
+                     1);
+    assert_non_null(strstr(err, "no kiosk is named \"nobody\""));
+}
+
+/* Whether the bytes of text occur anywhere in the file at path. */
+static bool file_contains(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    size_t cap = 1 << 20, len = 0, n;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += n;
+        if (len == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+    }
+    fclose(f);
+    bool found = memmem(buf, len, text, strlen(text)) != NULL;
+    free(buf);
+    return found;
+}
+
+/* Tokens live only as SHA-256 hashes: not one appears in the database or
+ * its write-ahead log, byte for byte. */
+static void test_auth_tokens_appear_nowhere_in_the_database_files(void **state)
+{
+    char wal[TU_PATH_MAX + 64];
+    (void)state;
+    snprintf(wal, sizeof wal, "%s-wal", db);
+    assert_true(file_contains(db, "kiosk-1")); /* the scan does find what is there */
+    const char *tokens[] = {kiosk, admin};
+    for (size_t i = 0; i < 2; i++) {
+        assert_false(file_contains(db, tokens[i]));
+        assert_false(file_contains(wal, tokens[i]));
+    }
+}
+
 static void test_auth_unknown_path_and_method(void **state)
 {
     char url[256];
@@ -164,6 +224,8 @@ int main(void)
         cmocka_unit_test(test_auth_kiosk_routes_take_only_kiosk_tokens),
         cmocka_unit_test(test_auth_rotated_admin_token_stops_working),
         cmocka_unit_test(test_auth_revoked_kiosk_gets_403),
+        cmocka_unit_test(test_auth_rotated_kiosk_token_replaces_the_old),
+        cmocka_unit_test(test_auth_tokens_appear_nowhere_in_the_database_files),
         cmocka_unit_test(test_auth_unknown_path_and_method),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
