@@ -27,7 +27,7 @@ check-sanitize: deps
 
 fuzz: deps
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFUZZ=ON >/dev/null
-	cmake --build build-fuzz -j $(JOBS)
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_all
 
 # A short run of every fuzz target on its seed corpus (CI); longer by hand:
 #   make fuzz-smoke FUZZ_SECONDS=3600
