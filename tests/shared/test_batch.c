@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,6 +269,35 @@ static void test_batch_encode_is_canonical(void **state)
     batch_free(bb);
 }
 
+/* The direct encoder writes the bytes jansson's compact dump writes for
+ * the same members in canonical order: escapes, Japanese text, nulls. */
+static void test_batch_encode_matches_jansson_bytes(void **state)
+{
+    static const char canonical[] =
+        "{\"format\":1,\"batch_id\":\"9b2c6a1e-4f4b-4c8e-9a51-0c7d2f3b8e10\","
+        "\"survey_id\":\"s\\\"\\\\\\n\\u0001職員\",\"survey_version\":3,\"responses\":["
+        "{\"month\":\"2025-02\",\"answers\":{\"a\":null,\"q01\":3,\"q02\":-4},"
+        "\"attributes\":{\"emp\":\"正職員\\t\",\"z\":null}},"
+        "{\"month\":\"2025-03\",\"answers\":{}}]}";
+    struct batch *b = NULL;
+    char err[BATCH_ERR_LEN], *ours = NULL;
+    size_t len = 0;
+    json_error_t jerr;
+    (void)state;
+    assert_int_equal(batch_decode(canonical, strlen(canonical), &b, err, sizeof err), BATCH_OK);
+    assert_int_equal(batch_encode(b, &ours, &len), BATCH_OK);
+    json_t *root = json_loads(canonical, 0, &jerr);
+    assert_non_null(root);
+    char *theirs = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_non_null(theirs);
+    assert_string_equal(ours, theirs);
+    assert_int_equal(len, strlen(theirs));
+    free(theirs);
+    json_decref(root);
+    free(ours);
+    batch_free(b);
+}
+
 static void test_batch_encode_decode_round_trips(void **state)
 {
     (void)state;
@@ -484,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_batch_decode_rejects_not_json),
         cmocka_unit_test(test_batch_decode_refuses_json_over_cap),
         cmocka_unit_test(test_batch_encode_is_canonical),
+        cmocka_unit_test(test_batch_encode_matches_jansson_bytes),
         cmocka_unit_test(test_batch_encode_decode_round_trips),
         cmocka_unit_test(test_batch_encode_empty_attributes_same_as_absent),
         cmocka_unit_test(test_batch_new_builds_encodable_batch),
