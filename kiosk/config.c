@@ -2,6 +2,7 @@
  * Assumes a small file written by an administrator: anything unexpected
  * (unknown or repeated key, bad number, NUL byte) is refused, never guessed. */
 #include "config.h"
+#include "kerr.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -61,17 +62,6 @@ void kiosk_config_defaults(struct kiosk_config *cfg)
     cfg->max_backoff_s = 600;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (err && errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 static const struct key_spec *find_key(const char *name)
 {
     for (size_t i = 0; i < N_KEYS; i++)
@@ -110,8 +100,8 @@ static int set_int(const struct key_spec *k, const char *value, int line, struct
     errno = 0;
     long v = strtol(value, &end, 10);
     if (value[0] == '\0' || *end != '\0' || errno != 0 || v < k->min || v > k->max)
-        return fail(err, errlen, "config line %d: %s \"%.40s\" is not a number from %d to %d", line,
-                    k->name, value, k->min, k->max);
+        return kerr_fail(err, errlen, "config line %d: %s \"%.40s\" is not a number from %d to %d",
+                         line, k->name, value, k->min, k->max);
     *(int *)((char *)cfg + k->offset) = (int)v;
     return 0;
 }
@@ -121,14 +111,16 @@ static int set_string(const struct key_spec *k, const char *value, int line,
 {
     size_t n = strlen(value);
     if (n >= k->size)
-        return fail(err, errlen, "config line %d: %s is %zu bytes long; at most %zu are allowed",
-                    line, k->name, n, k->size - 1);
+        return kerr_fail(err, errlen,
+                         "config line %d: %s is %zu bytes long; at most %zu are allowed", line,
+                         k->name, n, k->size - 1);
     if (k->kind == KEY_PIN) {
         bool digits = n >= 4 && n <= 8;
         for (size_t i = 0; digits && i < n; i++)
             digits = isdigit((unsigned char)value[i]) != 0;
         if (!digits)
-            return fail(err, errlen, "config line %d: maintenance_pin must be 4 to 8 digits", line);
+            return kerr_fail(err, errlen, "config line %d: maintenance_pin must be 4 to 8 digits",
+                             line);
     }
     memcpy((char *)cfg + k->offset, value, n + 1);
     return 0;
@@ -143,8 +135,8 @@ static int parse_line(char *text, int line, struct kiosk_config *cfg, int *seen,
         return 0;
     char *eq = strchr(s, '=');
     if (!eq)
-        return fail(err, errlen, "config line %d: expected `key = value`, found \"%.40s\"", line,
-                    s);
+        return kerr_fail(err, errlen, "config line %d: expected `key = value`, found \"%.40s\"",
+                         line, s);
     *eq = '\0';
     char *key = trim(s);
     char *value = eq + 1;
@@ -152,12 +144,13 @@ static int parse_line(char *text, int line, struct kiosk_config *cfg, int *seen,
     value = trim(value);
     const struct key_spec *k = find_key(key);
     if (!k)
-        return fail(err, errlen, "config line %d: unknown key \"%.40s\" (check its spelling)", line,
-                    key);
+        return kerr_fail(err, errlen, "config line %d: unknown key \"%.40s\" (check its spelling)",
+                         line, key);
     int idx = (int)(k - KEYS);
     if (seen[idx])
-        return fail(err, errlen, "config line %d: %s is already set on line %d; keep one of them",
-                    line, k->name, seen[idx]);
+        return kerr_fail(err, errlen,
+                         "config line %d: %s is already set on line %d; keep one of them", line,
+                         k->name, seen[idx]);
     seen[idx] = line;
     if (k->kind == KEY_INT)
         return set_int(k, value, line, cfg, err, errlen);
@@ -170,13 +163,14 @@ static int check_complete(const struct kiosk_config *cfg, const int *seen, char 
     for (size_t i = 0; i < N_KEYS; i++) {
         const char *v = (const char *)cfg + KEYS[i].offset;
         if (KEYS[i].required && (!seen[i] || v[0] == '\0'))
-            return fail(err, errlen, "config: %s is missing; add a line `%s = ...`", KEYS[i].name,
-                        KEYS[i].name);
+            return kerr_fail(err, errlen, "config: %s is missing; add a line `%s = ...`",
+                             KEYS[i].name, KEYS[i].name);
     }
     if (strncmp(cfg->collector_url, "http://", 7) != 0 &&
         strncmp(cfg->collector_url, "https://", 8) != 0)
-        return fail(err, errlen,
-                    "config line %d: collector_url must start with http:// or https://", seen[0]);
+        return kerr_fail(err, errlen,
+                         "config line %d: collector_url must start with http:// or https://",
+                         seen[0]);
     return 0;
 }
 
@@ -185,7 +179,7 @@ static int parse_lines(char *buf, struct kiosk_config *tmp, int *seen, char *err
     char *p = buf;
     for (int line = 1; p; line++) {
         if (line > CONFIG_MAX_LINES)
-            return fail(err, errlen, "config: more than %d lines", CONFIG_MAX_LINES);
+            return kerr_fail(err, errlen, "config: more than %d lines", CONFIG_MAX_LINES);
         char *nl = strchr(p, '\n');
         if (nl)
             *nl = '\0';
@@ -203,19 +197,19 @@ int kiosk_config_parse(const char *text, size_t len, struct kiosk_config *cfg, c
     int seen[N_KEYS] = {0};
 
     if (len > CONFIG_MAX_FILE_BYTES)
-        return fail(err, errlen, "config: the file is %zu bytes; at most %u are allowed", len,
-                    CONFIG_MAX_FILE_BYTES);
+        return kerr_fail(err, errlen, "config: the file is %zu bytes; at most %u are allowed", len,
+                         CONFIG_MAX_FILE_BYTES);
     const char *nul = memchr(text, '\0', len);
     if (nul) {
         int line = 1;
         for (const char *p = text; p < nul; p++)
             line += *p == '\n';
-        return fail(err, errlen, "config line %d: contains a NUL byte; save it as plain text",
-                    line);
+        return kerr_fail(err, errlen, "config line %d: contains a NUL byte; save it as plain text",
+                         line);
     }
     char *buf = malloc(len + 1);
     if (!buf)
-        return fail(err, errlen, "config: out of memory");
+        return kerr_fail(err, errlen, "config: out of memory");
     memcpy(buf, text, len);
     buf[len] = '\0';
     kiosk_config_defaults(&tmp);
@@ -233,21 +227,21 @@ int kiosk_config_load(const char *path, struct kiosk_config *cfg, char *err, siz
     FILE *f = NULL;
 
     if (!buf) {
-        fail(err, errlen, "config: out of memory");
+        kerr_fail(err, errlen, "config: out of memory");
         goto out;
     }
     f = fopen(path, "rb");
     if (!f) {
-        fail(err, errlen, "config: cannot open %s: %s", path, strerror(errno));
+        kerr_fail(err, errlen, "config: cannot open %s: %s", path, strerror(errno));
         goto out;
     }
     size_t n = fread(buf, 1, CONFIG_MAX_FILE_BYTES + 1, f);
     if (ferror(f)) {
-        fail(err, errlen, "config: cannot read %s: %s", path, strerror(errno));
+        kerr_fail(err, errlen, "config: cannot read %s: %s", path, strerror(errno));
         goto out;
     }
     if (n > CONFIG_MAX_FILE_BYTES) {
-        fail(err, errlen, "config: %s is larger than %u bytes", path, CONFIG_MAX_FILE_BYTES);
+        kerr_fail(err, errlen, "config: %s is larger than %u bytes", path, CONFIG_MAX_FILE_BYTES);
         goto out;
     }
     rc = kiosk_config_parse(buf, n, cfg, err, errlen);

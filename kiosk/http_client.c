@@ -2,6 +2,7 @@
  * collector on the LAN: requests are small, so tight timeouts are right and a
  * reply larger than HTTP_MAX_REPLY_BYTES is an error, not something to keep. */
 #include "http_client.h"
+#include "kerr.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -27,17 +28,6 @@ struct reply_buf {
     size_t cap;
     int overflow;
 };
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (err && errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 static size_t on_body(char *data, size_t size, size_t n, void *user)
 {
@@ -143,21 +133,21 @@ struct http_client *http_client_new(const char *base_url, const char *token, con
 {
     struct http_client *c = calloc(1, sizeof(*c));
     if (!c) {
-        fail(err, errlen, "http: out of memory");
+        kerr_fail(err, errlen, "http: out of memory");
         return NULL;
     }
     size_t n = strlen(base_url);
     while (n && base_url[n - 1] == '/')
         n--;
     if (n >= sizeof c->base || strlen(token) + 32 >= sizeof c->auth) {
-        fail(err, errlen, "http: the collector URL or the token is too long");
+        kerr_fail(err, errlen, "http: the collector URL or the token is too long");
         goto fail;
     }
     memcpy(c->base, base_url, n);
     snprintf(c->auth, sizeof c->auth, "Authorization: Bearer %s", token);
     c->curl = curl_easy_init();
     if (!c->curl || set_common(c, ca_file) != 0) {
-        fail(err, errlen, "http: cannot set up libcurl (is it built with http and https?)");
+        kerr_fail(err, errlen, "http: cannot set up libcurl (is it built with http and https?)");
         goto fail;
     }
     return c;
@@ -229,7 +219,7 @@ int http_client_request(struct http_client *c, const char *method, const char *p
     snprintf(url, sizeof url, "%s%s", c->base, path);
     headers = build_headers(c, body, content_encoding, if_none_match);
     if (!headers) {
-        fail(out->error, sizeof out->error, "out of memory");
+        kerr_fail(out->error, sizeof out->error, "out of memory");
         goto out;
     }
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
@@ -241,14 +231,14 @@ int http_client_request(struct http_client *c, const char *method, const char *p
     CURLcode cc = curl_easy_perform(c->curl);
     if (cc != CURLE_OK) {
         /* The detail names the cause (a refused port, a certificate problem). */
-        fail(out->error, sizeof out->error, "%.200s%s",
-             c->detail[0] ? c->detail : curl_easy_strerror(cc),
-             buf.overflow ? " (the reply is larger than the kiosk accepts)" : "");
+        kerr_fail(out->error, sizeof out->error, "%.200s%s",
+                  c->detail[0] ? c->detail : curl_easy_strerror(cc),
+                  buf.overflow ? " (the reply is larger than the kiosk accepts)" : "");
         goto out;
     }
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &out->status);
     if (!out->body && !(out->body = calloc(1, 1))) {
-        fail(out->error, sizeof out->error, "out of memory");
+        kerr_fail(out->error, sizeof out->error, "out of memory");
         goto out;
     }
     rc = 0;

@@ -3,6 +3,7 @@
  * thread and a small file (thousands of rows); every write is one transaction
  * and nothing finer than the day is stored, so the file reveals no answer order. */
 #include "kiosk_store.h"
+#include "kerr.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -92,26 +93,15 @@ struct kiosk_store {
     sqlite3_stmt *stmt[STMT_COUNT];
 };
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (err && errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 /* A write error in words; disk full gets its own sentence because staff can act on it. */
 static int fail_db(struct kiosk_store *st, int rc, const char *what, char *err, size_t errlen)
 {
     if (rc == SQLITE_FULL)
-        return fail(err, errlen,
-                    "kiosk store: the disk is full; %s was not saved and nothing changed. "
-                    "Free space on the kiosk or call the administrator",
-                    what);
-    return fail(err, errlen, "kiosk store: %s failed: %s", what, sqlite3_errmsg(st->db));
+        return kerr_fail(err, errlen,
+                         "kiosk store: the disk is full; %s was not saved and nothing changed. "
+                         "Free space on the kiosk or call the administrator",
+                         what);
+    return kerr_fail(err, errlen, "kiosk store: %s failed: %s", what, sqlite3_errmsg(st->db));
 }
 
 static sqlite3_stmt *stmt_get(struct kiosk_store *st, enum store_stmt which)
@@ -206,8 +196,8 @@ static int open_db(const char *path, sqlite3 **out, bool *corrupt, char *err, si
     return 0;
 fail:
     if (!*corrupt)
-        fail(err, errlen, "kiosk store: cannot open %s: %s", path,
-             db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        kerr_fail(err, errlen, "kiosk store: cannot open %s: %s", path,
+                  db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     sqlite3_close(db);
     return -1;
 }
@@ -240,8 +230,8 @@ static int set_aside_file(const char *path, char *err, size_t errlen)
             break;
     }
     if (rename(path, aside) != 0)
-        return fail(err, errlen, "kiosk store: %s is damaged and cannot be moved aside: %s", path,
-                    strerror(errno));
+        return kerr_fail(err, errlen, "kiosk store: %s is damaged and cannot be moved aside: %s",
+                         path, strerror(errno));
     move_companion(path, aside, "-wal");
     move_companion(path, aside, "-shm");
     fprintf(stderr, "kiosk store: %s was damaged; it was moved to %s and a new store started\n",
@@ -254,8 +244,8 @@ static int prepare_all(struct kiosk_store *st, char *err, size_t errlen)
     for (int i = 0; i < STMT_COUNT; i++) {
         if (sqlite3_prepare_v3(st->db, STMT_SQL[i], -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
                                NULL) != SQLITE_OK)
-            return fail(err, errlen, "kiosk store: cannot prepare statement %d: %s", i,
-                        sqlite3_errmsg(st->db));
+            return kerr_fail(err, errlen, "kiosk store: cannot prepare statement %d: %s", i,
+                             sqlite3_errmsg(st->db));
     }
     return 0;
 }
@@ -270,10 +260,10 @@ int kiosk_store_open(const char *path, struct kiosk_store **out, bool *set_aside
     if (set_aside)
         *set_aside = false;
     if (!path || !*path || strlen(path) >= STORE_PATH_MAX)
-        return fail(err, errlen, "kiosk store: the database path is empty or too long");
+        return kerr_fail(err, errlen, "kiosk store: the database path is empty or too long");
     st = calloc(1, sizeof(*st));
     if (!st)
-        return fail(err, errlen, "kiosk store: out of memory");
+        return kerr_fail(err, errlen, "kiosk store: out of memory");
     if (open_db(path, &st->db, &corrupt, err, errlen) != 0) {
         if (!corrupt || set_aside_file(path, err, errlen) != 0)
             goto fail;
@@ -281,7 +271,7 @@ int kiosk_store_open(const char *path, struct kiosk_store **out, bool *set_aside
             *set_aside = true;
         if (open_db(path, &st->db, &corrupt, err, errlen) != 0) {
             if (corrupt)
-                fail(err, errlen, "kiosk store: a fresh store at %s is damaged at once", path);
+                kerr_fail(err, errlen, "kiosk store: a fresh store at %s is damaged at once", path);
             goto fail;
         }
     }
@@ -317,25 +307,27 @@ static int check_response(const struct survey *s, const char *month, const int *
                           const int *options, char *err, size_t errlen)
 {
     if (!batch_month_valid(month))
-        return fail(err, errlen, "kiosk store: month \"%.10s\" is not YYYY-MM", month);
+        return kerr_fail(err, errlen, "kiosk store: month \"%.10s\" is not YYYY-MM", month);
     for (size_t i = 0; i < s->n_questions; i++) {
         const struct survey_question *q = &s->questions[i];
         if (values[i] == BATCH_ANSWER_NONE) {
             if (!q->optional)
-                return fail(err, errlen, "kiosk store: question \"%s\" needs an answer", q->id);
+                return kerr_fail(err, errlen, "kiosk store: question \"%s\" needs an answer",
+                                 q->id);
         } else if (survey_point_index(s, values[i]) < 0) {
-            return fail(err, errlen, "kiosk store: question \"%s\": %d is not on the scale", q->id,
-                        values[i]);
+            return kerr_fail(err, errlen, "kiosk store: question \"%s\": %d is not on the scale",
+                             q->id, values[i]);
         }
     }
     for (size_t j = 0; j < s->n_attributes; j++) {
         const struct survey_attribute *a = &s->attributes[j];
         if (options[j] == BATCH_OPTION_NONE) {
             if (!a->optional)
-                return fail(err, errlen, "kiosk store: attribute \"%s\" needs an answer", a->id);
+                return kerr_fail(err, errlen, "kiosk store: attribute \"%s\" needs an answer",
+                                 a->id);
         } else if (options[j] < 0 || (size_t)options[j] >= a->n_options) {
-            return fail(err, errlen, "kiosk store: attribute \"%s\": option %d does not exist",
-                        a->id, options[j]);
+            return kerr_fail(err, errlen, "kiosk store: attribute \"%s\": option %d does not exist",
+                             a->id, options[j]);
         }
     }
     return 0;
@@ -390,7 +382,8 @@ int kiosk_store_submit(struct kiosk_store *st, const struct survey *s, const cha
     if (check_response(s, month, values, options, err, errlen) != 0)
         return -1;
     if (response_json(s, values, options, &answers, &attrs) != 0 || random_id(&id) != 0) {
-        fail(err, errlen, "kiosk store: out of memory or randomness; the answer was not saved");
+        kerr_fail(err, errlen,
+                  "kiosk store: out of memory or randomness; the answer was not saved");
         goto out;
     }
     sqlite3_stmt *ins = stmt_get(st, STMT_INSERT_RESPONSE);

@@ -340,6 +340,17 @@ static int init_sync(struct sync *s, const struct kiosk_config *cfg, char *err, 
     return 0;
 }
 
+/* Frees what init_sync() set up, once no thread runs on s. */
+static void sync_free(struct sync *s)
+{
+    http_client_free(s->http);
+    kiosk_store_close(s->st);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->wake);
+    pthread_cond_destroy(&s->round);
+    free(s);
+}
+
 struct sync *sync_start(const struct kiosk_config *cfg, char *err, size_t errlen)
 {
     struct sync *s = calloc(1, sizeof(*s));
@@ -355,12 +366,7 @@ struct sync *sync_start(const struct kiosk_config *cfg, char *err, size_t errlen
     }
     if (pthread_create(&s->thread, NULL, sync_main, s) != 0) {
         snprintf(err, errlen, "sync: cannot start the sync thread");
-        http_client_free(s->http);
-        kiosk_store_close(s->st);
-        pthread_mutex_destroy(&s->mu);
-        pthread_cond_destroy(&s->wake);
-        pthread_cond_destroy(&s->round);
-        free(s);
+        sync_free(s);
         return NULL;
     }
     return s;
@@ -434,10 +440,5 @@ void sync_stop(struct sync *s)
     pthread_cond_signal(&s->wake);
     pthread_mutex_unlock(&s->mu);
     pthread_join(s->thread, NULL);
-    http_client_free(s->http);
-    kiosk_store_close(s->st);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->wake);
-    pthread_cond_destroy(&s->round);
-    free(s);
+    sync_free(s);
 }
