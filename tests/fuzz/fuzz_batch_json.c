@@ -3,80 +3,13 @@
  * Checks that a decoded batch encodes canonically and that validation
  * fills values[] with points of the scale only. */
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "batch.h"
-#include "survey.h"
+#include "fuzz_batch_checks.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const struct survey *fuzz_survey(void)
-{
-    static struct survey *s;
-    char err[SURVEY_ERR_LEN];
-
-    if (s == NULL &&
-        survey_load_file(SURVEYS_DIR "/goshogawara-staff.json", &s, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
-        abort();
-    }
-    return s;
-}
-
-static void fuzz_check_canonical(const struct batch *b)
-{
-    char *e1 = NULL, *e2 = NULL, err[BATCH_ERR_LEN];
-    size_t l1 = 0, l2 = 0;
-    struct batch *again = NULL;
-
-    if (batch_encode(b, &e1, &l1) != BATCH_OK)
-        abort();
-    if (batch_decode(e1, l1, &again, err, sizeof err) != BATCH_OK) {
-        fprintf(stderr, "re-decode failed: %s\n%s\n", err, e1);
-        abort();
-    }
-    if (batch_encode(again, &e2, &l2) != BATCH_OK || l1 != l2 || memcmp(e1, e2, l1) != 0)
-        abort();
-    batch_free(again);
-    free(e1);
-    free(e2);
-}
-
-/* After a successful validation every value is a point or "none". */
-static void fuzz_check_values(const struct batch *b, const struct survey *s)
-{
-    for (size_t r = 0; r < b->n_responses; r++) {
-        for (size_t q = 0; q < s->n_questions; q++) {
-            int v = b->responses[r].values[q];
-            if (v != BATCH_ANSWER_NONE && survey_point_index(s, v) < 0)
-                abort();
-            if (v == BATCH_ANSWER_NONE && !s->questions[q].optional)
-                abort();
-        }
-        for (size_t a = 0; a < s->n_attributes; a++) {
-            int o = b->responses[r].options[a];
-            if (o != BATCH_OPTION_NONE && (o < 0 || (size_t)o >= s->attributes[a].n_options))
-                abort();
-        }
-    }
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const struct survey *s = fuzz_survey();
-    char err[BATCH_ERR_LEN];
-    struct batch *b = NULL;
-
-    if (batch_decode((const char *)data, size, &b, err, sizeof err) != BATCH_OK) {
-        if (b != NULL || strncmp(err, "batch: ", 7) != 0)
-            abort();
-        return 0;
-    }
-    fuzz_check_canonical(b);
-    if (batch_validate(b, s, err, sizeof err) == BATCH_OK)
-        fuzz_check_values(b, s);
-    batch_free(b);
+    fuzz_check_json((const char *)data, size);
     return 0;
 }
