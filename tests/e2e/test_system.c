@@ -279,10 +279,21 @@ static void check_year(struct world *w, const struct expected *e, int y)
     json_decref(kpi);
 }
 
+static struct world w;
+
+/* Runs whether the test passed or an assertion ended it: no collector may
+ * outlive the test. */
+static int stop_collector(void **state)
+{
+    (void)state;
+    if (w.server.pid > 0)
+        tu_server_kill(&w.server);
+    return 0;
+}
+
 static void test_system_delivers_every_response_once_and_the_kpi_matches(void **state)
 {
     (void)state;
-    struct world w;
     struct expected e;
     setup_world(&w);
 
@@ -326,7 +337,8 @@ static void test_system_delivers_every_response_once_and_the_kpi_matches(void **
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_system_delivers_every_response_once_and_the_kpi_matches),
+        cmocka_unit_test_teardown(test_system_delivers_every_response_once_and_the_kpi_matches,
+                                  stop_collector),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
