@@ -21,21 +21,13 @@ static struct tu_server server;
 static int setup(void **state)
 {
     (void)state;
-    if (tu_tempdir("auth", dir) != 0)
-        return -1;
-    snprintf(db, sizeof db, "%s/collector.db", dir);
-    if (tu_setup_db(db, kiosk, admin) != 0)
-        return -1;
-    return tu_server_start(&server, db, NULL);
+    return tu_fixture_start(&server, "auth", dir, db, sizeof db, kiosk, admin, NULL);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    int rc = tu_server_stop(&server);
-    if (rc == 0)
-        tu_rmdir(dir);
-    return rc == 0 ? 0 : -1;
+    return tu_fixture_stop(&server, dir);
 }
 
 static long get(const char *path, const char *auth, char *www, size_t wlen)

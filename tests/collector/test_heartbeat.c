@@ -20,22 +20,16 @@ static struct tu_server server;
 static int setup(void **state)
 {
     (void)state;
-    if (tu_tempdir("heartbeat", dir) != 0)
-        return -1;
-    snprintf(db, sizeof db, "%s/collector.db", dir);
-    if (tu_setup_db(db, token, NULL) != 0)
+    if (tu_fixture_start(&server, "heartbeat", dir, db, sizeof db, token, NULL, NULL) != 0)
         return -1;
     snprintf(auth, sizeof auth, "Bearer %s", token);
-    return tu_server_start(&server, db, NULL);
+    return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    int rc = tu_server_stop(&server);
-    if (rc == 0)
-        tu_rmdir(dir);
-    return rc == 0 ? 0 : -1;
+    return tu_fixture_stop(&server, dir);
 }
 
 static long post(const char *body, char *reply, size_t rlen)

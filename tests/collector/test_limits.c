@@ -27,22 +27,16 @@ static int setup(void **state)
 {
     const char *limits[] = {"--max-connections", "4", "--timeout", "1", NULL};
     (void)state;
-    if (tu_tempdir("limits", dir) != 0)
-        return -1;
-    snprintf(db, sizeof db, "%s/collector.db", dir);
-    if (tu_setup_db(db, token, NULL) != 0)
+    if (tu_fixture_start(&server, "limits", dir, db, sizeof db, token, NULL, limits) != 0)
         return -1;
     snprintf(auth, sizeof auth, "Bearer %s", token);
-    return tu_server_start(&server, db, limits);
+    return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    int rc = tu_server_stop(&server);
-    if (rc == 0)
-        tu_rmdir(dir);
-    return rc == 0 ? 0 : -1;
+    return tu_fixture_stop(&server, dir);
 }
 
 struct stream {

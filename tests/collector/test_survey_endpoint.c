@@ -34,10 +34,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    int rc = tu_server_stop(&server);
-    if (rc == 0)
-        tu_rmdir(dir);
-    return rc == 0 ? 0 : -1;
+    return tu_fixture_stop(&server, dir);
 }
 
 static char *read_file(const char *path, size_t *len)

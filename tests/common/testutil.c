@@ -493,3 +493,22 @@ long long tu_db_count(const char *db, const char *sql)
     sqlite3_close(h);
     return v;
 }
+
+int tu_fixture_start(struct tu_server *s, const char *name, char *dir, char *db, size_t dblen,
+                     char *kiosk_token, char *admin_token, const char *const *extra)
+{
+    if (tu_tempdir(name, dir) != 0)
+        return -1;
+    snprintf(db, dblen, "%s/collector.db", dir);
+    if (tu_setup_db(db, kiosk_token, admin_token) != 0)
+        return -1;
+    return tu_server_start(s, db, extra);
+}
+
+int tu_fixture_stop(struct tu_server *s, const char *dir)
+{
+    int rc = tu_server_stop(s);
+    if (rc == 0)
+        tu_rmdir(dir);
+    return rc == 0 ? 0 : -1;
+}

@@ -65,6 +65,17 @@ int tu_server_stop(struct tu_server *s);
 /* SIGKILL at once and reap: a crash. */
 void tu_server_kill(struct tu_server *s);
 
+/* The usual fixture of an end-to-end test: a folder NAME-XXXXXX (into
+ * dir[TU_PATH_MAX]), DIR/collector.db prepared by tu_setup_db (path into
+ * db[dblen]; tokens as there, each may be NULL) and a collector serving it
+ * (extra as for tu_server_start). Returns 0 or -1. */
+int tu_fixture_start(struct tu_server *s, const char *name, char *dir, char *db, size_t dblen,
+                     char *kiosk_token, char *admin_token, const char *const *extra);
+
+/* Stops the collector and, only after a clean stop, removes dir, so that a
+ * failure leaves the daemon's log to read. Returns 0 after a clean stop. */
+int tu_fixture_stop(struct tu_server *s, const char *dir);
+
 /* Whether the daemon's log holds text; waits up to 2 s for it, since a
  * request is logged just after its answer went out. */
 bool tu_server_log_has(const struct tu_server *s, const char *text);
