@@ -118,11 +118,11 @@ static int cli_serve(int argc, char **argv)
 {
     struct cli_args a;
     struct serve_options o;
-    long v[6];
+    long v[5];
 
     if (cli_parse(argc, argv, 2, "serve",
-                  "db listen tls-cert tls-key min-group-size max-db-pages threads "
-                  "max-connections max-per-ip timeout",
+                  "db listen tls-cert tls-key min-group-size max-db-pages max-connections "
+                  "max-per-ip timeout",
                   &a) != 0)
         return 2;
     serve_options_default(&o);
@@ -139,19 +139,17 @@ static int cli_serve(int argc, char **argv)
     o.tls_key = cli_opt(&a, "tls-key");
     v[0] = cli_number(&a, "serve", "min-group-size", o.min_group_size, 1000000);
     v[1] = cli_number(&a, "serve", "max-db-pages", 0, 2000000000L);
-    v[2] = cli_number(&a, "serve", "threads", o.threads, 64);
-    v[3] = cli_number(&a, "serve", "max-connections", o.max_connections, 10000);
-    v[4] = cli_number(&a, "serve", "max-per-ip", o.per_ip, 10000);
-    v[5] = cli_number(&a, "serve", "timeout", o.timeout_s, 3600);
-    for (int i = 0; i < 6; i++)
+    v[2] = cli_number(&a, "serve", "max-connections", o.max_connections, 10000);
+    v[3] = cli_number(&a, "serve", "max-per-ip", o.per_ip, 10000);
+    v[4] = cli_number(&a, "serve", "timeout", o.timeout_s, 3600);
+    for (int i = 0; i < 5; i++)
         if (v[i] < 0)
             return 2;
     o.min_group_size = v[0];
     o.max_db_pages = v[1];
-    o.threads = (unsigned)v[2];
-    o.max_connections = (unsigned)v[3];
-    o.per_ip = (unsigned)v[4];
-    o.timeout_s = (unsigned)v[5];
+    o.max_connections = (unsigned)v[2];
+    o.per_ip = (unsigned)v[3];
+    o.timeout_s = (unsigned)v[4];
     return serve_run(&o);
 }
 

@@ -1,9 +1,15 @@
-/* The daemon. Thread model: libmicrohttpd's internal polling threads in a
- * pool (SERVE_DEFAULT_THREADS, 8 on a 2-core server): a request's decode
- * and validation run in its pool thread, in parallel with others, and the
- * SQLite writes go through the store's group commit on one writer
- * connection. Most of a batch's time is spent waiting for a commit's
- * fsync, so more threads than cores let more batches share each commit. */
+/* The daemon. Thread model: libmicrohttpd's internal polling thread
+ * accepts, and every connection gets a thread of its own
+ * (MHD_USE_THREAD_PER_CONNECTION). A request's decode and validation run
+ * in its connection's thread, in parallel with the others, and the SQLite
+ * writes go through the store's group commit on one writer connection, so
+ * the batches that arrive while one commit waits on fsync share the next.
+ * The handler blocks (in the group commit, or on a busy database), which a
+ * thread pool cannot afford: MHD's pool threads each serve many
+ * connections, and a burst of kiosks lands on one thread, whose
+ * connections then wait for each other. The bench showed it: batches from
+ * 8 kiosks went through one at a time, with the second core idle. The
+ * number of threads is bounded by the connection limit. */
 #include "serve.h"
 
 #include <arpa/inet.h>
@@ -27,7 +33,6 @@ void serve_options_default(struct serve_options *o)
     memset(o, 0, sizeof *o);
     o->listen = SERVE_DEFAULT_LISTEN;
     o->min_group_size = KPI_DEFAULT_MIN_GROUP;
-    o->threads = SERVE_DEFAULT_THREADS;
     o->max_connections = SERVE_DEFAULT_CONNECTIONS;
     o->per_ip = SERVE_DEFAULT_PER_IP;
     o->timeout_s = SERVE_DEFAULT_TIMEOUT_S;
@@ -120,17 +125,16 @@ static struct MHD_Daemon *serve_start(const struct serve_options *o, struct http
                                       const struct sockaddr_storage *addr,
                                       const struct serve_tls *tls)
 {
-    unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG | (tls->cert ? MHD_USE_TLS : 0);
+    unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD |
+                     MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                     (tls->cert ? MHD_USE_TLS : 0);
     /* MHD's own hard limit sits well above ours so that a kiosk past ours
-     * still gets a 429 it can act on instead of a dropped connection; MHD
-     * also splits its limit evenly over the pool threads, and connections
-     * are not spread evenly. */
-    unsigned hard = 2 * o->max_connections + 16 * o->threads;
+     * still gets a 429 it can act on instead of a dropped connection. */
+    unsigned hard = 2 * o->max_connections + 16;
 
     return MHD_start_daemon(
         flags, 0, NULL, NULL, http_handle, h, MHD_OPTION_EXTERNAL_LOGGER, serve_mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_THREAD_POOL_SIZE, o->threads,
+        MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_THREAD_STACK_SIZE, (size_t)SERVE_THREAD_STACK,
         MHD_OPTION_CONNECTION_LIMIT, hard, MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_MEMORY_PER_CONN,
         MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s, MHD_OPTION_NOTIFY_COMPLETED, http_completed, h,
@@ -151,11 +155,10 @@ static void serve_log_listening(struct MHD_Daemon *d, const struct sockaddr_stor
     else
         inet_ntop(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr, host, sizeof host);
     log_line("info", "listening",
-             "msg=\"listening on %s%s%s:%u\" scheme=%s threads=%u max_connections=%u per_ip=%u "
+             "msg=\"listening on %s%s%s:%u\" scheme=%s max_connections=%u per_ip=%u "
              "timeout_s=%u db=%s",
              addr->ss_family == AF_INET6 ? "[" : "", host, addr->ss_family == AF_INET6 ? "]" : "",
-             port, tls ? "https" : "http", o->threads, o->max_connections, o->per_ip, o->timeout_s,
-             o->db);
+             port, tls ? "https" : "http", o->max_connections, o->per_ip, o->timeout_s, o->db);
 }
 
 /* Waits for SIGTERM/SIGINT (blocked in every thread, taken here). */

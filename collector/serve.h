@@ -5,11 +5,11 @@
 #define COLLECTOR_SERVE_H
 
 #define SERVE_DEFAULT_LISTEN      "127.0.0.1:8080"
-#define SERVE_DEFAULT_THREADS     8
 #define SERVE_DEFAULT_CONNECTIONS 192         /* above this, kiosks get 429 */
 #define SERVE_DEFAULT_PER_IP      128         /* kiosks behind one NAT address share it */
 #define SERVE_DEFAULT_TIMEOUT_S   30          /* an idle connection is closed after this */
 #define SERVE_MEMORY_PER_CONN     (64u << 10) /* MHD's buffer for headers; bodies are ours */
+#define SERVE_THREAD_STACK        (2u << 20)  /* per connection thread; jansson nests 2048 deep */
 #define SERVE_DRAIN_S             10          /* how long shutdown waits for requests in flight */
 #define SERVE_TLS_FILE_MAX        (256u << 10)
 
@@ -20,7 +20,6 @@ struct serve_options {
     const char *tls_key;
     long min_group_size;
     long max_db_pages; /* 0: unlimited; PRAGMA max_page_count */
-    unsigned threads;
     unsigned max_connections;
     unsigned per_ip;
     unsigned timeout_s;

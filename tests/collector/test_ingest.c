@@ -230,6 +230,31 @@ static void test_ingest_rejects_bad_body_400(void **state)
     expect_reject(bearer(E.token), "application/json", "deflate", "", 0, 400);
 }
 
+/* JSON nested as deep as the parser allows, and deeper: each is a 400 and
+ * the connection thread's stack (SERVE_THREAD_STACK) holds the recursion. */
+static void test_ingest_rejects_deep_nesting_400(void **state)
+{
+    static const size_t depth[] = {2000, 2047, 100000};
+    (void)state;
+
+    for (size_t i = 0; i < sizeof depth / sizeof depth[0]; i++) {
+        size_t n = depth[i];
+        char *deep = malloc(2 * n + 1);
+        assert_non_null(deep);
+        memset(deep, '[', n);
+        memset(deep + n, ']', n);
+        deep[2 * n] = '\0';
+        expect_reject(bearer(E.token), "application/json", NULL, deep, 2 * n, 400);
+        free(deep);
+    }
+    struct tu_response r;
+    char url[128];
+    snprintf(url, sizeof url, "%s/healthz", E.server.url);
+    assert_int_equal(tu_http(&r, "GET", url, NULL, NULL, NULL, 0), 0);
+    assert_int_equal(r.status, 200);
+    tu_response_free(&r);
+}
+
 static void test_ingest_rejects_unsupported_415(void **state)
 {
     char *json = tu_batch_json(NULL, 5, 4, "2025-02", NULL);
@@ -357,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_ingest_same_id_other_content_is_409),
         cmocka_unit_test(test_ingest_rejects_auth_401_403),
         cmocka_unit_test(test_ingest_rejects_bad_body_400),
+        cmocka_unit_test(test_ingest_rejects_deep_nesting_400),
         cmocka_unit_test(test_ingest_rejects_unsupported_415),
         cmocka_unit_test(test_ingest_rejects_invalid_content_422),
         cmocka_unit_test(test_ingest_rejects_too_large_413),
