@@ -270,13 +270,15 @@ static void test_batch_encode_is_canonical(void **state)
 }
 
 /* The direct encoder writes the bytes jansson's compact dump writes for
- * the same members in canonical order: escapes, Japanese text, nulls. */
+ * the same members in canonical order: escapes, Japanese text, nulls,
+ * and integers from INT_MIN to INT_MAX. */
 static void test_batch_encode_matches_jansson_bytes(void **state)
 {
     static const char canonical[] =
         "{\"format\":1,\"batch_id\":\"9b2c6a1e-4f4b-4c8e-9a51-0c7d2f3b8e10\","
         "\"survey_id\":\"s\\\"\\\\\\n\\u0001職員\",\"survey_version\":3,\"responses\":["
-        "{\"month\":\"2025-02\",\"answers\":{\"a\":null,\"q01\":3,\"q02\":-4},"
+        "{\"month\":\"2025-02\",\"answers\":{\"a\":null,\"q01\":3,\"q02\":-4,\"q03\":0,"
+        "\"q04\":-2147483648,\"q05\":2147483647,\"q06\":10},"
         "\"attributes\":{\"emp\":\"正職員\\t\",\"z\":null}},"
         "{\"month\":\"2025-03\",\"answers\":{}}]}";
     struct batch *b = NULL;
