@@ -5,6 +5,7 @@
 #include "store.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,11 @@ enum store_stmt {
     ST_SURVEY_GET,
     ST_HEARTBEAT,
     ST_ADMIN_GET,
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_SAVEPOINT,
+    ST_RELEASE,
+    ST_ROLLBACK_TO,
     ST_COUNT
 };
 
@@ -61,6 +67,12 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_HEARTBEAT] = "UPDATE kiosks SET heartbeat = ?1, last_seen_at = ?2, clock_skew_s = ?3"
                      " WHERE kiosk_id = ?4",
     [ST_ADMIN_GET] = "SELECT token_sha256 FROM admin_tokens WHERE slot = 1",
+    /* Prepared too: the group writer runs them for every group and batch. */
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_SAVEPOINT] = "SAVEPOINT batch",
+    [ST_RELEASE] = "RELEASE batch",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO batch",
 };
 
 /* One batch waiting for the group writer (store_job_submit). */
@@ -460,31 +472,164 @@ out:
     return rc;
 }
 
-static int store_aggregates(struct store *st, const char *survey_id, const struct tally *t)
+static int store_answer_up(struct store *st, const char *survey_id, const struct tally_answer *x,
+                           long count)
 {
-    sqlite3_stmt *a = st->stmt[ST_ANSWER_UP], *r = st->stmt[ST_RESPONDENT_UP];
+    sqlite3_stmt *a = st->stmt[ST_ANSWER_UP];
+
+    sqlite3_bind_text(a, 1, survey_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(a, 2, x->fiscal_year);
+    sqlite3_bind_text(a, 3, x->attribute_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(a, 4, x->option_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(a, 5, x->question_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(a, 6, x->value);
+    sqlite3_bind_int64(a, 7, count);
+    return store_step_reset(a);
+}
+
+static int store_respondents_up(struct store *st, const char *survey_id,
+                                const struct tally_respondents *x, long count)
+{
+    sqlite3_stmt *r = st->stmt[ST_RESPONDENT_UP];
+
+    sqlite3_bind_text(r, 1, survey_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(r, 2, x->fiscal_year);
+    sqlite3_bind_text(r, 3, x->attribute_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(r, 4, x->option_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(r, 5, count);
+    return store_step_reset(r);
+}
+
+/* The jobs of one survey definition among a group's stored batches. */
+struct store_merge {
+    struct store_job **job;
+    size_t n;
+    size_t *at; /* per job: the next entry not yet written */
+};
+
+/* One kind of tally entry, for the merge: where a job's entries are, and
+ * the statement that writes one. Both kinds begin with their key. */
+struct store_kind {
+    size_t size, count_at;
+    const void *(*entries)(const struct tally *t, size_t *n);
+    int (*up)(struct store *st, const char *survey_id, const void *x, long count);
+};
+
+static const void *store_answers_of(const struct tally *t, size_t *n)
+{
+    *n = t->n_answers;
+    return t->answers;
+}
+
+static const void *store_respondents_of(const struct tally *t, size_t *n)
+{
+    *n = t->n_respondents;
+    return t->respondents;
+}
+
+static int store_answer_entry_up(struct store *st, const char *survey_id, const void *x, long count)
+{
+    return store_answer_up(st, survey_id, x, count);
+}
+
+static int store_respondents_entry_up(struct store *st, const char *survey_id, const void *x,
+                                      long count)
+{
+    return store_respondents_up(st, survey_id, x, count);
+}
+
+static const struct store_kind store_answer_kind = {sizeof(struct tally_answer),
+                                                    offsetof(struct tally_answer, count),
+                                                    store_answers_of, store_answer_entry_up};
+static const struct store_kind store_respondents_kind = {
+    sizeof(struct tally_respondents), offsetof(struct tally_respondents, count),
+    store_respondents_of, store_respondents_entry_up};
+
+/* Job i's next entry of kind k, or NULL when it has none left. */
+static const void *store_merge_head(const struct store_merge *m, const struct store_kind *k,
+                                    size_t i)
+{
+    size_t n;
+    const char *base = k->entries(&m->job[i]->t, &n);
+    return m->at[i] < n ? base + m->at[i] * k->size : NULL;
+}
+
+_Static_assert(offsetof(struct tally_answer, key) == 0, "tally entries begin with their key");
+_Static_assert(offsetof(struct tally_respondents, key) == 0, "tally entries begin with their key");
+
+static uint32_t store_entry_key(const void *x)
+{
+    uint32_t key;
+    memcpy(&key, x, sizeof key);
+    return key;
+}
+
+/* Upserts m's entries of kind k merged by key (each tally is sorted by
+ * key): one statement per distinct key, its counts summed. */
+static int store_merged(struct store *st, const struct store_merge *m, const struct store_kind *k)
+{
+    const char *survey_id = m->job[0]->b->survey_id;
     int rc = SQLITE_OK;
 
-    for (size_t i = 0; i < t->n_answers && rc == SQLITE_OK; i++) {
-        const struct tally_answer *x = &t->answers[i];
-        sqlite3_bind_text(a, 1, survey_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(a, 2, x->fiscal_year);
-        sqlite3_bind_text(a, 3, x->attribute_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(a, 4, x->option_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(a, 5, x->question_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(a, 6, x->value);
-        sqlite3_bind_int64(a, 7, x->count);
-        rc = store_step_reset(a);
+    memset(m->at, 0, m->n * sizeof *m->at);
+    while (rc == SQLITE_OK) {
+        const void *min = NULL, *x;
+        long count = 0, c;
+        for (size_t i = 0; i < m->n; i++)
+            if ((x = store_merge_head(m, k, i)) &&
+                (!min || store_entry_key(x) < store_entry_key(min)))
+                min = x;
+        if (!min)
+            break;
+        for (size_t i = 0; i < m->n; i++)
+            if ((x = store_merge_head(m, k, i)) && store_entry_key(x) == store_entry_key(min)) {
+                memcpy(&c, (const char *)x + k->count_at, sizeof c);
+                count += c;
+                m->at[i]++;
+            }
+        rc = k->up(st, survey_id, min, count);
     }
-    for (size_t i = 0; i < t->n_respondents && rc == SQLITE_OK; i++) {
-        const struct tally_respondents *x = &t->respondents[i];
-        sqlite3_bind_text(r, 1, survey_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(r, 2, x->fiscal_year);
-        sqlite3_bind_text(r, 3, x->attribute_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(r, 4, x->option_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(r, 5, x->count);
-        rc = store_step_reset(r);
+    return rc;
+}
+
+/* The aggregates of every batch the group stored, summed across batches of
+ * the same survey definition before they are written: a group of k batches
+ * costs one upsert per distinct key instead of k. */
+static int store_group_aggregates(struct store *st, struct store_job *group)
+{
+    size_t n = 0;
+    int rc = SQLITE_OK;
+
+    for (struct store_job *j = group; j; j = j->next)
+        n++;
+    struct store_job **job = malloc(n * sizeof *job);
+    size_t *at = malloc(n * sizeof *at);
+    bool *done = calloc(n, sizeof *done);
+    struct store_job **all = malloc(n * sizeof *all);
+    if (!job || !at || !done || !all) {
+        rc = SQLITE_NOMEM;
+        goto out;
     }
+    n = 0;
+    for (struct store_job *j = group; j; j = j->next)
+        all[n++] = j;
+    for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+        if (done[i] || all[i]->result != STORE_OK)
+            continue;
+        struct store_merge m = {.job = job, .at = at};
+        for (size_t k = i; k < n; k++)
+            if (!done[k] && all[k]->result == STORE_OK && all[k]->s == all[i]->s) {
+                done[k] = true;
+                m.job[m.n++] = all[k];
+            }
+        if ((rc = store_merged(st, &m, &store_answer_kind)) == SQLITE_OK)
+            rc = store_merged(st, &m, &store_respondents_kind);
+    }
+out:
+    free(job);
+    free(at);
+    free(done);
+    free(all);
     return rc;
 }
 
@@ -497,8 +642,7 @@ static enum store_err store_batch_write(struct store *st, const struct store_job
     if (*rc != SQLITE_OK || e != STORE_OK)
         return e;
     if ((*rc = store_batch_row(st, j->kiosk_id, j->b, j->sha)) != SQLITE_OK ||
-        (*rc = store_response_rows(st, j->b, j->s)) != SQLITE_OK ||
-        (*rc = store_aggregates(st, j->b->survey_id, &j->t)) != SQLITE_OK)
+        (*rc = store_response_rows(st, j->b, j->s)) != SQLITE_OK)
         return STORE_E_SQL;
     return STORE_OK;
 }
@@ -508,33 +652,37 @@ static enum store_err store_batch_write(struct store *st, const struct store_job
  * SQLite rolled the whole transaction back (it may on FULL or IOERR). */
 static bool store_job_run(struct store *st, struct store_job *j)
 {
-    int rc = store_exec(st->db, "SAVEPOINT batch");
+    int rc = store_step_reset(st->stmt[ST_SAVEPOINT]);
 
     if (rc == SQLITE_OK)
         j->result = store_batch_write(st, j, &rc);
     if (rc == SQLITE_OK) {
-        store_exec(st->db, "RELEASE batch");
+        store_step_reset(st->stmt[ST_RELEASE]);
         return true;
     }
     j->result = store_fail(st, rc, "batch_insert");
     if (sqlite3_get_autocommit(st->db))
         return false;
-    store_exec(st->db, "ROLLBACK TO batch");
-    store_exec(st->db, "RELEASE batch");
+    store_step_reset(st->stmt[ST_ROLLBACK_TO]);
+    store_step_reset(st->stmt[ST_RELEASE]);
     return true;
 }
 
-/* Writes a group of batches in one transaction and one fsync. Each job's
- * result says what happened to it; STORE_OK only once COMMIT returned. */
+/* Writes a group of batches in one transaction and one fsync: each under
+ * its savepoint, then the group's aggregates. Each job's result says what
+ * happened to it; STORE_OK only once COMMIT returned. When the group does
+ * not commit, a batch found already stored may have been stored by this
+ * very group, so it is not confirmed either: its kiosk retries. */
 static void store_group_write(struct store *st, struct store_job *group)
 {
+    enum store_err e = STORE_OK;
     bool alive = true;
     int rc;
 
     pthread_mutex_lock(&st->lock);
-    rc = store_exec(st->db, "BEGIN IMMEDIATE");
+    rc = store_step_reset(st->stmt[ST_BEGIN]);
     if (rc != SQLITE_OK) {
-        enum store_err e = store_fail(st, rc, "begin");
+        e = store_fail(st, rc, "begin");
         for (struct store_job *j = group; j; j = j->next)
             j->result = e;
         goto out;
@@ -542,14 +690,16 @@ static void store_group_write(struct store *st, struct store_job *group)
     for (struct store_job *j = group; j; j = j->next)
         if (!alive || !(alive = store_job_run(st, j)))
             j->result = STORE_E_UNAVAILABLE;
-    rc = alive ? store_exec(st->db, "COMMIT") : SQLITE_ABORT;
-    if (rc != SQLITE_OK) {
-        if (alive)
-            store_fail(st, rc, "commit");
+    if (alive && (rc = store_group_aggregates(st, group)) != SQLITE_OK)
+        e = store_fail(st, rc, "aggregates");
+    else if (alive && (rc = store_step_reset(st->stmt[ST_COMMIT])) != SQLITE_OK)
+        e = store_fail(st, rc, "commit");
+    else if (!alive)
+        e = STORE_E_UNAVAILABLE;
+    if (e != STORE_OK)
         for (struct store_job *j = group; j; j = j->next)
-            if (j->result == STORE_OK)
-                j->result = STORE_E_UNAVAILABLE; /* rolled back with the rest */
-    }
+            if (j->result == STORE_OK || j->result == STORE_E_DUPLICATE)
+                j->result = e; /* rolled back with the rest */
 out:
     store_rollback(st); /* a no-op after COMMIT */
     pthread_mutex_unlock(&st->lock);

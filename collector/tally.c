@@ -114,6 +114,7 @@ static int tally_collect_answers(struct tally *t, const uint32_t *keys, size_t n
             j++;
         struct tally_answer *a = &t->answers[t->n_answers++];
         uint32_t k = keys[i];
+        a->key = k;
         a->fiscal_year = (int)(k >> TALLY_FY_SHIFT) + TALLY_FY_BASE;
         a->attribute_id = g->attr[(k >> TALLY_GROUP_SHIFT) & 0x3ff];
         a->option_id = g->opt[(k >> TALLY_GROUP_SHIFT) & 0x3ff];
@@ -137,6 +138,7 @@ static int tally_collect_respondents(struct tally *t, const uint32_t *keys, size
             j++;
         struct tally_respondents *r = &t->respondents[t->n_respondents++];
         uint32_t k = keys[i];
+        r->key = k;
         r->fiscal_year = (int)(k >> TALLY_FY_SHIFT) + TALLY_FY_BASE;
         r->attribute_id = g->attr[(k >> TALLY_GROUP_SHIFT) & 0x3ff];
         r->option_id = g->opt[(k >> TALLY_GROUP_SHIFT) & 0x3ff];

@@ -12,7 +12,11 @@
 #include "batch.h"
 #include "survey.h"
 
+/* Entries come sorted by key, a number that orders and identifies them
+ * among tallies built from the same survey definition, so the tallies of
+ * several batches merge in one pass (the store sums a group's). */
 struct tally_answer {
+    uint32_t key;
     int fiscal_year;
     const char *attribute_id; /* "" for the whole population; points into the survey */
     const char *option_id;    /* "" for the population or "unanswered" */
@@ -22,6 +26,7 @@ struct tally_answer {
 };
 
 struct tally_respondents {
+    uint32_t key;
     int fiscal_year;
     const char *attribute_id;
     const char *option_id;

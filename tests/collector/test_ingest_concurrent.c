@@ -1,7 +1,8 @@
 /* End to end: 50 kiosks upload at once (one thread and one libcurl handle
  * each, released together), then all send again. Each batch must be stored
  * exactly once: 50 x 201, then 50 x 200, and the totals add up.
- * Then: an upload that waits for the database holds up no other kiosk's
+ * The aggregate tables must equal a recount of the raw responses. Then: an
+ * upload that waits for the database holds up no other kiosk's
  * connection, even connections opened in the same burst. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +23,22 @@
 
 #define UPLOADERS     50
 #define RESPONSES_PER 10
+
+/* Rows of answer_counts that a recount of the raw responses does not give,
+ * plus recounted rows that answer_counts lacks: every count of every
+ * (fiscal year, group, question, value), the population and each
+ * employment option ("" when unanswered). Concurrent batches are written
+ * in groups whose aggregates the store sums before writing them. */
+#define AGGREGATES_RECOUNT                                                                         \
+    "recount AS (SELECT r.fiscal_year, '', '', j.key, j.value, count(*) FROM responses r, "        \
+    "json_each(r.answers) j GROUP BY 1, 4, 5 UNION ALL SELECT r.fiscal_year, 'employment', "       \
+    "coalesce(json_extract(r.attributes, '$.employment'), ''), j.key, j.value, count(*) FROM "     \
+    "responses r, json_each(r.answers) j GROUP BY 1, 3, 4, 5), "                                   \
+    "kept AS (SELECT fiscal_year, attribute_id, option_id, question_id, value, count FROM "        \
+    "answer_counts) "
+#define AGGREGATES_MISMATCH                                                                        \
+    "WITH " AGGREGATES_RECOUNT "SELECT (SELECT count(*) FROM (SELECT * FROM kept EXCEPT SELECT "   \
+    "* FROM recount)) + (SELECT count(*) FROM (SELECT * FROM recount EXCEPT SELECT * FROM kept))"
 
 struct uploader {
     const char *url, *token;
@@ -95,6 +112,7 @@ static void test_ingest_50_concurrent_uploaders_each_stored_once(void **state)
                      UPLOADERS * RESPONSES_PER * TU_QUESTIONS);
     assert_int_equal(tu_db_count(db, "SELECT batches FROM kiosks WHERE name = 'kiosk-1'"),
                      UPLOADERS);
+    assert_int_equal(tu_db_count(db, AGGREGATES_MISMATCH), 0);
     tu_rmdir(dir);
 }
 
