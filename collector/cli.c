@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "purge.h"
 #include "report_cli.h"
 #include "serve.h"
 #include "store.h"
@@ -25,6 +26,7 @@ static const char cli_usage[] =
     "       collector kiosk add NAME --db PATH\n"
     "       collector kiosk revoke NAME --db PATH\n"
     "       collector kiosk rotate NAME --db PATH\n"
+    "       collector kiosk purge NAME --db PATH [--since YYYY-MM-DD] [--dry-run]\n"
     "       collector kiosk list --db PATH\n"
     "       collector admin-token --db PATH\n"
     "       collector survey publish FILE --db PATH\n"
@@ -38,14 +40,27 @@ struct cli_args {
     int n_opt;
 };
 
+/* Whether name is a word of list (space-separated). */
+static bool cli_listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (const char *hit = list; n && (hit = strstr(hit, name)); hit++)
+        if ((hit == list || hit[-1] == ' ') && (!hit[n] || hit[n] == ' '))
+            return true;
+    return false;
+}
+
 /* Splits argv[from..] into positionals and "--name value" pairs, checking
- * the names against allowed (a space-separated list). */
-static int cli_parse(int argc, char **argv, int from, const char *cmd, const char *allowed,
-                     struct cli_args *a)
+ * the names against allowed (a space-separated list); the names in flags
+ * take no value and read as "" when given. */
+static int cli_parse_flags(int argc, char **argv, int from, const char *cmd, const char *allowed,
+                           const char *flags, struct cli_args *a)
 {
     memset(a, 0, sizeof *a);
     for (int i = from; i < argc; i++) {
         const char *arg = argv[i];
+        bool flag = !strncmp(arg, "--", 2) && cli_listed(flags, arg + 2);
         if (strncmp(arg, "--", 2) != 0) {
             if (a->n_pos == CLI_MAX_POSITIONAL) {
                 fprintf(stderr, "collector %s: unexpected argument \"%s\"\n", cmd, arg);
@@ -54,20 +69,24 @@ static int cli_parse(int argc, char **argv, int from, const char *cmd, const cha
             a->pos[a->n_pos++] = arg;
             continue;
         }
-        const char *hit = strstr(allowed, arg + 2);
-        size_t n = strlen(arg + 2);
-        if (!n || !hit || (hit != allowed && hit[-1] != ' ') || (hit[n] && hit[n] != ' ')) {
+        if (!flag && !cli_listed(allowed, arg + 2)) {
             fprintf(stderr, "collector %s: unknown option %s (see collector --help)\n", cmd, arg);
             return -1;
         }
-        if (i + 1 >= argc || a->n_opt == CLI_MAX_OPTIONS) {
+        if ((!flag && i + 1 >= argc) || a->n_opt == CLI_MAX_OPTIONS) {
             fprintf(stderr, "collector %s: option %s needs a value\n", cmd, arg);
             return -1;
         }
         a->name[a->n_opt] = arg + 2;
-        a->value[a->n_opt++] = argv[++i];
+        a->value[a->n_opt++] = flag ? "" : argv[++i];
     }
     return 0;
+}
+
+static int cli_parse(int argc, char **argv, int from, const char *cmd, const char *allowed,
+                     struct cli_args *a)
+{
+    return cli_parse_flags(argc, argv, from, cmd, allowed, "", a);
 }
 
 static const char *cli_opt(const struct cli_args *a, const char *name)
@@ -254,6 +273,27 @@ static void cli_kiosk_row(const struct store_kiosk_info *k, void *ctx)
     printf("\n");
 }
 
+/* --since and --dry-run belong to purge alone; a date must be a real one. */
+static int cli_purge_options(const struct cli_args *a, const char *sub)
+{
+    const char *since = cli_opt(a, "since");
+    bool purge = !strcmp(sub, "purge");
+
+    if (!purge && (since || cli_opt(a, "dry-run"))) {
+        fprintf(stderr, "collector kiosk %s: --since and --dry-run go with kiosk purge only\n",
+                sub);
+        return -1;
+    }
+    if (since && !purge_date_valid(since)) {
+        fprintf(stderr,
+                "collector kiosk purge: --since must be a date YYYY-MM-DD (UTC), "
+                "such as 2025-04-01, not \"%s\"\n",
+                since);
+        return -1;
+    }
+    return 0;
+}
+
 static int cli_kiosk(int argc, char **argv)
 {
     struct cli_args a;
@@ -261,11 +301,13 @@ static int cli_kiosk(int argc, char **argv)
     const char *sub = argc > 2 ? argv[2] : "";
     int status = 2;
 
-    if (cli_parse(argc, argv, 3, "kiosk", "db", &a) != 0)
+    if (cli_parse_flags(argc, argv, 3, "kiosk", "db since", "dry-run", &a) != 0)
         return 2;
-    bool needs_name = !strcmp(sub, "add") || !strcmp(sub, "revoke") || !strcmp(sub, "rotate");
+    bool needs_name = !strcmp(sub, "add") || !strcmp(sub, "revoke") || !strcmp(sub, "rotate") ||
+                      !strcmp(sub, "purge");
     if (!needs_name && strcmp(sub, "list")) {
-        fprintf(stderr, "collector kiosk: say add NAME, revoke NAME, rotate NAME or list\n");
+        fprintf(stderr,
+                "collector kiosk: say add NAME, revoke NAME, rotate NAME, purge NAME or list\n");
         return 2;
     }
     if (a.n_pos != (needs_name ? 1 : 0)) {
@@ -273,6 +315,8 @@ static int cli_kiosk(int argc, char **argv)
                 needs_name ? "give exactly one NAME" : "takes no NAME");
         return 2;
     }
+    if (cli_purge_options(&a, sub) != 0)
+        return 2;
     if (cli_open(&a, "kiosk", &st) != 0)
         return 1;
     if (!strcmp(sub, "add"))
@@ -281,6 +325,8 @@ static int cli_kiosk(int argc, char **argv)
         status = cli_kiosk_revoke(st, a.pos[0]);
     else if (!strcmp(sub, "rotate"))
         status = cli_kiosk_rotate(st, a.pos[0]);
+    else if (!strcmp(sub, "purge"))
+        status = purge_run(st, a.pos[0], cli_opt(&a, "since"), cli_opt(&a, "dry-run") != NULL);
     else if ((status = store_kiosk_each(st, cli_kiosk_row, NULL) == STORE_OK ? 0 : 1))
         fprintf(stderr, "collector kiosk list: cannot read the kiosks\n");
     store_close(st);

@@ -1100,3 +1100,354 @@ bool store_admin_check(struct store *st, const char *token_sha256)
     pthread_mutex_unlock(&st->lock);
     return ok;
 }
+
+/* --- Purging a revoked kiosk's batches ---------------------------------- */
+
+/* The batches a purge removes: kiosk ?1's, received on or after ?2 ("" for
+ * all; received_at is "YYYY-MM-DDTHH:MM:SSZ", so a date compares as text). */
+#define STORE_PURGED         "SELECT batch_id FROM batches WHERE kiosk_id = ?1 AND received_at >= ?2"
+#define STORE_PURGE_MAX_KEYS 65536 /* (survey, fiscal year) pairs one purge recomputes */
+
+/* One (survey, fiscal year) whose aggregates the purge recomputes. */
+struct store_purge_key {
+    char survey_id[SURVEY_MAX_ID_BYTES + 1];
+    int fiscal_year;
+};
+
+/* The remaining responses of one survey version, rebuilt as the text of a
+ * batch (the stored answers and attributes have the shape of a batch's), so
+ * that the codec, the validator and tally_build() count them as at upload. */
+struct store_chunk {
+    char *json;
+    size_t len, cap, n;
+    int version;
+    struct survey *s; /* the definition of version, loaded once */
+};
+
+/* Prepares sql and binds the kiosk (?1) and, when sql has it, since (?2). */
+static int store_purge_prepare(struct store *st, const char *sql, int64_t kiosk_id,
+                               const char *since, sqlite3_stmt **s)
+{
+    int rc = sqlite3_prepare_v2(st->db, sql, -1, s, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_int64(*s, 1, kiosk_id);
+    if (sqlite3_bind_parameter_count(*s) >= 2)
+        sqlite3_bind_text(*s, 2, since, -1, SQLITE_STATIC);
+    return SQLITE_OK;
+}
+
+/* Runs one statement of the purge to its end. */
+static int store_purge_exec(struct store *st, const char *sql, int64_t kiosk_id, const char *since)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_purge_prepare(st, sql, kiosk_id, since, &s);
+    if (rc == SQLITE_OK)
+        rc = store_step_reset(s);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* The kiosk's id and whether it is revoked; SQLITE_DONE when no kiosk has the name. */
+static int store_purge_kiosk(struct store *st, const char *name, int64_t *id, bool *revoked)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(
+        st->db, "SELECT kiosk_id, revoked_at IS NOT NULL FROM kiosks WHERE name = ?1", -1, &s,
+        NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) {
+            *id = sqlite3_column_int64(s, 0);
+            *revoked = sqlite3_column_int(s, 1) != 0;
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* What the purge removes: batches and responses in all and per fiscal year
+ * (a batch whose responses span two years counts in both). */
+static int store_purge_count(struct store *st, int64_t kiosk_id, const char *since,
+                             struct store_purge *out)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_purge_prepare(st,
+                                 "SELECT fiscal_year, count(DISTINCT batch_id), count(*) FROM"
+                                 " responses WHERE batch_id IN (" STORE_PURGED ")"
+                                 " GROUP BY 1 ORDER BY 1",
+                                 kiosk_id, since, &s);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (out->n_years < STORE_PURGE_MAX_YEARS)
+            out->years[out->n_years++] = (struct store_purge_year){
+                sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2)};
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(s);
+    s = NULL;
+    if (rc != SQLITE_DONE)
+        return rc;
+    rc = store_purge_prepare(st,
+                             "SELECT count(*), coalesce(sum(responses), 0) FROM batches"
+                             " WHERE kiosk_id = ?1 AND received_at >= ?2",
+                             kiosk_id, since, &s);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        out->batches = sqlite3_column_int64(s, 0);
+        out->responses = sqlite3_column_int64(s, 1);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* The (survey, fiscal year) pairs the purged responses fall in, into *keys
+ * (malloc'ed, freed by the caller). */
+static int store_purge_keys(struct store *st, int64_t kiosk_id, const char *since,
+                            struct store_purge_key **keys, size_t *n)
+{
+    sqlite3_stmt *s = NULL;
+    size_t cap = 0;
+    int rc = store_purge_prepare(st,
+                                 "SELECT DISTINCT survey_id, fiscal_year FROM responses"
+                                 " WHERE batch_id IN (" STORE_PURGED ")",
+                                 kiosk_id, since, &s);
+
+    *keys = NULL;
+    *n = 0;
+    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == cap) {
+            struct store_purge_key *k = NULL;
+            cap = cap ? 2 * cap : 16;
+            if (cap > STORE_PURGE_MAX_KEYS || !(k = realloc(*keys, cap * sizeof *k))) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            *keys = k;
+        }
+        snprintf((*keys)[*n].survey_id, sizeof(*keys)[*n].survey_id, "%s", store_col(s, 0));
+        (*keys)[(*n)++].fiscal_year = sqlite3_column_int(s, 1);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int store_chunk_append(struct store_chunk *c, const char *text, size_t len)
+{
+    if (c->len + len + 1 > c->cap) {
+        size_t cap = 2 * (c->len + len + 1);
+        char *j = realloc(c->json, cap);
+        if (!j)
+            return SQLITE_NOMEM;
+        c->json = j;
+        c->cap = cap;
+    }
+    memcpy(c->json + c->len, text, len);
+    c->len += len;
+    c->json[c->len] = '\0';
+    return SQLITE_OK;
+}
+
+/* Starts the text of a batch of survey_id at version; the id is any valid
+ * UUID, since the batch is never stored. */
+static int store_chunk_start(struct store_chunk *c, const char *survey_id, int version)
+{
+    char head[STORE_ID_JSON_MAX + 160];
+    size_t n =
+        (size_t)snprintf(head, sizeof head,
+                         "{\"format\":%d,\"batch_id\":\"00000000-0000-4000-8000-000000000000\""
+                         ",\"survey_id\":",
+                         BATCH_FORMAT);
+
+    n += store_json_string(head + n, survey_id);
+    n += (size_t)snprintf(head + n, sizeof head - n, ",\"survey_version\":%d,\"responses\":[",
+                          version);
+    c->len = 0;
+    c->n = 0;
+    c->version = version;
+    return store_chunk_append(c, head, n);
+}
+
+/* Appends one stored response row (month, answers, attributes). */
+static int store_chunk_add(struct store_chunk *c, sqlite3_stmt *row)
+{
+    int rc = store_chunk_append(c, c->n ? ",{\"month\":\"" : "{\"month\":\"", c->n ? 11 : 10);
+    const char *parts[] = {store_col(row, 1),  "\",\"answers\":", store_col(row, 2),
+                           ",\"attributes\":", store_col(row, 3), "}"};
+
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0] && rc == SQLITE_OK; i++)
+        rc = parts[i] ? store_chunk_append(c, parts[i], strlen(parts[i])) : SQLITE_CORRUPT;
+    c->n++;
+    return rc;
+}
+
+/* Loads the definition of the chunk's version; the caller holds the lock,
+ * which store_survey_load() would take again. */
+static int store_chunk_survey(struct store *st, struct store_chunk *c, const char *survey_id)
+{
+    char *def = NULL, err[SURVEY_ERR_LEN];
+    size_t len = 0;
+    int rc;
+
+    if (c->s && c->s->version == c->version)
+        return SQLITE_OK;
+    survey_free(c->s);
+    c->s = NULL;
+    rc = store_survey_text(st, survey_id, c->version, &def, &len);
+    if (rc == SQLITE_OK && (!def || survey_load_buffer(def, len, &c->s, err, sizeof err)))
+        rc = SQLITE_CORRUPT; /* responses of a version that is not published */
+    free(def);
+    return rc;
+}
+
+/* Counts the chunk's responses into the aggregates, through the same
+ * decoder, validator, tally and upserts as an upload. */
+static int store_chunk_flush(struct store *st, struct store_chunk *c, const char *survey_id)
+{
+    char err[BATCH_ERR_LEN], q[256];
+    struct batch *b = NULL;
+    struct store_job j = {.result = STORE_OK};
+    int rc = c->n ? store_chunk_append(c, "]}", 2) : SQLITE_OK;
+
+    if (!c->n || rc != SQLITE_OK || (rc = store_chunk_survey(st, c, survey_id)) != SQLITE_OK)
+        return rc;
+    if (batch_decode(c->json, c->len, &b, err, sizeof err) != BATCH_OK ||
+        batch_validate(b, c->s, err, sizeof err) != BATCH_OK) {
+        log_line("error", "store", "what=purge_recount survey=%s version=%d msg=%s", survey_id,
+                 c->version, log_quote(err, q, sizeof q));
+        rc = SQLITE_CORRUPT;
+    } else if (tally_build(&j.t, b, c->s) != 0) {
+        rc = SQLITE_NOMEM;
+    } else {
+        j.b = b;
+        j.s = c->s;
+        rc = store_group_aggregates(st, &j);
+    }
+    tally_release(&j.t);
+    batch_free(b);
+    c->n = 0;
+    return rc;
+}
+
+/* Prepares sql and binds the survey id (?1) and the fiscal year (?2) of k. */
+static int store_key_prepare(struct store *st, const char *sql, const struct store_purge_key *k,
+                             sqlite3_stmt **s)
+{
+    int rc = sqlite3_prepare_v2(st->db, sql, -1, s, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(*s, 1, k->survey_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(*s, 2, k->fiscal_year);
+    }
+    return rc;
+}
+
+/* Empties the aggregates of one (survey, fiscal year). */
+static int store_key_clear(struct store *st, const struct store_purge_key *k)
+{
+    static const char *const sql[] = {
+        "DELETE FROM answer_counts WHERE survey_id = ?1 AND fiscal_year = ?2",
+        "DELETE FROM respondent_counts WHERE survey_id = ?1 AND fiscal_year = ?2"};
+    int rc = SQLITE_OK;
+
+    for (size_t i = 0; i < 2 && rc == SQLITE_OK; i++) {
+        sqlite3_stmt *s = NULL;
+        if ((rc = store_key_prepare(st, sql[i], k, &s)) == SQLITE_OK)
+            rc = store_step_reset(s);
+        sqlite3_finalize(s);
+    }
+    return rc;
+}
+
+/* Replaces the aggregates of one (survey, fiscal year) by a count of the
+ * responses that remain, a chunk of at most BATCH_MAX_RESPONSES at a time. */
+static int store_recount(struct store *st, const struct store_purge_key *k, struct store_chunk *c)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = store_key_clear(st, k);
+
+    if (rc == SQLITE_OK)
+        rc = store_key_prepare(st,
+                               "SELECT b.survey_version, r.month, r.answers, r.attributes"
+                               " FROM responses r JOIN batches b USING (batch_id)"
+                               " WHERE r.survey_id = ?1 AND r.fiscal_year = ?2"
+                               " ORDER BY b.survey_version, r.response_id",
+                               k, &s);
+    c->n = 0;
+    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int version = sqlite3_column_int(s, 0);
+        size_t row = (size_t)sqlite3_column_bytes(s, 2) + (size_t)sqlite3_column_bytes(s, 3) + 64;
+        rc = SQLITE_OK;
+        if (c->n && (version != c->version || c->n == BATCH_MAX_RESPONSES ||
+                     c->len + row + 2 > BATCH_MAX_JSON_BYTES))
+            rc = store_chunk_flush(st, c, k->survey_id);
+        if (rc == SQLITE_OK && !c->n)
+            rc = store_chunk_start(c, k->survey_id, version);
+        if (rc == SQLITE_OK)
+            rc = store_chunk_add(c, s);
+    }
+    if (rc == SQLITE_DONE)
+        rc = store_chunk_flush(st, c, k->survey_id);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Deletes the purged rows, sets the kiosk's totals from the batches it keeps
+ * and recomputes the aggregates the purged responses were counted in. */
+static int store_purge_write(struct store *st, int64_t kiosk_id, const char *since,
+                             const struct store_purge_key *keys, size_t n_keys)
+{
+    static const char *const sql[] = {
+        "DELETE FROM responses WHERE batch_id IN (" STORE_PURGED ")",
+        "DELETE FROM batches WHERE kiosk_id = ?1 AND received_at >= ?2",
+        "UPDATE kiosks SET batches = (SELECT count(*) FROM batches WHERE kiosk_id = ?1),"
+        " responses = (SELECT coalesce(sum(responses), 0) FROM batches WHERE kiosk_id = ?1)"
+        " WHERE kiosk_id = ?1"};
+    struct store_chunk c = {0};
+    int rc = SQLITE_OK;
+
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0] && rc == SQLITE_OK; i++)
+        rc = store_purge_exec(st, sql[i], kiosk_id, since);
+    for (size_t i = 0; i < n_keys && rc == SQLITE_OK; i++)
+        rc = store_recount(st, &keys[i], &c);
+    free(c.json);
+    survey_free(c.s);
+    return rc;
+}
+
+enum store_err store_kiosk_purge(struct store *st, const char *name, const char *since,
+                                 bool dry_run, struct store_purge *out)
+{
+    struct store_purge_key *keys = NULL;
+    size_t n_keys = 0;
+    int64_t kiosk_id = 0;
+    enum store_err e = STORE_OK;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    since = since ? since : "";
+    pthread_mutex_lock(&st->lock);
+    rc = store_step_reset(st->stmt[ST_BEGIN]);
+    if (rc == SQLITE_OK)
+        rc = store_purge_kiosk(st, name, &kiosk_id, &out->revoked);
+    if (rc == SQLITE_DONE) {
+        e = STORE_E_NOT_FOUND;
+        goto out;
+    }
+    if (rc != SQLITE_OK || !out->revoked)
+        goto check;
+    if ((rc = store_purge_count(st, kiosk_id, since, out)) != SQLITE_OK || dry_run || !out->batches)
+        goto check;
+    if ((rc = store_purge_keys(st, kiosk_id, since, &keys, &n_keys)) == SQLITE_OK &&
+        (rc = store_purge_write(st, kiosk_id, since, keys, n_keys)) == SQLITE_OK)
+        rc = store_step_reset(st->stmt[ST_COMMIT]);
+check:
+    if (rc != SQLITE_OK)
+        e = store_fail(st, rc, "kiosk_purge");
+out:
+    store_rollback(st); /* a no-op after COMMIT; ends a dry run */
+    pthread_mutex_unlock(&st->lock);
+    free(keys);
+    return e;
+}

@@ -112,6 +112,34 @@ enum store_err store_kiosk_each(struct store *st,
 enum store_err store_kiosk_heartbeat(struct store *st, int64_t kiosk_id, const char *json,
                                      bool has_skew, long long skew_s);
 
+/* --- Purging a revoked kiosk's batches ---------------------------------- */
+
+#define STORE_PURGE_MAX_YEARS 128 /* fiscal years one purge reports (tally's range) */
+
+struct store_purge_year {
+    int fiscal_year;
+    long long batches;   /* with at least one response in the year */
+    long long responses; /* in the year */
+};
+
+struct store_purge {
+    bool revoked; /* false: the kiosk is active and nothing was done */
+    long long batches, responses;
+    struct store_purge_year years[STORE_PURGE_MAX_YEARS]; /* by year, ascending */
+    size_t n_years;
+};
+
+/* Removes the batches kiosk name uploaded (received on or after since, a
+ * "YYYY-MM-DD" date in UTC, when not NULL) with their responses, sets the
+ * kiosk's totals from the batches it keeps, and recomputes the aggregates
+ * of every (survey, fiscal year) the removed responses were in from the
+ * responses that remain: one transaction, all or nothing. Only for a
+ * revoked kiosk: for an active one out->revoked is false and nothing
+ * changes. dry_run fills out and changes nothing. STORE_E_NOT_FOUND for an
+ * unknown name. */
+enum store_err store_kiosk_purge(struct store *st, const char *name, const char *since,
+                                 bool dry_run, struct store_purge *out);
+
 /* Replaces the admin token's hash (the old token stops working). */
 enum store_err store_admin_set(struct store *st, const char *token_sha256);
 /* Whether token_sha256 is the admin token's hash (constant-time compare). */
