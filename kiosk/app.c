@@ -197,6 +197,22 @@ static void pin_digit(struct app *a, int d)
     a->dirty = true;
 }
 
+/* Maintenance: the batches the collector refused go back in the queue
+ * (after staff fixed the cause, e.g. published the survey version there)
+ * and the sync thread is woken to send them; the counts shown follow. */
+static void requeue(struct app *a)
+{
+    int n = a->store ? kiosk_store_requeue_quarantined(a->store) : -1;
+    if (n < 0)
+        fprintf(stderr, "kiosk: maintenance: could not requeue the quarantined batches\n");
+    else
+        fprintf(stderr, "kiosk: maintenance: %d quarantined batches requeued, sync woken\n", n);
+    if (a->sync)
+        sync_now(a->sync);
+    refresh_status(a);
+    a->dirty = true;
+}
+
 static void act_answer(struct app *a, enum app_action action, int arg)
 {
     switch (action) {
@@ -270,6 +286,9 @@ static void act(struct app *a, enum app_action action, int arg)
         break;
     case ACTION_QUIT:
         a->running = false;
+        break;
+    case ACTION_REQUEUE:
+        requeue(a);
         break;
     case ACTION_NONE:
         break;
@@ -695,6 +714,16 @@ bool app_button_center(const struct app *a, enum app_action action, int arg, int
     *x = w->box.x + w->box.w / 2;
     *y = w->box.y + w->box.h / 2;
     return true;
+}
+
+bool app_text_shown(const struct app *a, const char *text)
+{
+    for (int i = 0; i < a->view.n; i++) {
+        const struct widget *w = &a->view.w[i];
+        if (w->text && strcmp(w->text, text) == 0)
+            return true;
+    }
+    return false;
 }
 
 int app_shot(struct app *a, const char *path, char *err, size_t errlen)

@@ -65,6 +65,7 @@ enum app_action {
     ACTION_LEAVE, /* pin, maintenance: back to welcome */
     ACTION_SYNC_NOW,
     ACTION_QUIT,
+    ACTION_REQUEUE, /* maintenance: quarantined batches back in the queue, sync now */
 };
 
 struct app;
@@ -103,6 +104,8 @@ unsigned long app_frames(const struct app *a);
 bool app_layout_ok(const struct app *a, char *why, size_t len);
 /* The centre of the button doing action/arg on screen; false if none. */
 bool app_button_center(const struct app *a, enum app_action action, int arg, int *x, int *y);
+/* Whether a text or button on screen reads exactly text. */
+bool app_text_shown(const struct app *a, const char *text);
 int app_shot(struct app *a, const char *path, char *err, size_t errlen);
 
 /* --drain: waits for the sync thread to deliver everything. */

@@ -126,21 +126,52 @@ static void stack(struct app *a, const struct frame *f, SDL_Rect area, const str
     stack_gap(a, f, area, in, n_in, vcenter, f->gap);
 }
 
-/* Buttons side by side, centred at the bottom of the screen; returns their top. */
+/* The type size every label takes on buttons bw x height (the smallest
+ * any of them needs), or 0 when one does not fit at all. */
+static int row_px(struct app *a, const struct frame *f, int bw, int height,
+                  const char *const *labels, int n)
+{
+    int px = S(f, THEME_BUTTON_PX);
+    for (int i = 0; i < n; i++) {
+        int used;
+        if (!view_button_fits(&a->view, a->tc, (SDL_Rect){0, 0, bw, height}, labels[i],
+                              S(f, THEME_BUTTON_PX), &used))
+            return 0;
+        if (used < px)
+            px = used;
+    }
+    return px;
+}
+
+/* Buttons side by side, centred at the bottom of the screen; returns their
+ * top. When a row is too narrow for the labels to keep 72% of their size
+ * (four buttons in portrait), they go in balanced rows (2 + 2), the first
+ * buttons on top. One type size for all the labels: calmer than each its own. */
 static int bottom_row(struct app *a, const struct frame *f, int height, int max_w, int n,
                       const char *const *labels, const enum button_style *styles,
                       const enum app_action *actions)
 {
-    int bw = (f->content.w - f->gap * (n - 1)) / n;
-    if (bw > max_w)
-        bw = max_w;
-    int total = bw * n + f->gap * (n - 1);
-    int x = a->width / 2 - total / 2, y = a->height - f->m - height;
-    for (int i = 0; i < n; i++) {
-        SDL_Rect r = {x + i * (bw + f->gap), y, bw, height};
-        view_button(&a->view, r, labels[i], S(f, THEME_BUTTON_PX), styles[i], actions[i], 0);
+    int cols = n, bw = 0, px = 0;
+    for (int rows = 1; rows <= n; rows++) {
+        cols = (n + rows - 1) / rows;
+        bw = (f->content.w - f->gap * (cols - 1)) / cols;
+        if (bw > max_w)
+            bw = max_w;
+        px = row_px(a, f, bw, height, labels, n);
+        if (px >= S(f, THEME_BUTTON_PX) * 72 / 100)
+            break;
     }
-    return y;
+    if (px == 0) /* nothing fits: each label shrinks alone and the layout check says so */
+        px = S(f, THEME_BUTTON_PX);
+    int rows = (n + cols - 1) / cols;
+    int top = a->height - f->m - rows * height - (rows - 1) * f->gap;
+    for (int i = 0; i < n; i++) {
+        int row = i / cols, in_row = row < rows - 1 ? cols : n - row * cols;
+        int x = a->width / 2 - (bw * in_row + f->gap * (in_row - 1)) / 2;
+        SDL_Rect r = {x + (i % cols) * (bw + f->gap), top + row * (height + f->gap), bw, height};
+        view_button(&a->view, r, labels[i], px, styles[i], actions[i], 0);
+    }
+    return top;
 }
 
 static const char *set_aside_note(const struct app *a)
@@ -500,11 +531,26 @@ static const char *when_text(struct view *v, time_t t)
 
 static void build_maintenance(struct app *a, const struct frame *f)
 {
-    static const char *const labels[] = {"今すぐ同期", "戻る", "アプリを終了"};
-    static const enum button_style styles[] = {BUTTON_CHOICE, BUTTON_QUIET, BUTTON_QUIET};
-    static const enum app_action actions[] = {ACTION_SYNC_NOW, ACTION_LEAVE, ACTION_QUIT};
-    int y = bottom_row(a, f, S(f, THEME_NAV_H), S(f, 440), 3, labels, styles, actions);
+    /* The sync buttons first, then leaving and quitting; requeueing only
+     * while something is quarantined. */
+    static const char *const labels[] = {"今すぐ同期", "隔離分を再送", "戻る", "アプリを終了"};
+    static const enum button_style styles[] = {BUTTON_CHOICE, BUTTON_PRIMARY, BUTTON_QUIET,
+                                               BUTTON_QUIET};
+    static const enum app_action actions[] = {ACTION_SYNC_NOW, ACTION_REQUEUE, ACTION_LEAVE,
+                                              ACTION_QUIT};
     const struct kiosk_store_status *st = &a->shown_store;
+    const char *l[4];
+    enum button_style sty[4];
+    enum app_action act[4];
+    int n = 0;
+    for (int i = 0; i < 4; i++) {
+        if (actions[i] == ACTION_REQUEUE && st->quarantined <= 0)
+            continue;
+        l[n] = labels[i];
+        sty[n] = styles[i];
+        act[n++] = actions[i];
+    }
+    int y = bottom_row(a, f, S(f, THEME_NAV_H), S(f, 440), n, l, sty, act);
     const struct sync_status *sy = &a->shown_sync;
     struct view *v = &a->view;
     const char *err = sy->last_error[0] ? sy->last_error : st->last_error;
@@ -526,6 +572,11 @@ static void build_maintenance(struct app *a, const struct frame *f)
                    false),
         text_block(view_printf(v, "隔離されたバッチ：%d 件", st->quarantined), px, false,
                    st->quarantined ? THEME_WARN : THEME_TEXT, false),
+        text_block(st->quarantined ? "収集サーバーが受け付けなかった回答です。原因（未公開の"
+                                     "アンケート版など）を解消してから「隔離分を再送」を押して"
+                                     "ください。"
+                                   : NULL,
+                   S(f, THEME_SMALL_PX), false, THEME_MUTED, false),
         text_block(view_printf(v, "最後の同期成功：%s", when_text(v, ok)), px, false, THEME_TEXT,
                    false),
         text_block(view_printf(v, "最後のエラー：%s", err[0] ? err : "なし"), px, false,

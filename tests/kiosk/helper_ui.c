@@ -155,6 +155,47 @@ int ui_stored(const struct ui_kiosk *k)
     return s.unsealed;
 }
 
+static int submit_one(struct kiosk_store *st, const struct survey *s)
+{
+    int values[SURVEY_MAX_QUESTIONS], options[SURVEY_MAX_ATTRIBUTES];
+    char err[KSTORE_ERR_LEN];
+    for (size_t i = 0; i < s->n_questions; i++)
+        values[i] = s->points[0].value;
+    for (size_t j = 0; j < s->n_attributes; j++)
+        options[j] = 0;
+    return kiosk_store_submit(st, s, "2025-02", values, options, err, sizeof err);
+}
+
+int ui_quarantine(const struct ui_kiosk *k, const char *survey_file, int n, int http_status,
+                  const char *error)
+{
+    struct kiosk_store *st = NULL;
+    struct survey *s = NULL;
+    char err[KSTORE_ERR_LEN], ids[1][37];
+    int rc = -1;
+    if (survey_load_file(survey_file, &s, err, sizeof err) != SURVEY_OK ||
+        kiosk_store_open(k->db, &st, NULL, err, sizeof err) != 0)
+        goto out;
+    for (int i = 0; i < n; i++) { /* one at a time: each response its own batch */
+        if (submit_one(st, s) != 0 || kiosk_store_seal(st, 1, time(NULL), err, sizeof err) != 1 ||
+            kiosk_store_list_sealed(st, ids, 1) != 1 ||
+            kiosk_store_batch_attempt(st, ids[0], true, http_status, error) != 0)
+            goto out;
+    }
+    rc = kiosk_store_note_sync(st, 0, error); /* as the sync thread notes the refusal */
+out:
+    kiosk_store_close(st);
+    survey_free(s);
+    return rc;
+}
+
+long long ui_batches(const struct ui_kiosk *k, const char *state)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM batches WHERE state = '%s'", state);
+    return tu_db_count(k->db, sql);
+}
+
 void ui_cleanup(struct ui_kiosk *k)
 {
     tu_rmdir(k->dir);

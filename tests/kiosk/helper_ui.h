@@ -41,6 +41,13 @@ void ui_add(struct ui_kiosk *k, const char *fmt, ...) __attribute__((format(prin
 int ui_run(struct ui_kiosk *k, const char *survey_file, const char *size, const char *const *extra);
 /* Responses the kiosk's store holds (unsealed), read through kiosk_store. */
 int ui_stored(const struct ui_kiosk *k);
+/* Puts n quarantined batches (one response each, survey_file's survey) in
+ * the kiosk's store, as if the collector had refused them for good, with
+ * the collector's answer http_status/error recorded. Returns 0 or -1. */
+int ui_quarantine(const struct ui_kiosk *k, const char *survey_file, int n, int http_status,
+                  const char *error);
+/* Batches in the kiosk's store in state ("sealed", "quarantined"), or -1. */
+long long ui_batches(const struct ui_kiosk *k, const char *state);
 void ui_cleanup(struct ui_kiosk *k);
 
 #endif

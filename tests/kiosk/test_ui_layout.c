@@ -1,6 +1,7 @@
 /* Every screen of every sample survey (every .json file in shared/surveys) at 1280x800,
  * 1920x1080 and 1080x1920 lays out with every text inside its box and
- * every box on the screen, through the real kiosk headless; screenshots of
+ * every box on the screen, through the real kiosk headless (maintenance
+ * also with quarantined batches, which adds a button); screenshots of
  * every screen at 1920x1080 and 1080x1920 go to TEST_OUTPUT_DIR/kiosk/. */
 #include <errno.h>
 #include <setjmp.h>
@@ -208,6 +209,42 @@ static void test_notice_screens_fit(void **state)
     }
 }
 
+/* Maintenance with refused batches: the "隔離分を再送" button joins the
+ * row (two rows in portrait), with a long error from the collector. */
+static void test_maintenance_with_quarantined_batches_fits(void **state)
+{
+    (void)state;
+    for (size_t r = 0; r < sizeof SIZES / sizeof SIZES[0]; r++) {
+        struct ui_kiosk *k = malloc(sizeof *k);
+        assert_int_equal(ui_init(k, "ui-quarantined", 60), 0);
+        assert_int_equal(ui_quarantine(k, UI_GOSHOGAWARA, 3, 422,
+                                       "survey \"goshogawara-staff\" version 1 was never "
+                                       "published on this collector; publish it or let the kiosk "
+                                       "fetch the active survey"),
+                         0);
+        ui_add(k, "expect screen welcome");
+        ui_add(k, "press 0.01 0.01 2500");
+        ui_add(k, "expect screen pin");
+        for (int d = 1; d <= 4; d++)
+            ui_add(k, "tap @digit %d", d);
+        ui_add(k, "tap @ok");
+        ui_add(k, "expect screen maintenance");
+        ui_add(k, "expect layout ok");
+        if (shots_wanted(SIZES[r]))
+            ui_add(k, "shot %s/maintenance-quarantined-%s.bmp", SHOTS_DIR, SIZES[r]);
+        ui_add(k, "tap @sync"); /* still there among four */
+        ui_add(k, "expect layout ok");
+        ui_add(k, "tap @leave");
+        ui_add(k, "expect screen welcome");
+        int rc = ui_run(k, UI_GOSHOGAWARA, SIZES[r], NULL);
+        if (rc != 0)
+            fail_msg("at %s: %s", SIZES[r], k->err);
+        assert_int_equal(ui_batches(k, "quarantined"), 3); /* looking changes nothing */
+        ui_cleanup(k);
+        free(k);
+    }
+}
+
 static int make_shots_dir(void **state)
 {
     (void)state;
@@ -221,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_every_screen_of_the_sample_surveys_fits),
         cmocka_unit_test(test_long_texts_shrink_and_never_clip),
         cmocka_unit_test(test_notice_screens_fit),
+        cmocka_unit_test(test_maintenance_with_quarantined_batches_fits),
     };
     return cmocka_run_group_tests(tests, make_shots_dir, NULL);
 }
