@@ -78,8 +78,8 @@ int purge_run(struct store *st, const char *name, const char *since, bool dry_ru
         return 1;
     }
     if (e != STORE_OK) {
-        fprintf(stderr, "collector kiosk purge: %s; nothing changed, run it again later\n",
-                store_strerror(e));
+        fprintf(stderr, "collector kiosk purge: %s; nothing changed%s\n", store_strerror(e),
+                e == STORE_E_UNAVAILABLE ? ", run it again later" : "");
         return 1;
     }
     if (!p.revoked) {
