@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +56,17 @@ static void assert_layout_ok(const struct app *a)
     char why[512];
     if (!app_layout_ok(a, why, sizeof why))
         fail_msg("layout: %s", why);
+}
+
+/* A screenshot under TEST_OUTPUT_DIR/kiosk, to look at. */
+static void shot(struct app *a, const char *name)
+{
+    char path[TU_PATH_MAX], err[APP_ERR_LEN];
+    mkdir(TEST_OUTPUT_DIR, 0755);
+    mkdir(TEST_OUTPUT_DIR "/kiosk", 0755);
+    snprintf(path, sizeof path, "%s/kiosk/%s", TEST_OUTPUT_DIR, name);
+    if (app_shot(a, path, err, sizeof err) != 0)
+        fail_msg("%s", err);
 }
 
 static struct app *open_kiosk(const struct ui_kiosk *k, const char *survey, const char *size)
@@ -175,7 +187,7 @@ static void test_requeue_after_publishing_delivers_once(void **state)
 
     /* The kiosk still carries version 2 on screen when the respondent
      * starts: the sync thread only replaces it on the welcome screen. */
-    struct app *a = open_kiosk(&k, v2, NULL);
+    struct app *a = open_kiosk(&k, v2, "1080x1920");
     assert_int_equal(app_survey(a)->version, 2);
     answer_once(a);
     /* Rounds come only when asked (the interval is an hour): "sync now"
@@ -190,6 +202,7 @@ static void test_requeue_after_publishing_delivers_once(void **state)
     assert_true(app_text_shown(a, "隔離されたバッチ：1 件"));
     assert_true(app_text_shown(a, REQUEUE_LABEL));
     assert_layout_ok(a);
+    shot(a, "requeue-quarantined-1080x1920.bmp"); /* with the collector's own refusal */
 
     /* The admin publishes version 2; the batch stays quarantined until staff act. */
     assert_int_equal(
@@ -228,6 +241,7 @@ static void test_requeue_after_publishing_delivers_once(void **state)
     assert_int_equal(app_screen(a), SCREEN_MAINTENANCE);
     assert_true(app_text_shown(a, "送信待ちのバッチ：0 件"));
     assert_true(app_text_shown(a, "隔離されたバッチ：0 件"));
+    assert_true(app_text_shown(a, "最後のエラー：なし")); /* the refusal is dealt with */
     assert_false(app_text_shown(a, REQUEUE_LABEL));
     app_close(a);
 
