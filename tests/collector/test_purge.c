@@ -228,6 +228,16 @@ static char *snapshot(const char *db)
     return text;
 }
 
+/* The database is as before (a snapshot, freed here). */
+static void assert_unchanged(const char *db, char *before)
+{
+    char *after = snapshot(db);
+
+    assert_non_null(before);
+    assert_non_null(after);
+    assert_string_equal(before, after);
+}
+
 static void assert_same_rows(const char *db1, const char *db2, const char *sql)
 {
     char *x = dump(db1, sql), *y = dump(db2, sql);
@@ -330,38 +340,32 @@ static void test_purge_leaves_what_kiosk_a_alone_would_have(void **state)
 static void test_purge_of_unknown_kiosk_fails_and_changes_nothing(void **state)
 {
     struct fixture *f = *state;
-    char *before = snapshot(f->main.db), *after;
+    char *before = snapshot(f->main.db);
 
     assert_int_not_equal(purge(&f->main, "kiosk-z", NULL, NULL), 0);
     assert_true(one_line(err));
     assert_non_null(strstr(err, "no kiosk is named \"kiosk-z\""));
     assert_string_equal(out, "");
-    after = snapshot(f->main.db);
-    assert_string_equal(before, after);
-    free(before);
-    free(after);
+    assert_unchanged(f->main.db, before);
 }
 
 static void test_purge_of_active_kiosk_is_refused_and_changes_nothing(void **state)
 {
     struct fixture *f = *state;
-    char *before = snapshot(f->main.db), *after;
+    char *before = snapshot(f->main.db);
 
     assert_int_not_equal(purge(&f->main, "kiosk-b", NULL, NULL), 0);
     assert_true(one_line(err));
     assert_non_null(strstr(err, "collector kiosk revoke \"kiosk-b\" first"));
     assert_int_not_equal(purge(&f->main, "kiosk-b", "--dry-run", NULL), 0);
-    after = snapshot(f->main.db);
-    assert_string_equal(before, after);
+    assert_unchanged(f->main.db, before);
     assert_int_equal(post(&f->main, f->main.token_b, f->a[N_BATCHES]), 201);
-    free(before);
-    free(after);
 }
 
 static void test_purge_dry_run_says_what_and_changes_nothing(void **state)
 {
     struct fixture *f = *state;
-    char *before, *after;
+    char *before;
 
     assert_int_equal(revoke_b(&f->main), 0);
     before = snapshot(f->main.db);
@@ -369,10 +373,7 @@ static void test_purge_dry_run_says_what_and_changes_nothing(void **state)
     assert_true(one_line(out));
     assert_non_null(strstr(out, "dry run, would purge kiosk kiosk-b: 4 batches, 24 responses"));
     assert_non_null(strstr(out, "nothing changed"));
-    after = snapshot(f->main.db);
-    assert_string_equal(before, after);
-    free(before);
-    free(after);
+    assert_unchanged(f->main.db, before);
 }
 
 /* Dates B's first and last batches as received in January 2025. */
@@ -427,7 +428,7 @@ static void test_purge_since_removes_only_later_batches(void **state)
 static void test_purge_twice_removes_nothing_the_second_time(void **state)
 {
     struct fixture *f = *state;
-    char *before, *after;
+    char *before;
 
     assert_int_equal(revoke_b(&f->main), 0);
     assert_int_equal(purge(&f->main, "kiosk-b", NULL, NULL), 0);
@@ -435,11 +436,8 @@ static void test_purge_twice_removes_nothing_the_second_time(void **state)
     assert_int_equal(purge(&f->main, "kiosk-b", NULL, NULL), 0);
     assert_true(one_line(out));
     assert_non_null(strstr(out, "kiosk kiosk-b: nothing to purge (no batches stored)"));
-    after = snapshot(f->main.db);
-    assert_string_equal(before, after);
+    assert_unchanged(f->main.db, before);
     assert_same_as_ref(f);
-    free(before);
-    free(after);
 }
 
 /* Holds the write lock for a second, as a busy daemon may. */
