@@ -539,11 +539,12 @@ static void build_maintenance(struct app *a, const struct frame *f)
     static const enum app_action actions[] = {ACTION_SYNC_NOW, ACTION_REQUEUE, ACTION_LEAVE,
                                               ACTION_QUIT};
     const struct kiosk_store_status *st = &a->shown_store;
-    const char *l[4];
-    enum button_style sty[4];
-    enum app_action act[4];
+    enum { ALL = sizeof labels / sizeof labels[0] };
+    const char *l[ALL];
+    enum button_style sty[ALL];
+    enum app_action act[ALL];
     int n = 0;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < ALL; i++) {
         if (actions[i] == ACTION_REQUEUE && st->quarantined <= 0)
             continue;
         l[n] = labels[i];
