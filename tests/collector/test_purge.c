@@ -146,11 +146,36 @@ static int setup(void **state)
     return make_batches(f) == 0 && upload_all(f) == 0 ? 0 : -1;
 }
 
-static void env_stop(struct env *e)
+/* Whether the stopped daemon's log holds a sanitizer report (read at
+ * once: the log is complete when the daemon has exited). */
+static bool log_dirty(const struct tu_server *s)
 {
-    if (e->started)
-        tu_fixture_stop(&e->srv, e->dir);
+    char line[1024];
+    bool dirty = false;
+    FILE *f = fopen(s->log_path, "r");
+
+    while (f && !dirty && fgets(line, sizeof line, f))
+        dirty = strstr(line, "Sanitizer") != NULL;
+    if (f)
+        fclose(f);
+    return dirty;
+}
+
+/* Stops the daemon; keeps its folder and returns -1 when it did not stop
+ * cleanly or its log holds a sanitizer report. */
+static int env_stop(struct env *e)
+{
+    bool clean = true;
+
+    if (e->started) {
+        clean = tu_server_stop(&e->srv) == 0 && !log_dirty(&e->srv);
+        if (clean)
+            tu_rmdir(e->dir);
+        else
+            fprintf(stderr, "the collector did not stop cleanly: see %s\n", e->srv.log_path);
+    }
     e->started = false;
+    return clean ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -159,15 +184,14 @@ static int teardown(void **state)
 
     if (!f)
         return 0;
-    env_stop(&f->main);
-    env_stop(&f->ref);
+    int rc = env_stop(&f->main) | env_stop(&f->ref);
     for (int i = 0; i < N_BATCHES; i++) {
         free(f->a[i]);
         free(f->b[i]);
     }
     free(f->a[N_BATCHES]);
     free(f);
-    return 0;
+    return rc;
 }
 
 /* Every row sql gives, one line each, columns split by '|' (malloc'ed). */
@@ -236,6 +260,8 @@ static void assert_unchanged(const char *db, char *before)
     assert_non_null(before);
     assert_non_null(after);
     assert_string_equal(before, after);
+    free(before);
+    free(after);
 }
 
 static void assert_same_rows(const char *db1, const char *db2, const char *sql)
