@@ -168,7 +168,7 @@ static struct curl_slist *build_headers(struct http_client *c, const void *body,
                                         const char *content_encoding, const char *if_none_match)
 {
     char line[HTTP_HEADER_LEN];
-    struct curl_slist *h = NULL, *t;
+    struct curl_slist *h = NULL, *t = NULL;
     const char *fixed[3] = {c->auth, "Expect:", body ? "Content-Type: application/json" : NULL};
     for (int i = 0; i < 3; i++) {
         if (fixed[i] && !(t = curl_slist_append(h, fixed[i])))
