@@ -6,7 +6,7 @@
  *   tap @BUTTON [N]    tap the centre of a visible button: start, choose N
  *                      (N-th point or option from 1), back, skip, next, send,
  *                      review, continue, restart, digit N, clear, ok, leave,
- *                      sync, quit
+ *                      sync, requeue, quit
  *   press X Y MS       hold a touch for MS virtual milliseconds (long press)
  *   key NAME           0-9, Return, BackSpace, Escape
  *   wait MS            let MS virtual milliseconds pass (timers fire in order)
@@ -51,7 +51,7 @@ static const struct {
     {"restart", ACTION_RESTART, false}, {"digit", ACTION_PIN_DIGIT, true},
     {"clear", ACTION_PIN_CLEAR, false}, {"ok", ACTION_PIN_OK, false},
     {"leave", ACTION_LEAVE, false},     {"sync", ACTION_SYNC_NOW, false},
-    {"quit", ACTION_QUIT, false},
+    {"quit", ACTION_QUIT, false},       {"requeue", ACTION_REQUEUE, false},
 };
 
 static const struct {

@@ -233,12 +233,17 @@ static void test_maintenance_with_quarantined_batches_fits(void **state)
         ui_add(k, "shot %s/maintenance-quarantined-%s.bmp", SHOTS_DIR, SIZES[r]); /* all three */
         ui_add(k, "tap @sync"); /* still there among four */
         ui_add(k, "expect layout ok");
+        if (r == 0) /* the script's name for the button; elsewhere only look */
+            ui_add(k, "tap @requeue");
         ui_add(k, "tap @leave");
         ui_add(k, "expect screen welcome");
         int rc = ui_run(k, UI_GOSHOGAWARA, SIZES[r], NULL);
         if (rc != 0)
             fail_msg("at %s: %s", SIZES[r], k->err);
-        assert_int_equal(ui_batches(k, "quarantined"), 3); /* looking changes nothing */
+        /* Looking changes nothing; the tap puts all three back in the queue
+         * (the collector is unreachable here, so they stay there). */
+        assert_int_equal(ui_batches(k, "quarantined"), r == 0 ? 0 : 3);
+        assert_int_equal(ui_batches(k, "sealed"), r == 0 ? 3 : 0);
         ui_cleanup(k);
         free(k);
     }
