@@ -199,6 +199,25 @@ static bool is_katakana(int cp)
     return cp >= 0x30A1 && cp <= 0x30FA;
 }
 
+/* Whether the kana-to-kanji boundary before j lies inside a compound
+ * verb (取り|組む, 教え|合う, 話し|合い, 書き|込む): a verb stem ending in an
+ * i- or e-row kana, then one of the verbs that join onto stems, then its
+ * own kana. The score saw only "kana then kanji", a likely new phrase. */
+static bool in_compound_verb(const struct text_cps *t, size_t j)
+{
+    static const int stem_end[] = {0x3044, 0x304D, 0x304E, 0x3057, 0x3058, 0x3061, 0x306B,
+                                   0x3072, 0x3073, 0x307F, 0x308A, 0x3048, 0x3051, 0x3052,
+                                   0x305B, 0x3066, 0x3067, 0x306D, 0x3079, 0x3081, 0x308C};
+    static const int joining[] = {0x5408, 0x8FBC, 0x7D44, 0x7D9A, 0x59CB, 0x51FA, 0x76F4,
+                                  0x5207, 0x4ED8, 0x639B, 0x8FD4, 0x629C, 0x904E, 0x7D42,
+                                  0x5165, 0x7ACB, 0x53D6, 0x56DE, 0x901A};
+    /* 合 込 組 続 始 出 直 切 付 掛 返 抜 過 終 入 立 取 回 通 */
+    return t->score[j] == SCORE_KANA && j + 1 < t->n &&
+           in_list(t->cp[j - 1], stem_end, sizeof stem_end / sizeof stem_end[0]) &&
+           in_list(t->cp[j], joining, sizeof joining / sizeof joining[0]) &&
+           is_hiragana(t->cp[j + 1]);
+}
+
 /* The cost of breaking before j: its score, and worse inside a word. */
 static double break_cost(const struct text_cps *t, size_t j)
 {
@@ -208,7 +227,8 @@ static double break_cost(const struct text_cps *t, size_t j)
     double c = BREAK_COST[t->score[j]];
     if (is_kanji(a) && is_hiragana(b))
         c += COST_OKURIGANA;
-    if ((is_kanji(a) && is_kanji(b)) || (is_katakana(a) && is_katakana(b)))
+    if ((is_kanji(a) && is_kanji(b)) || (is_katakana(a) && is_katakana(b)) ||
+        in_compound_verb(t, j))
         c += COST_WORD_SPLIT;
     return c;
 }

@@ -214,6 +214,40 @@ static void test_prefers_break_between_phrases(void **state)
     assert_string_equal(l0, "あまりそう");
 }
 
+static bool ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), m = strlen(tail);
+    return n >= m && strcmp(s + n - m, tail) == 0;
+}
+
+/* A compound verb (stem + a verb that joins onto stems) is one word: at no
+ * width does a line end inside 取り組む, 教え合う or 話し合い, while a particle
+ * before such a kanji (に|出る) stays a fine place to break. */
+static void test_keeps_compound_verbs_whole(void **state)
+{
+    static const char *const texts[] = {
+        "必要な知識等を習得するため、自主的に勉強やリスキリングに取り組んでいる職員の割合",
+        "職員どうしで知識や経験を教え合う雰囲気があると感じる。",
+        "困ったときは同僚と話し合い、解決策を一緒に考えている。",
+    };
+    static const char *const stems[] = {"取り", "教え", "話し"};
+    char line[256];
+    (void)state;
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        for (int w = 8; w <= 30; w++) {
+            struct layout_lines ll = check_break(texts[i], w);
+            for (int k = 0; k + 1 < ll.n; k++) {
+                line_text(texts[i], &ll, k, line);
+                if (ends_with(line, stems[i]))
+                    fail_msg("at %d characters a line ends in the compound: %s", w, line);
+            }
+        }
+    const char *ni = "毎朝早くから職場に出て準備をしている。";
+    struct layout_lines ll = check_break(ni, 10);
+    line_text(ni, &ll, 0, line);
+    assert_string_equal(line, "毎朝早くから職場に");
+}
+
 static void test_last_two_lines_break_at_a_phrase_not_a_widow(void **state)
 {
     (void)state;
@@ -312,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_latin_words_and_numbers_are_not_split),
         cmocka_unit_test(test_prefers_break_after_comma),
         cmocka_unit_test(test_prefers_break_between_phrases),
+        cmocka_unit_test(test_keeps_compound_verbs_whole),
         cmocka_unit_test(test_last_two_lines_break_at_a_phrase_not_a_widow),
         cmocka_unit_test(test_explicit_newline_breaks),
         cmocka_unit_test(test_unsplittable_word_overflows),
