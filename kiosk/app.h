@@ -83,6 +83,9 @@ void app_turn(struct app *a);
  * through SDL's queue and the same handlers as real input. */
 void app_tap(struct app *a, int x, int y);
 void app_press(struct app *a, int x, int y, unsigned ms);
+/* One finger going down or up at (x, y): a tap split in two, so that what
+ * shows while the finger is down can be looked at. */
+void app_touch(struct app *a, int x, int y, bool down);
 void app_key(struct app *a, SDL_Keycode key);
 void app_wait(struct app *a, unsigned ms);
 int app_set_date(struct app *a, const char *yyyy_mm_dd);

@@ -1,6 +1,7 @@
 /* Runs the real kiosk program headless for the UI tests. Assumes KIOSK_BIN
  * is built; every child is waited for with a deadline and killed after it. */
 #include "helper_ui.h"
+#include "app.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -199,4 +201,27 @@ long long ui_batches(const struct ui_kiosk *k, const char *state)
 void ui_cleanup(struct ui_kiosk *k)
 {
     tu_rmdir(k->dir);
+}
+
+struct app *ui_open_app(const struct ui_kiosk *k, const char *survey_file, const char *size,
+                        char *err, size_t errlen)
+{
+    struct kiosk_options opt = {.config = k->conf,
+                                .headless = true,
+                                .survey = survey_file,
+                                .date = UI_IN_PERIOD,
+                                .drain_s = -1};
+    if (size && sscanf(size, "%dx%d", &opt.width, &opt.height) != 2) {
+        snprintf(err, errlen, "size \"%s\" is not WxH", size);
+        return NULL;
+    }
+    return app_open(&opt, err, errlen);
+}
+
+int ui_shot(struct app *a, const char *name, char *path, char *err, size_t errlen)
+{
+    mkdir(TEST_OUTPUT_DIR, 0755);
+    mkdir(TEST_OUTPUT_DIR "/kiosk", 0755);
+    snprintf(path, TU_PATH_MAX, "%s/kiosk/%s", TEST_OUTPUT_DIR, name);
+    return app_shot(a, path, err, errlen);
 }

@@ -50,4 +50,14 @@ int ui_quarantine(const struct ui_kiosk *k, const char *survey_file, int n, int 
 long long ui_batches(const struct ui_kiosk *k, const char *state);
 void ui_cleanup(struct ui_kiosk *k);
 
+struct app;
+/* The real kiosk UI in this process on k's config (SDL's dummy driver,
+ * virtual clock, no --drain): survey_file, the in-period date, and size
+ * "WxH" or NULL for the default. NULL with a message in err on failure. */
+struct app *ui_open_app(const struct ui_kiosk *k, const char *survey_file, const char *size,
+                        char *err, size_t errlen);
+/* The in-process UI's screen as TEST_OUTPUT_DIR/kiosk/NAME (a BMP), to
+ * look at; the path into path[TU_PATH_MAX]. Returns 0, or -1 with err set. */
+int ui_shot(struct app *a, const char *name, char *path, char *err, size_t errlen);
+
 #endif

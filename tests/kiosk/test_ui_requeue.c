@@ -62,21 +62,14 @@ static void assert_layout_ok(const struct app *a)
 static void shot(struct app *a, const char *name)
 {
     char path[TU_PATH_MAX], err[APP_ERR_LEN];
-    mkdir(TEST_OUTPUT_DIR, 0755);
-    mkdir(TEST_OUTPUT_DIR "/kiosk", 0755);
-    snprintf(path, sizeof path, "%s/kiosk/%s", TEST_OUTPUT_DIR, name);
-    if (app_shot(a, path, err, sizeof err) != 0)
+    if (ui_shot(a, name, path, err, sizeof err) != 0)
         fail_msg("%s", err);
 }
 
 static struct app *open_kiosk(const struct ui_kiosk *k, const char *survey, const char *size)
 {
-    struct kiosk_options opt = {
-        .config = k->conf, .headless = true, .survey = survey, .date = UI_IN_PERIOD, .drain_s = -1};
-    if (size)
-        assert_int_equal(sscanf(size, "%dx%d", &opt.width, &opt.height), 2);
     char err[APP_ERR_LEN];
-    struct app *a = app_open(&opt, err, sizeof err);
+    struct app *a = ui_open_app(k, survey, size, err, sizeof err);
     if (!a)
         fail_msg("app_open: %s", err);
     return a;
