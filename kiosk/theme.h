@@ -19,8 +19,8 @@
 #define THEME_WARN      ((SDL_Color){0x8A, 0x1C, 0x1C, 0xFF})
 #define THEME_WARN_BG   ((SDL_Color){0xFB, 0xE9, 0xE7, 0xFF})
 #define THEME_TRACK     ((SDL_Color){0xDB, 0xD6, 0xCC, 0xFF})
-#define THEME_PRESSED   ((SDL_Color){0x00, 0x00, 0x00, 0x38}) /* laid over a button under a finger \
-                                                               */
+/* Laid over a button while a finger is on it. */
+#define THEME_PRESSED ((SDL_Color){0x00, 0x00, 0x00, 0x38})
 
 /* Sizes at a 1080-pixel short side. */
 #define THEME_UNIT_PX      1080.0
