@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "cclock.h"
 #include "purge.h"
 #include "report_cli.h"
 #include "serve.h"
@@ -411,9 +412,37 @@ static int cli_survey(int argc, char **argv)
     return status;
 }
 
+/* The test-only --date YYYY-MM-DD, accepted by every command: sets the
+ * collector's clock (cclock.h) and is taken out of argv. Returns the new
+ * argc, or -1 with a message. */
+static int cli_take_date(int argc, char **argv)
+{
+    int out = 0;
+
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--date") != 0) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        if (i + 1 >= argc || cclock_set_date(argv[i + 1]) != 0) {
+            fprintf(stderr,
+                    "collector: --date takes a date YYYY-MM-DD (for tests and the demo)%s%s\n",
+                    i + 1 < argc ? ", not " : "", i + 1 < argc ? argv[i + 1] : "");
+            return -1;
+        }
+        i++;
+    }
+    argv[out] = NULL;
+    return out;
+}
+
 int cli_main(int argc, char **argv)
 {
-    const char *cmd = argc > 1 ? argv[1] : "";
+    const char *cmd;
+
+    if ((argc = cli_take_date(argc, argv)) < 0)
+        return 2;
+    cmd = argc > 1 ? argv[1] : "";
 
     if (!strcmp(cmd, "serve"))
         return cli_serve(argc, argv);

@@ -2,6 +2,7 @@
  * days (no NTP on an isolated LAN), so the skew is computed and shown,
  * never corrected; the collector's own clock stamps last_seen_at. */
 #include "heartbeat.h"
+#include "cclock.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -116,7 +117,7 @@ static void heartbeat_store(struct store *st, int64_t kiosk_id, json_t *kept, st
     int64_t kiosk_time;
     int has_skew =
         heartbeat_parse_time(json_string_value(json_object_get(kept, "clock")), &kiosk_time) == 0;
-    long long skew = has_skew ? (long long)(kiosk_time - (int64_t)time(NULL)) : 0;
+    long long skew = has_skew ? (long long)(kiosk_time - (int64_t)cclock_now()) : 0;
     enum store_err e;
 
     if (!text) {

@@ -12,6 +12,7 @@
 #include "report_buf.h"
 #include "report_html.h"
 #include "survey.h"
+#include "cclock.h"
 
 #define SURVEY_LINK_MAX (SURVEY_MAX_ID_BYTES + 16)
 
@@ -35,7 +36,7 @@ static long long age_s(const char *when)
 
     if (!when || !(end = strptime(when, "%Y-%m-%dT%H:%M:%S", &tm)))
         return -1;
-    return (long long)(time(NULL) - timegm(&tm));
+    return (long long)(cclock_now() - timegm(&tm));
 }
 
 static void index_survey(sqlite3 *db, struct report_buf *b, char *active_id, size_t id_len)

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "report_json.h"
+#include "cclock.h"
 
 /* Chart geometry in SVG user units: the axis runs from CH_X0 to CH_X1. */
 #define CH_W  440
@@ -170,7 +171,7 @@ static void html_head(struct report_buf *b, const struct kpi_result *r)
 static void html_header(struct report_buf *b, const struct kpi_result *r)
 {
     char first[8], last[8], today[16];
-    time_t now = time(NULL);
+    time_t now = cclock_now();
     struct tm tm;
 
     fiscal_months(r->fiscal_year, first, last);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cclock.h"
 #include "fiscal.h"
 #include "log.h"
 #include "schema.h"
@@ -148,10 +149,7 @@ static enum store_err store_fail(struct store *st, int rc, const char *what)
 
 void store_now(char out[21])
 {
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    cclock_rfc3339(out);
 }
 
 static int store_exec(sqlite3 *db, const char *sql)

@@ -11,9 +11,10 @@ int fiscal_year_of(int year, int month)
     return month >= 4 ? year : year - 1;
 }
 
-int fiscal_year_of_month(const char *month, int *fiscal_year)
+/* Parses "YYYY-MM" into year and month; 0, or -1 when it is not one. */
+static int fiscal_parse_month(const char *month, int *year, int *mon)
 {
-    int y = 0, m = 0;
+    int y, m;
 
     if (month == NULL)
         return -1;
@@ -28,7 +29,50 @@ int fiscal_year_of_month(const char *month, int *fiscal_year)
     m = (month[5] - '0') * 10 + (month[6] - '0');
     if (m < 1 || m > 12 || y < 1)
         return -1;
+    *year = y;
+    *mon = m;
+    return 0;
+}
+
+int fiscal_year_of_month(const char *month, int *fiscal_year)
+{
+    int y, m;
+
+    if (fiscal_parse_month(month, &y, &m) != 0)
+        return -1;
     *fiscal_year = fiscal_year_of(y, m);
+    return 0;
+}
+
+long fiscal_month_index(const char *month)
+{
+    int y, m;
+
+    if (fiscal_parse_month(month, &y, &m) != 0)
+        return -1;
+    return (long)y * 12 + (m - 1);
+}
+
+int fiscal_parse_date(const char *text, int *year, int *month, int *day)
+{
+    static const int days[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    char ym[8];
+    int y, m, d;
+
+    if (!text || strlen(text) != 10 || text[7] != '-' || text[8] < '0' || text[8] > '9' ||
+        text[9] < '0' || text[9] > '9')
+        return -1;
+    memcpy(ym, text, 7);
+    ym[7] = '\0';
+    if (fiscal_parse_month(ym, &y, &m) != 0 || y < 1970 || y > 9999)
+        return -1;
+    d = (text[8] - '0') * 10 + (text[9] - '0');
+    if (d < 1 || d > days[m - 1] ||
+        (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
+        return -1;
+    *year = y;
+    *month = m;
+    *day = d;
     return 0;
 }
 

@@ -22,4 +22,14 @@ char *fiscal_label(int fiscal_year, char *buf, size_t len);
 /* The first and last month of a fiscal year, "YYYY-04" and "YYYY+1-03". */
 void fiscal_months(int fiscal_year, char first[8], char last[8]);
 
+/* Parses a calendar date "YYYY-MM-DD" (years 1970 to 9999, the day checked
+ * against the month, leap years included); returns 0, or -1 when it is not
+ * one. The one date parser of the project. */
+int fiscal_parse_date(const char *text, int *year, int *month, int *day);
+
+/* Months between two "YYYY-MM" texts as a count since year 0 (2025-02 ->
+ * 2025 * 12 + 1), so that month windows are integer comparisons; -1 when
+ * the text is not a valid month. */
+long fiscal_month_index(const char *month);
+
 #endif
