@@ -3,6 +3,7 @@
  * never corrected; the collector's own clock stamps last_seen_at. */
 #include "heartbeat.h"
 #include "cclock.h"
+#include "jsonmem.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -144,9 +145,14 @@ void heartbeat_handle(struct store *st, int64_t kiosk_id, const char *body, size
                       struct reply *rep)
 {
     json_error_t jerr;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr), *kept;
+    bool oom;
+    json_t *root = jsonmem_load(body, len, &jerr, &oom), *kept;
     int64_t t;
 
+    if (oom) {
+        reply_error(rep, 503, "overloaded", "the collector ran out of memory; retry later");
+        goto out;
+    }
     if (!json_is_object(root)) {
         reply_error(rep, 400, "bad_json", "the heartbeat is not a JSON object: %s",
                     root ? "wrong type" : jerr.text);

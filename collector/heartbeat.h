@@ -14,7 +14,8 @@
 #define HEARTBEAT_MAX_STRING 128         /* bytes in app_version or survey_id */
 
 /* Validates body and records it for kiosk_id. Fills rep: 200 with the
- * collector's time, 400 naming the bad field, or 503. */
+ * collector's time, 400 bad_json when body is not one JSON object (a NUL
+ * byte anywhere included), 400 naming the bad field, or 503. */
 void heartbeat_handle(struct store *st, int64_t kiosk_id, const char *body, size_t len,
                       struct reply *rep);
 

@@ -68,9 +68,11 @@ struct batch {
     size_t n_responses;
 };
 
-/* Decodes the JSON document. Checks shape only (types, required fields,
- * UUID and month syntax, counts under the caps), not the survey. On failure
- * *out is NULL and err holds a message a person can act on. */
+/* Decodes the JSON document: len bytes holding one JSON value and nothing
+ * after it but whitespace; a NUL byte anywhere is BATCH_E_JSON. Checks
+ * shape only (types, required fields, UUID and month syntax, counts under
+ * the caps), not the survey. On failure *out is NULL and err holds a
+ * message a person can act on. */
 enum batch_err batch_decode(const char *json, size_t len, struct batch **out, char *err,
                             size_t errlen);
 

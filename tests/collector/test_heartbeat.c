@@ -32,21 +32,25 @@ static int teardown(void **state)
     return tu_fixture_stop(&server, dir);
 }
 
-static long post(const char *body, char *reply, size_t rlen)
+static long post_len(const char *body, size_t len, char *reply, size_t rlen)
 {
     char url[256];
     struct tu_response r;
     long status;
     snprintf(url, sizeof url, "%s/api/v1/heartbeat", server.url);
     assert_int_equal(tu_http(&r, "POST", url, auth,
-                             (const char *[]){"Content-Type: application/json", NULL}, body,
-                             strlen(body)),
+                             (const char *[]){"Content-Type: application/json", NULL}, body, len),
                      0);
     status = r.status;
     if (reply)
         snprintf(reply, rlen, "%s", r.body);
     tu_response_free(&r);
     return status;
+}
+
+static long post(const char *body, char *reply, size_t rlen)
+{
+    return post_len(body, strlen(body), reply, rlen);
 }
 
 static void test_heartbeat_stores_health_and_skew(void **state)
@@ -115,11 +119,32 @@ static void test_heartbeat_rejects_bad_fields(void **state)
                      before);
 }
 
+/* jansson's lexer drops a NUL byte after a number; a heartbeat holding one
+ * is a 400 bad_json like any other broken JSON, and changes nothing. */
+static void test_heartbeat_rejects_nul_byte(void **state)
+{
+    static const char body[] = "{\"app_version\":\"0.1.0\",\"survey_id\":null,"
+                               "\"survey_version\":null,\"sealed_batches\":7\0,"
+                               "\"quarantined_batches\":0,\"oldest_unsent_days\":0,"
+                               "\"clock\":\"2025-01-01T00:00:00Z\"}";
+    char reply[512];
+    long long before = tu_db_count(db, "SELECT count(*) FROM kiosks WHERE heartbeat LIKE "
+                                       "'%\"sealed_batches\":7%'");
+    (void)state;
+
+    assert_int_equal(post_len(body, sizeof body - 1, reply, sizeof reply), 400);
+    assert_non_null(strstr(reply, "\"bad_json\""));
+    assert_int_equal(tu_db_count(db, "SELECT count(*) FROM kiosks WHERE heartbeat LIKE "
+                                     "'%\"sealed_batches\":7%'"),
+                     before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heartbeat_stores_health_and_skew),
         cmocka_unit_test(test_heartbeat_rejects_bad_fields),
+        cmocka_unit_test(test_heartbeat_rejects_nul_byte),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

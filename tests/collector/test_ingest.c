@@ -12,6 +12,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "batch.h"
 #include "testutil.h"
 
 struct env {
@@ -230,6 +231,40 @@ static void test_ingest_rejects_bad_body_400(void **state)
     expect_reject(bearer(E.token), "application/json", "deflate", "", 0, 400);
 }
 
+/* jansson's lexer drops a NUL byte after a number, so the batch would
+ * load and be stored; it is a 400 bad_json, plain or deflated, and nothing
+ * is stored. */
+static void test_ingest_rejects_nul_byte_400(void **state)
+{
+    char *json = tu_batch_json(NULL, 5, 11, "2025-02", NULL);
+    size_t len = strlen(json), cut = (size_t)(strstr(json, "\"q01\":") + 7 - json);
+    char *bad = malloc(len + 1), url[128];
+    void *z = NULL;
+    size_t zlen = 0;
+    struct tu_response r;
+    (void)state;
+
+    assert_non_null(bad);
+    memcpy(bad, json, cut);
+    bad[cut] = '\0';
+    memcpy(bad + cut + 1, json + cut, len - cut);
+    expect_reject(bearer(E.token), "application/json", NULL, bad, len + 1, 400);
+    assert_int_equal(batch_deflate(bad, len + 1, &z, &zlen), BATCH_OK);
+    expect_reject(bearer(E.token), "application/json", "deflate", z, zlen, 400);
+    snprintf(url, sizeof url, "%s/api/v1/batches", E.server.url);
+    assert_int_equal(tu_http(&r, "POST", url, bearer(E.token),
+                             (const char *[]){"Content-Type: application/json", NULL}, bad,
+                             len + 1),
+                     0);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "\"bad_json\""));
+    assert_non_null(strstr(r.body, "NUL byte"));
+    tu_response_free(&r);
+    free(z);
+    free(bad);
+    free(json);
+}
+
 /* JSON nested as deep as the parser allows, and deeper: each is a 400 and
  * the connection thread's stack (SERVE_THREAD_STACK) holds the recursion. */
 static void test_ingest_rejects_deep_nesting_400(void **state)
@@ -382,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_ingest_same_id_other_content_is_409),
         cmocka_unit_test(test_ingest_rejects_auth_401_403),
         cmocka_unit_test(test_ingest_rejects_bad_body_400),
+        cmocka_unit_test(test_ingest_rejects_nul_byte_400),
         cmocka_unit_test(test_ingest_rejects_deep_nesting_400),
         cmocka_unit_test(test_ingest_rejects_unsupported_415),
         cmocka_unit_test(test_ingest_rejects_invalid_content_422),

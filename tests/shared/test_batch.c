@@ -68,17 +68,40 @@ static struct batch *decode_ok(const char *json)
     return b;
 }
 
-/* Decodes, expects code and a message containing want; nothing returned. */
-static void expect_decode(const char *json, enum batch_err code, const char *want)
+/* Decodes len bytes, expects code and a message containing want; nothing returned. */
+static void expect_decode_len(const char *json, size_t len, enum batch_err code, const char *want)
 {
     char err[BATCH_ERR_LEN] = "";
     struct batch *b = (struct batch *)1;
-    enum batch_err rc = batch_decode(json, strlen(json), &b, err, sizeof err);
+    enum batch_err rc = batch_decode(json, len, &b, err, sizeof err);
     if (rc != code)
         fail_msg("expected %d, got %d: %s", code, rc, err);
     assert_null(b);
     if (strstr(err, want) == NULL)
         fail_msg("message \"%s\" lacks \"%s\"", err, want);
+}
+
+static void expect_decode(const char *json, enum batch_err code, const char *want)
+{
+    expect_decode_len(json, strlen(json), code, want);
+}
+
+/* json with a NUL byte put right after the first occurrence of after;
+ * expects it refused as JSON, with a message naming the NUL. */
+static void expect_nul_after(const char *json, const char *after)
+{
+    const char *at = strstr(json, after);
+    size_t len = strlen(json), cut;
+    char *bad = malloc(len + 1);
+
+    assert_non_null(at);
+    assert_non_null(bad);
+    cut = (size_t)(at - json) + strlen(after);
+    memcpy(bad, json, cut);
+    bad[cut] = '\0';
+    memcpy(bad + cut + 1, json + cut, len - cut);
+    expect_decode_len(bad, len + 1, BATCH_E_JSON, "NUL byte");
+    free(bad);
 }
 
 /* Replaces from with to in a one-response batch, then expects code/want. */
@@ -226,6 +249,45 @@ static void test_batch_decode_rejects_not_json(void **state)
     char *json = make_batch(1, RESPONSE);
     json[strlen(json) / 2] = '\0';
     expect_decode(json, BATCH_E_JSON, "not valid JSON");
+    free(json);
+}
+
+/* jansson's lexer drops a NUL byte that follows a number or a literal, so
+ * "{\"q01\":3\0}" would load; a NUL anywhere is refused as bad JSON. */
+static void test_batch_decode_refuses_nul_bytes(void **state)
+{
+    (void)state;
+    char *json = make_batch(1, RESPONSE);
+    char *with_null = helper_replace(json, "\"q12\":1", "\"q12\":null");
+
+    expect_nul_after(json, "\"q01\":3");            /* after a number */
+    expect_nul_after(json, "\"survey_version\":1"); /* after a number, before a comma */
+    expect_nul_after(with_null, "null");            /* after a literal */
+    expect_nul_after(json, "\"goshogawara");        /* inside a string */
+    expect_nul_after(json, "]}");                   /* after the document */
+    expect_nul_after(json, "");                     /* before it */
+    free(with_null);
+    free(json);
+}
+
+/* One JSON document and nothing after it but whitespace. */
+static void test_batch_decode_refuses_bytes_after_the_document(void **state)
+{
+    (void)state;
+    char *json = make_batch(1, RESPONSE), *more = NULL;
+    const char *tails[] = {"x", "{}", " {\"format\":1}", "]", ",", "1", "\"\""};
+
+    for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++) {
+        assert_true(asprintf(&more, "%s%s", json, tails[i]) > 0);
+        expect_decode(more, BATCH_E_JSON, "not valid JSON");
+        free(more);
+    }
+    assert_true(asprintf(&more, "%s%s%s", json, " \t\r\n", json) > 0);
+    expect_decode(more, BATCH_E_JSON, "not valid JSON"); /* a second batch */
+    free(more);
+    assert_true(asprintf(&more, "%s \t\r\n", json) > 0);
+    batch_free(decode_ok(more)); /* trailing whitespace is fine */
+    free(more);
     free(json);
 }
 
@@ -514,6 +576,8 @@ int main(void)
         cmocka_unit_test(test_batch_decode_names_response_index),
         cmocka_unit_test(test_batch_decode_caps_response_count),
         cmocka_unit_test(test_batch_decode_rejects_not_json),
+        cmocka_unit_test(test_batch_decode_refuses_nul_bytes),
+        cmocka_unit_test(test_batch_decode_refuses_bytes_after_the_document),
         cmocka_unit_test(test_batch_decode_refuses_json_over_cap),
         cmocka_unit_test(test_batch_encode_is_canonical),
         cmocka_unit_test(test_batch_encode_matches_jansson_bytes),

@@ -421,6 +421,27 @@ static void test_survey_rejects_duplicate_json_keys(void **state)
                         "not valid JSON", "duplicate");
 }
 
+/* jansson's lexer drops a NUL byte after a number ("\"version\": 1\0"),
+ * so the definition would load with a NUL in its stored source. */
+static void test_survey_rejects_nul_byte(void **state)
+{
+    (void)state;
+    const char *after[] = {"\"version\": 1", "\"favorable_min\": 3", "\"optional\": true", "}]}"};
+    size_t len = strlen(minimal);
+    char *text = malloc(len + 1);
+
+    assert_non_null(text);
+    for (size_t i = 0; i < sizeof after / sizeof after[0]; i++) {
+        size_t cut = (size_t)(strstr(minimal, after[i]) - minimal) + strlen(after[i]);
+        memcpy(text, minimal, cut);
+        text[cut] = '\0';
+        memcpy(text + cut + 1, minimal + cut, len - cut);
+        expect_refused(text, len + 1, SURVEY_E_JSON, "not valid JSON", "NUL byte",
+                       (const char *)NULL);
+    }
+    free(text);
+}
+
 static void test_survey_load_file_refuses_oversized_without_reading(void **state)
 {
     (void)state;
@@ -529,6 +550,7 @@ int main(void)
         cmocka_unit_test(test_survey_rejects_bad_ids),
         cmocka_unit_test(test_survey_rejects_text_over_cap),
         cmocka_unit_test(test_survey_rejects_duplicate_json_keys),
+        cmocka_unit_test(test_survey_rejects_nul_byte),
         cmocka_unit_test(test_survey_load_file_refuses_oversized_without_reading),
         cmocka_unit_test(test_survey_load_buffer_refuses_oversized),
         cmocka_unit_test(test_survey_accepts_byte_order_mark),
