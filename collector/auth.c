@@ -6,44 +6,50 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+
 #include "crypto.h"
 
-static int auth_b64_value(unsigned char c)
+#define AUTH_B64_ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+#define AUTH_BASIC_MAX    (3 * AUTH_TOKEN_MAX) /* decoded bytes of Basic user:password */
+
+/* Decodes the padded standard base64 of HTTP Basic (RFC 7617) with
+ * OpenSSL into out[AUTH_BASIC_MAX]. Returns the decoded length, or -1.
+ * EVP_DecodeBlock turns each '=' into a zero byte and does not check where
+ * one stands, so the padding is checked here and taken off the length. */
+static int auth_b64_decode(const char *in, unsigned char *out)
 {
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+' || c == '-')
-        return 62;
-    if (c == '/' || c == '_')
-        return 63;
-    return -1;
+    size_t len = strlen(in), pad = 0;
+    int n;
+
+    while (pad < 2 && pad < len && in[len - 1 - pad] == '=')
+        pad++;
+    if (len == 0 || len % 4 != 0 || len / 4 * 3 > AUTH_BASIC_MAX ||
+        strspn(in, AUTH_B64_ALPHABET) != len - pad)
+        return -1;
+    n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)len);
+    return n < 0 ? -1 : n - (int)pad;
 }
 
-/* Decodes standard base64 (padding optional); returns the length or -1. */
-static int auth_b64_decode(const char *in, char *out, size_t cap)
+/* The password of decoded Basic credentials into token, or -1. The bytes
+ * are taken with their length: a NUL or other control byte anywhere would
+ * let "TOKEN\0junk" pass as TOKEN through the C string functions. */
+static int auth_basic_password(const unsigned char *decoded, size_t n, char *token)
 {
-    size_t n = 0;
-    unsigned acc = 0, bits = 0;
+    const unsigned char *colon = memchr(decoded, ':', n);
+    size_t len;
 
-    for (const unsigned char *p = (const unsigned char *)in; *p && *p != '='; p++) {
-        int v = auth_b64_value(*p);
-        if (v < 0)
+    for (size_t i = 0; i < n; i++)
+        if (decoded[i] < 0x20 || decoded[i] == 0x7f)
             return -1;
-        acc = (acc << 6 | (unsigned)v) & 0xffffff;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (n + 1 >= cap)
-                return -1;
-            out[n++] = (char)((acc >> bits) & 0xff);
-        }
-    }
-    out[n] = '\0';
-    return (int)n;
+    if (!colon)
+        return -1;
+    len = n - (size_t)(colon + 1 - decoded);
+    if (len > AUTH_TOKEN_MAX)
+        return -1;
+    memcpy(token, colon + 1, len);
+    token[len] = '\0';
+    return 0;
 }
 
 static int auth_token_ok(const char *t)
@@ -66,8 +72,9 @@ static const char *auth_skip_spaces(const char *p)
 
 int auth_token_from_header(const char *header, int allow_basic, char *token)
 {
-    char decoded[3 * AUTH_TOKEN_MAX];
+    unsigned char decoded[AUTH_BASIC_MAX];
     const char *p;
+    int n;
 
     if (!header)
         return -1;
@@ -83,13 +90,9 @@ int auth_token_from_header(const char *header, int allow_basic, char *token)
         return auth_token_ok(token) ? 0 : -1;
     }
     if (allow_basic && strncasecmp(header, "Basic ", 6) == 0) {
-        p = auth_skip_spaces(header + 6);
-        if (strlen(p) >= sizeof decoded || auth_b64_decode(p, decoded, sizeof decoded) < 0)
+        n = auth_b64_decode(auth_skip_spaces(header + 6), decoded);
+        if (n < 0 || auth_basic_password(decoded, (size_t)n, token) != 0)
             return -1;
-        p = strchr(decoded, ':');
-        if (!p || strlen(p + 1) > AUTH_TOKEN_MAX)
-            return -1;
-        strcpy(token, p + 1);
         return auth_token_ok(token) ? 0 : -1;
     }
     return -1;

@@ -9,9 +9,11 @@
 #define AUTH_TOKEN_MAX 128 /* bytes of a presented token; longer ones are refused */
 
 /* Extracts the token from an Authorization header value: "Bearer TOKEN",
- * or "Basic base64(user:TOKEN)" when allow_basic. Writes it NUL-terminated
+ * or "Basic base64(user:TOKEN)" when allow_basic (padded standard base64;
+ * the password is what follows the first colon). Writes it NUL-terminated
  * into token[AUTH_TOKEN_MAX + 1]. Returns 0, or -1 when the header is
- * absent (NULL), malformed, or the token is empty or too long. */
+ * absent (NULL), malformed, the decoded user:TOKEN holds a NUL or another
+ * control byte, or the token is empty or too long. */
 int auth_token_from_header(const char *header, int allow_basic, char *token);
 
 /* The stored form of a token: SHA-256 as 64 hex digits in out[65]. */

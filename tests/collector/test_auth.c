@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
+#include "auth.h"
 #include "testutil.h"
 
 static char dir[TU_PATH_MAX], db[TU_PATH_MAX + 32], kiosk[TU_TOKEN_MAX], admin[TU_TOKEN_MAX];
@@ -54,24 +57,21 @@ static char *with(const char *scheme, const char *token)
     return b;
 }
 
-/* base64 of "user:token" for HTTP Basic. */
+/* "Basic " and the base64 of the len bytes of plain (which may hold NULs). */
+static char *basic_bytes(const void *plain, size_t len)
+{
+    unsigned char enc[2 * TU_TOKEN_MAX + 64];
+    assert_true(len <= (sizeof enc - 1) / 4 * 3);
+    EVP_EncodeBlock(enc, plain, (int)len);
+    return with("Basic", (const char *)enc);
+}
+
+/* HTTP Basic credentials "user:token". */
 static char *basic(const char *user, const char *token)
 {
-    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char plain[TU_TOKEN_MAX + 64], enc[2 * TU_TOKEN_MAX + 64];
-    size_t n = (size_t)snprintf(plain, sizeof plain, "%s:%s", user, token), o = 0;
-
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned char)plain[i] << 16;
-        v |= i + 1 < n ? (unsigned char)plain[i + 1] << 8 : 0;
-        v |= i + 2 < n ? (unsigned char)plain[i + 2] : 0;
-        enc[o++] = a[v >> 18 & 63];
-        enc[o++] = a[v >> 12 & 63];
-        enc[o++] = i + 1 < n ? a[v >> 6 & 63] : '=';
-        enc[o++] = i + 2 < n ? a[v & 63] : '=';
-    }
-    enc[o] = '\0';
-    return with("Basic", enc);
+    char plain[TU_TOKEN_MAX + 64];
+    size_t n = (size_t)snprintf(plain, sizeof plain, "%s:%s", user, token);
+    return basic_bytes(plain, n);
 }
 
 static void test_auth_admin_bearer_and_basic(void **state)
@@ -88,6 +88,74 @@ static void test_auth_admin_bearer_and_basic(void **state)
     /* A kiosk token is not an admin token. */
     assert_int_equal(get("/", with("Bearer", kiosk), NULL, 0), 401);
     assert_int_equal(get("/api/v1/kpi?fiscal_year=2024", with("Bearer", kiosk), NULL, 0), 401);
+}
+
+/* The token from an Authorization value, or NULL when it is refused. */
+static const char *token_of(const char *header)
+{
+    static char token[AUTH_TOKEN_MAX + 1];
+    return auth_token_from_header(header, 1, token) == 0 ? token : NULL;
+}
+
+static void assert_basic_refused(const void *plain, size_t len)
+{
+    const char *t = token_of(basic_bytes(plain, len));
+    if (t)
+        fail_msg("Basic credentials of %zu bytes gave the token \"%s\"", len, t);
+}
+
+/* The decoded user:password is taken with its length: a NUL or another
+ * control byte anywhere in it refuses the header, so "TOKEN\0junk" is not
+ * TOKEN. Every padding of base64 decodes to the exact bytes. */
+static void test_auth_basic_decodes_with_length_and_refuses_nul(void **state)
+{
+    char plain[3 * TU_TOKEN_MAX];
+    (void)state;
+
+    assert_string_equal(token_of("Bearer abc"), "abc");
+    assert_string_equal(token_of(basic("u", "tok")), "tok");     /* no padding */
+    assert_string_equal(token_of(basic("u", "toke")), "toke");   /* "==" */
+    assert_string_equal(token_of(basic("u", "token")), "token"); /* "=" */
+    assert_string_equal(token_of(basic("", "t")), "t");
+    assert_string_equal(token_of(basic("hr:office", "t")), "office:t"); /* the first colon */
+    assert_string_equal(token_of(basic("\xc3\xa9", "t")), "t");         /* a UTF-8 user name */
+    assert_basic_refused("user:tok\0junk", 14);
+    assert_basic_refused("user:tok\0", 9);
+    assert_basic_refused("us\0er:tok", 10);
+    assert_basic_refused("user:tok\x01", 9);
+    assert_basic_refused("us\x1b"
+                         "er:tok",
+                         10);
+    assert_basic_refused("user:tok\x7f", 9);
+    assert_basic_refused("user:", 5);
+    assert_basic_refused("usertok", 7);
+    memset(plain, 'A', sizeof plain);
+    memcpy(plain, "u:", 2);
+    assert_basic_refused(plain, 2 + AUTH_TOKEN_MAX + 1);
+    assert_string_equal(token_of(with("Basic", "dTp0b2s=")), "tok");
+    assert_null(token_of(with("Basic", "dTp0b2s")));    /* unpadded */
+    assert_null(token_of(with("Basic", "dTp0=b2s=")));  /* padding inside */
+    assert_null(token_of(with("Basic", "dTp0b2s==="))); /* too much padding */
+    assert_null(token_of(with("Basic", "dTp0-2s=")));   /* base64url */
+    assert_null(token_of(with("Basic", "")));
+    assert_null(token_of("Basic"));
+    assert_null(token_of(NULL));
+    char kiosk_only[AUTH_TOKEN_MAX + 1];
+    assert_int_equal(auth_token_from_header(basic("u", "tok"), 0, kiosk_only), -1);
+}
+
+/* Through the daemon: the admin token followed by a NUL and more bytes is
+ * not the admin token. */
+static void test_auth_basic_with_nul_after_token_is_401(void **state)
+{
+    char plain[TU_TOKEN_MAX + 64];
+    size_t n = (size_t)snprintf(plain, sizeof plain, "user:%s", admin);
+    (void)state;
+
+    memcpy(plain + n, "\0junk", 5);
+    assert_int_equal(get("/", basic_bytes(plain, n + 5), NULL, 0), 401);
+    assert_int_equal(get("/", basic_bytes(plain, n + 1), NULL, 0), 401);
+    assert_int_equal(get("/", basic_bytes(plain, n), NULL, 0), 200);
 }
 
 static void test_auth_kiosk_routes_take_only_kiosk_tokens(void **state)
@@ -213,6 +281,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_auth_admin_bearer_and_basic),
+        cmocka_unit_test(test_auth_basic_decodes_with_length_and_refuses_nul),
+        cmocka_unit_test(test_auth_basic_with_nul_after_token_is_401),
         cmocka_unit_test(test_auth_kiosk_routes_take_only_kiosk_tokens),
         cmocka_unit_test(test_auth_rotated_admin_token_stops_working),
         cmocka_unit_test(test_auth_revoked_kiosk_gets_403),
