@@ -15,6 +15,11 @@ time_t cclock_now(void)
     return time(NULL) + (time_t)atomic_load(&cclock_offset_s);
 }
 
+time_t cclock_day_end(time_t t)
+{
+    return t - t % CCLOCK_DAY_S + CCLOCK_DAY_S; /* POSIX time has no leap seconds */
+}
+
 int cclock_set_date(const char *yyyy_mm_dd)
 {
     int y, m, d;

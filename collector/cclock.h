@@ -7,8 +7,13 @@
 
 #include <time.h>
 
+#define CCLOCK_DAY_S 86400 /* a UTC day in time_t seconds */
+
 /* Seconds since the epoch, with the offset applied. */
 time_t cclock_now(void);
+/* The midnight UTC that ends t's day: of cclock_now(), when the
+ * collector's day (and a kiosk's daily quota with it) ends. */
+time_t cclock_day_end(time_t t);
 /* Makes now the given midnight UTC; returns 0, or -1 for a bad date. */
 int cclock_set_date(const char *yyyy_mm_dd);
 /* "YYYY-MM-DDTHH:MM:SSZ" of now into out[21]. */

@@ -18,7 +18,8 @@
     X(REJECT_CONFLICT, "conflict")                                                                 \
     X(REJECT_OVERLOADED, "overloaded")                                                             \
     X(REJECT_STORAGE, "storage_unavailable")                                                       \
-    X(REJECT_NOT_FOUND, "not_found")
+    X(REJECT_NOT_FOUND, "not_found")                                                               \
+    X(REJECT_QUOTA, "quota_exceeded")
 
 enum metrics_reason {
 #define METRICS_ENUM(code, label) code,

@@ -11,8 +11,9 @@ struct reply {
     const char *content_type; /* static string, e.g. "application/json" */
     char *body;               /* malloc'ed; http.c frees it */
     size_t body_len;
-    char *etag;               /* malloc'ed or NULL: sent as the ETag header */
+    char *etag;                /* malloc'ed or NULL: sent as the ETag header */
     char *content_disposition; /* malloc'ed or NULL */
+    long retry_after_s;        /* > 0: the Retry-After header of a 429 or 503; else 5 */
 };
 
 /* A JSON error body {"error": code, "message": text} with status. */
