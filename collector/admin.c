@@ -34,9 +34,9 @@ static void reply_report(sqlite3 *db, const struct admin_request *req, int year,
                                  .min_group_size = req->min_group_size};
     char err[REPORT_ERR_LEN];
     const char *errname = "error";
-    int status = report_make(db, &p, f, rep, err, sizeof err, &errname);
+    int status = report_make(req->store, db, &p, f, rep, err, sizeof err, &errname);
 
-    if (status != 200)
+    if (status != 200 && !rep->body)
         reply_error(rep, status, errname, "%s", err);
 }
 
@@ -107,7 +107,7 @@ static void route_reports(sqlite3 *db, const struct admin_request *req, struct r
 void admin_handle(sqlite3 *db, const struct admin_request *req, struct reply *rep)
 {
     if (strcmp(req->path, "/") == 0)
-        index_page_reply(db, rep);
+        index_page_reply(req->store, db, rep);
     else if (strcmp(req->path, "/api/v1/kpi") == 0)
         route_kpi(db, req, rep);
     else if (strncmp(req->path, ADMIN_REPORTS_PREFIX, strlen(ADMIN_REPORTS_PREFIX)) == 0)

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "reply.h"
+#include "store.h"
 
 struct admin_request {
     const char *path; /* e.g. "/api/v1/kpi", "/reports/2024.csv", "/" */
@@ -16,6 +17,7 @@ struct admin_request {
     const char *(*arg)(void *ctx, const char *name);
     void *ctx;
     long min_group_size; /* from --min-group-size, default KPI_DEFAULT_MIN_GROUP */
+    struct store *store; /* participation and release state (the writer's store) */
 };
 
 /* Whether path is one of the admin routes handled here (GET only). */

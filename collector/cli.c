@@ -12,6 +12,8 @@
 #include "auth.h"
 #include "cclock.h"
 #include "purge.h"
+#include "release.h"
+#include "kpi_query.h"
 #include "report_cli.h"
 #include "serve.h"
 #include "store.h"
@@ -24,6 +26,8 @@ static const char cli_usage[] =
     "usage: collector serve --db PATH [--listen HOST:PORT] [--tls-cert F --tls-key F]\n"
     "                       [--min-group-size N] [--max-db-pages N] [--threads N]\n"
     "                       [--max-connections N] [--max-per-ip N] [--timeout S]\n"
+    "                       [--metrics-public]\n"
+    "                       [--max-db-mb N] [--max-responses-per-kiosk-day N]\n"
     "       collector kiosk add NAME --db PATH\n"
     "       collector kiosk revoke NAME --db PATH\n"
     "       collector kiosk rotate NAME --db PATH\n"
@@ -31,6 +35,9 @@ static const char cli_usage[] =
     "       collector kiosk list --db PATH\n"
     "       collector admin-token --db PATH\n"
     "       collector survey publish FILE --db PATH\n"
+    "       collector survey close ID --db PATH [--min-group-size N]\n"
+    "       collector release --survey ID --fiscal-year YYYY --db PATH [--min-group-size N]\n"
+    "       collector baseline set --survey ID --fiscal-year YYYY --db PATH\n"
     "       collector report --db PATH --fiscal-year YYYY --format csv|json|html [--survey ID]\n"
     "                        [--group-by ATTR] [--min-group-size N]\n";
 
@@ -138,12 +145,12 @@ static int cli_serve(int argc, char **argv)
 {
     struct cli_args a;
     struct serve_options o;
-    long v[5];
+    long v[7];
 
-    if (cli_parse(argc, argv, 2, "serve",
-                  "db listen tls-cert tls-key min-group-size max-db-pages max-connections "
-                  "max-per-ip timeout",
-                  &a) != 0)
+    if (cli_parse_flags(argc, argv, 2, "serve",
+                        "db listen tls-cert tls-key min-group-size max-db-pages max-connections "
+                        "max-per-ip timeout max-db-mb max-responses-per-kiosk-day",
+                        "metrics-public", &a) != 0)
         return 2;
     serve_options_default(&o);
     if (a.n_pos) {
@@ -157,12 +164,16 @@ static int cli_serve(int argc, char **argv)
     o.listen = cli_opt(&a, "listen") ? cli_opt(&a, "listen") : o.listen;
     o.tls_cert = cli_opt(&a, "tls-cert");
     o.tls_key = cli_opt(&a, "tls-key");
+    o.metrics_public = cli_opt(&a, "metrics-public") != NULL;
     v[0] = cli_number(&a, "serve", "min-group-size", o.min_group_size, 1000000);
     v[1] = cli_number(&a, "serve", "max-db-pages", 0, 2000000000L);
     v[2] = cli_number(&a, "serve", "max-connections", o.max_connections, 10000);
     v[3] = cli_number(&a, "serve", "max-per-ip", o.per_ip, 10000);
     v[4] = cli_number(&a, "serve", "timeout", o.timeout_s, 3600);
-    for (int i = 0; i < 5; i++)
+    v[5] = cli_number(&a, "serve", "max-db-mb", 0, STORE_MAX_DB_MB);
+    v[6] = cli_number(&a, "serve", "max-responses-per-kiosk-day", o.max_responses_per_kiosk_day,
+                      STORE_MAX_KIOSK_DAY);
+    for (int i = 0; i < 7; i++)
         if (v[i] < 0)
             return 2;
     o.min_group_size = v[0];
@@ -170,6 +181,8 @@ static int cli_serve(int argc, char **argv)
     o.max_connections = (unsigned)v[2];
     o.per_ip = (unsigned)v[3];
     o.timeout_s = (unsigned)v[4];
+    o.max_db_mb = v[5];
+    o.max_responses_per_kiosk_day = v[6];
     return serve_run(&o);
 }
 
@@ -393,21 +406,118 @@ static int cli_publish(struct store *st, const char *file)
     return e == STORE_OK ? 0 : 1;
 }
 
+/* `survey close ID`: ends collection and releases each fiscal year; a
+ * second close changes nothing and says so. */
+static int cli_close(struct store *st, const char *id, long min_group)
+{
+    char closed_at[21];
+    bool was = false;
+    enum store_err e = store_survey_close(st, id, &was, closed_at);
+
+    if (e == STORE_E_NOT_FOUND) {
+        fprintf(stderr, "collector survey close: no survey \"%s\" was published here\n", id);
+        return 1;
+    }
+    if (e != STORE_OK) {
+        fprintf(stderr, "collector survey close: %s\n", store_strerror(e));
+        return 1;
+    }
+    if (was) {
+        printf("%s was already closed on %.10s; nothing changed (late responses join with"
+               " `collector release`)\n",
+               id, closed_at);
+        return 0;
+    }
+    printf("%s closed at %s: kiosks take no new answers; late batches answered before now are"
+           " still accepted\n",
+           id, closed_at);
+    return release_years(st, id, min_group, "close", stdout, stderr) == 0 ? 0 : 1;
+}
+
 static int cli_survey(int argc, char **argv)
 {
     struct cli_args a;
     struct store *st = NULL;
+    const char *sub = argc > 2 ? argv[2] : "";
+    long min_group;
     int status;
 
-    if (cli_parse(argc, argv, 3, "survey", "db", &a) != 0)
+    if (cli_parse(argc, argv, 3, "survey", "db min-group-size", &a) != 0)
         return 2;
-    if (argc < 3 || strcmp(argv[2], "publish") || a.n_pos != 1) {
-        fprintf(stderr, "collector survey: say publish FILE --db PATH\n");
+    if ((strcmp(sub, "publish") && strcmp(sub, "close")) || a.n_pos != 1) {
+        fprintf(stderr, "collector survey: say publish FILE --db PATH or close ID --db PATH\n");
         return 2;
     }
-    if (cli_open(&a, "survey publish", &st) != 0)
+    if ((min_group = cli_number(&a, "survey", "min-group-size", KPI_DEFAULT_MIN_GROUP, 1000000)) <
+        0)
+        return 2;
+    if (cli_open(&a, !strcmp(sub, "close") ? "survey close" : "survey publish", &st) != 0)
         return 1;
-    status = cli_publish(st, a.pos[0]);
+    status = !strcmp(sub, "close") ? cli_close(st, a.pos[0], min_group) : cli_publish(st, a.pos[0]);
+    store_close(st);
+    return status;
+}
+
+/* `release --survey ID --fiscal-year YYYY`: a new revision when the
+ * waiting responses may join; otherwise says how many must arrive. */
+static int cli_release(int argc, char **argv)
+{
+    struct cli_args a;
+    struct store *st = NULL;
+    struct store_release r;
+    const char *id, *year_text;
+    long min_group;
+    int year;
+    enum store_err e;
+
+    if (cli_parse(argc, argv, 2, "release", "db survey fiscal-year min-group-size", &a) != 0)
+        return 2;
+    id = cli_opt(&a, "survey");
+    year_text = cli_opt(&a, "fiscal-year");
+    if (a.n_pos || !id || !year_text || !kpi_query_parse_year(year_text, &year)) {
+        fprintf(stderr, "collector release: say --survey ID --fiscal-year YYYY --db PATH (the"
+                        " year in which the fiscal year starts, 2024 for 令和6年度)\n");
+        return 2;
+    }
+    if ((min_group = cli_number(&a, "release", "min-group-size", KPI_DEFAULT_MIN_GROUP, 1000000)) <
+        0)
+        return 2;
+    if (cli_open(&a, "release", &st) != 0)
+        return 1;
+    e = store_release(st, id, year, min_group, "release", &r);
+    if (e == STORE_OK)
+        release_describe(&r, year, stdout);
+    else
+        fprintf(stderr, "collector release: %s; nothing changed\n", store_strerror(e));
+    store_close(st);
+    return e == STORE_OK ? 0 : 1;
+}
+
+/* `baseline set --survey ID --fiscal-year YYYY`: the KPIs without a
+ * published baseline take that year's released means as their baseline. */
+static int cli_baseline(int argc, char **argv)
+{
+    struct cli_args a;
+    struct store *st = NULL;
+    const char *id, *year_text;
+    long min_group;
+    int year, status;
+
+    if (cli_parse(argc, argv, 3, "baseline", "db survey fiscal-year min-group-size", &a) != 0)
+        return 2;
+    id = cli_opt(&a, "survey");
+    year_text = cli_opt(&a, "fiscal-year");
+    if (argc < 3 || strcmp(argv[2], "set") || a.n_pos || !id || !year_text ||
+        !kpi_query_parse_year(year_text, &year)) {
+        fprintf(stderr, "collector baseline: say set --survey ID --fiscal-year YYYY --db PATH\n");
+        return 2;
+    }
+    if ((min_group = cli_number(&a, "baseline", "min-group-size", KPI_DEFAULT_MIN_GROUP, 1000000)) <
+        0)
+        return 2;
+    if (cli_open(&a, "baseline set", &st) != 0)
+        return 1;
+    status = baseline_set(st, id, year, min_group, stdout, stderr);
     store_close(st);
     return status;
 }
@@ -452,6 +562,10 @@ int cli_main(int argc, char **argv)
         return cli_admin_token(argc, argv);
     if (!strcmp(cmd, "survey"))
         return cli_survey(argc, argv);
+    if (!strcmp(cmd, "release"))
+        return cli_release(argc, argv);
+    if (!strcmp(cmd, "baseline"))
+        return cli_baseline(argc, argv);
     if (!strcmp(cmd, "report"))
         return report_cli_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "help")) {

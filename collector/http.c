@@ -6,6 +6,7 @@
  * single body byte is kept, so an unauthorised upload costs nothing. */
 #include "http.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "release.h"
 #include "heartbeat.h"
 #include "log.h"
 #include "metrics.h"
@@ -182,7 +184,7 @@ static void http_begin(struct http *h, struct MHD_Connection *conn, struct http_
     } else if (!method_ok) {
         http_reject(r, REJECT_BAD_REQUEST, 405, "method_not_allowed",
                     "this path does not take that method");
-    } else if (r->route == ROUTE_ADMIN) {
+    } else if (r->route == ROUTE_ADMIN || (r->route == ROUTE_METRICS && !h->metrics_public)) {
         http_admin_auth(h, conn, r);
     } else if (r->route >= ROUTE_SURVEY &&
                (unsigned)atomic_load(&h->connections) > h->soft_connections) {
@@ -229,13 +231,38 @@ static void http_append(struct http_request *r, const char *data, size_t n)
     r->len += n;
 }
 
+/* 410 survey_closed: the kiosk shows the survey as closed (design.md). */
+static void http_survey_closed(struct http_request *r, const struct store_survey_state *state)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s}", "error", "survey_closed", "message",
+                          "this survey's collection has ended; the kiosk takes no new answers"
+                          " and still delivers what it holds",
+                          "survey_id", state->survey_id, "survey_version", state->version,
+                          "closed_at", state->closed_at);
+    char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+    json_decref(o);
+    if (!body) {
+        http_reject(r, REJECT_OVERLOADED, 503, "overloaded", "out of memory; retry later");
+        return;
+    }
+    reply_set(&r->rep, 410, "application/json", body, strlen(body));
+}
+
 static void http_survey(struct http *h, struct MHD_Connection *conn, struct http_request *r)
 {
     char sha[CRYPTO_SHA256_HEX], *json = NULL, *etag = NULL;
     size_t len = 0;
     const char *inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
-    enum store_err e = store_survey_active(h->store, &json, &len, sha);
+    struct store_survey_state state;
+    enum store_err e;
 
+    release_due(h->store, h->min_group_size);
+    if (store_survey_state(h->store, NULL, 0, &state) == STORE_OK && state.closed_at[0]) {
+        http_survey_closed(r, &state);
+        return;
+    }
+    e = store_survey_active(h->store, &json, &len, sha);
     if (e == STORE_E_NOT_FOUND) {
         http_reject(r, REJECT_NOT_FOUND, 404, "no_survey",
                     "no survey is published yet; an administrator runs `collector survey "
@@ -296,6 +323,7 @@ static void http_finish(struct http *h, struct MHD_Connection *conn, struct http
         heartbeat_handle(h->store, r->kiosk.kiosk_id, r->body ? r->body : "", r->len, &r->rep);
         break;
     case ROUTE_ADMIN:
+        release_due(h->store, h->min_group_size);
         http_admin_answer(h, conn, r->path, &r->rep);
         break;
     case ROUTE_NONE:
@@ -329,10 +357,14 @@ static enum MHD_Result http_send(struct MHD_Connection *conn, struct http_reques
         MHD_add_response_header(resp, "Content-Disposition", rep->content_disposition);
     if (rep->status == 401)
         MHD_add_response_header(resp, "WWW-Authenticate",
-                                r->route == ROUTE_ADMIN ? "Basic realm=\"collector\""
-                                                        : "Bearer realm=\"collector\"");
-    if (rep->status == 429 || rep->status == 503)
-        MHD_add_response_header(resp, "Retry-After", "5");
+                                r->route == ROUTE_ADMIN || r->route == ROUTE_METRICS
+                                    ? "Basic realm=\"collector\""
+                                    : "Bearer realm=\"collector\"");
+    if (rep->status == 429 || rep->status == 503) {
+        char wait[24];
+        snprintf(wait, sizeof wait, "%ld", rep->retry_after_s > 0 ? rep->retry_after_s : 5);
+        MHD_add_response_header(resp, "Retry-After", wait);
+    }
     ok = MHD_queue_response(conn, (unsigned)rep->status, resp);
     MHD_destroy_response(resp);
     r->queued = ok == MHD_YES;

@@ -19,6 +19,7 @@ struct http {
     struct ingest *ingest;
     long min_group_size;
     unsigned soft_connections; /* above this many open connections, kiosks get 429 */
+    bool metrics_public;       /* /metrics without the admin token */
     atomic_int connections;    /* open now */
     atomic_int in_flight;      /* requests begun and not completed */
 };

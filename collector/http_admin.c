@@ -23,6 +23,7 @@ void http_admin_answer(struct http *h, struct MHD_Connection *conn, const char *
         .arg = http_admin_arg,
         .ctx = conn,
         .min_group_size = h->min_group_size,
+        .store = h->store,
     };
 
     if (!db) {

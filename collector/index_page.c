@@ -1,6 +1,7 @@
-/* The admin index page. It reads the surveys, respondent_counts and kiosks
- * tables only; the heartbeat JSON is the kiosk's last report as the HTTP
- * layer stored it, read with jansson and shown field by field, escaped. */
+/* The admin index page. It shows releases and, before them, participation
+ * only (never responses per kiosk: a kiosk's count would date answers); the heartbeat JSON is the
+ * kiosk's last report as the HTTP layer stored it, read with jansson and shown field by field,
+ * escaped. */
 #include "index_page.h"
 
 #include <jansson.h>
@@ -11,6 +12,7 @@
 #include "fiscal.h"
 #include "report_buf.h"
 #include "report_html.h"
+#include "report_make.h"
 #include "survey.h"
 #include "cclock.h"
 
@@ -84,16 +86,10 @@ static void year_link(struct report_buf *b, const char *path, const char *query,
     report_buf_printf(b, "\">%s</a>", text);
 }
 
-static void year_row(struct report_buf *b, const char *survey_id, bool active, int year,
-                     long respondents)
+static void year_downloads(struct report_buf *b, const char *other, int year)
 {
-    char label[FISCAL_LABEL_LEN], path[40], query[40];
-    const char *other = active ? NULL : survey_id;
+    char path[40], query[40];
 
-    report_buf_puts(b, "<tr><td>");
-    report_html_escape(b, survey_id);
-    report_buf_printf(b, "</td><td>%s（%d年度）</td><td class=\"num\">%ld</td><td>",
-                      fiscal_label(year, label, sizeof label), year, respondents);
     snprintf(path, sizeof path, "/reports/%d.html", year);
     year_link(b, path, NULL, other, "印刷用レポート（HTML）");
     report_buf_puts(b, " ・ ");
@@ -104,31 +100,67 @@ static void year_row(struct report_buf *b, const char *survey_id, bool active, i
     report_buf_puts(b, " ・ ");
     snprintf(query, sizeof query, "fiscal_year=%d", year);
     year_link(b, "/api/v1/kpi", query, other, "JSON");
-    report_buf_puts(b, "</td></tr>");
 }
 
-static void index_years(sqlite3 *db, struct report_buf *b, const char *active_id)
+/* One fiscal year: its latest release with the downloads, or before the
+ * first release the participation only (rounded, counted once a day). */
+static void year_row(struct store *stx, sqlite3 *db, struct report_buf *b, const char *survey_id,
+                     bool active, int year)
+{
+    char label[FISCAL_LABEL_LEN];
+    struct store_release_info rel;
+    struct store_participation part = {0};
+    bool counted = store_participation(stx, survey_id, year, &part) == STORE_OK;
+
+    report_buf_puts(b, "<tr><td>");
+    report_html_escape(b, survey_id);
+    report_buf_printf(b, "</td><td>%s（%d年度）</td>", fiscal_label(year, label, sizeof label),
+                      year);
+    if (store_release_latest(db, survey_id, year, &rel) == 0 && rel.revision > 0) {
+        report_buf_printf(b, "<td>第%d版（%.10s 公開）<br>回答者 %lld 人", rel.revision,
+                          rel.made_at, rel.respondents);
+        if (counted && part.respondents > rel.respondents)
+            report_buf_puts(b, "<br><span class=\"warn\">公開後に届いた回答が次の版を待っています"
+                               "（<code>collector release</code>）</span>");
+        report_buf_puts(b, "</td><td>");
+        year_downloads(b, active ? NULL : survey_id, year);
+    } else {
+        report_buf_printf(b,
+                          "<td>未公開<br>これまでの回答者 約%lld 人（%s 時点、5人単位）</td>"
+                          "<td>集計結果は回収の終了後に公開されます"
+                          "（<code>collector survey close</code>）。</td>",
+                          counted ? part.respondents / REPORT_PARTICIPATION_STEP *
+                                        REPORT_PARTICIPATION_STEP
+                                  : 0LL,
+                          counted ? part.counted_on : "―");
+    }
+    report_buf_puts(b, "</tr>");
+}
+
+static void index_years(struct store *stx, sqlite3 *db, struct report_buf *b, const char *active_id)
 {
     sqlite3_stmt *st = NULL;
     int rows = 0;
 
-    report_buf_puts(b, "<h2>集計できる年度</h2><table><tr><th>調査</th><th>年度</th>"
-                       "<th>回答者数</th><th>ダウンロード</th></tr>");
+    report_buf_puts(b, "<h2>年度ごとの集計</h2><table><tr><th>調査</th><th>年度</th>"
+                       "<th>公開の状況</th><th>ダウンロード</th></tr>");
     if (sqlite3_prepare_v2(db,
-                           "SELECT survey_id, fiscal_year, count FROM respondent_counts"
+                           "SELECT survey_id, fiscal_year FROM respondent_counts"
                            " WHERE attribute_id = '' AND option_id = '' AND count > 0"
                            " ORDER BY survey_id, fiscal_year DESC",
                            -1, &st, NULL) == SQLITE_OK)
         while (sqlite3_step(st) == SQLITE_ROW) {
             const char *id = (const char *)sqlite3_column_text(st, 0);
-            year_row(b, id, strcmp(id, active_id) == 0, sqlite3_column_int(st, 1),
-                     (long)sqlite3_column_int64(st, 2));
+            year_row(stx, db, b, id, strcmp(id, active_id) == 0, sqlite3_column_int(st, 1));
             rows++;
         }
     sqlite3_finalize(st);
     if (!rows)
         report_buf_puts(b, "<tr><td colspan=\"4\">まだ回答が届いていません。</td></tr>");
-    report_buf_puts(b, "</table>");
+    report_buf_puts(
+        b, "</table><p class=\"muted\">回答は匿名です。集計結果は回収を終えた年度ごとに"
+           "「版」として固定して公開し、途中経過は回答者数（5人単位、1日1回更新）のみ"
+           "示します。遅れて届いた回答は、十分な人数がそろってから次の版に加わります。</p>");
 }
 
 /* One number from the heartbeat JSON, or a dash. */
@@ -170,9 +202,10 @@ static void kiosk_row(struct report_buf *b, sqlite3_stmt *st)
     else
         report_buf_printf(b, "<td class=\"num\">%lld 秒</td>",
                           (long long)sqlite3_column_int64(st, 4));
-    report_buf_printf(b, "<td class=\"num\">%lld</td><td class=\"num\">%lld</td></tr>",
-                      (long long)sqlite3_column_int64(st, 5),
-                      (long long)sqlite3_column_int64(st, 6));
+    report_buf_puts(b, "<td>");
+    report_html_escape(b,
+                       sqlite3_column_text(st, 5) ? (const char *)sqlite3_column_text(st, 5) : "―");
+    report_buf_puts(b, "</td></tr>");
     json_decref(hb);
 }
 
@@ -183,11 +216,11 @@ static void index_kiosks(sqlite3 *db, struct report_buf *b)
 
     report_buf_puts(b, "<h2>端末（キオスク）</h2><table><tr><th>名前</th><th>状態</th>"
                        "<th>最後の連絡</th><th>送信待ち</th><th>隔離</th><th>最古の未送信（日）"
-                       "</th><th>調査票の版</th><th>時計のずれ</th><th>受信バッチ</th>"
-                       "<th>受信回答</th></tr>");
+                       "</th><th>調査票の版</th><th>時計のずれ</th><th>最後の受信日</th></tr>");
     if (sqlite3_prepare_v2(db,
                            "SELECT name, revoked_at, last_seen_at, heartbeat, clock_skew_s,"
-                           " batches, responses FROM kiosks ORDER BY name",
+                           " (SELECT substr(MAX(received_at), 1, 10) FROM batches b"
+                           "  WHERE b.kiosk_id = k.kiosk_id) FROM kiosks k ORDER BY name",
                            -1, &st, NULL) == SQLITE_OK)
         while (sqlite3_step(st) == SQLITE_ROW) {
             kiosk_row(b, st);
@@ -195,13 +228,13 @@ static void index_kiosks(sqlite3 *db, struct report_buf *b)
         }
     sqlite3_finalize(st);
     if (!rows)
-        report_buf_puts(b, "<tr><td colspan=\"10\">端末はまだ登録されていません"
+        report_buf_puts(b, "<tr><td colspan=\"9\">端末はまだ登録されていません"
                            "（<code>collector kiosk add NAME --db PATH</code>）。</td></tr>");
     report_buf_puts(b, "</table><p class=\"muted\">1日以上連絡のない端末は色付きで示します。"
                        "時計のずれは端末の時計から集計サーバーの時計を引いた値です。</p>");
 }
 
-void index_page_reply(sqlite3 *db, struct reply *rep)
+void index_page_reply(struct store *stx, sqlite3 *db, struct reply *rep)
 {
     struct report_buf b;
     char active_id[SURVEY_LINK_MAX] = "";
@@ -215,7 +248,7 @@ void index_page_reply(sqlite3 *db, struct reply *rep)
                       "<main><h1>職員アンケート集計 管理</h1>",
                       index_css);
     index_survey(db, &b, active_id, sizeof active_id);
-    index_years(db, &b, active_id);
+    index_years(stx, db, &b, active_id);
     index_kiosks(db, &b);
     report_buf_puts(&b, "</main></body></html>\n");
     body = report_buf_take(&b, &len);

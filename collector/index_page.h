@@ -7,10 +7,11 @@
 #include <sqlite3.h>
 
 #include "reply.h"
+#include "store.h"
 
 #define INDEX_PAGE_SILENT_S (24 * 3600) /* a kiosk quiet for longer is highlighted */
 
 /* Fills rep with the page (200, HTML), or an error reply. */
-void index_page_reply(sqlite3 *db, struct reply *rep);
+void index_page_reply(struct store *st, sqlite3 *db, struct reply *rep);
 
 #endif

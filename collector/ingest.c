@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "batch.h"
+#include "cclock.h"
 #include "crypto.h"
+#include "fiscal.h"
 
 struct ingest {
     struct store *store;
@@ -119,6 +121,23 @@ static struct batch *ingest_decode(const char *body, size_t len, bool deflated, 
     return NULL;
 }
 
+/* 429: the kiosk keeps the batch and sends it again once its day (UTC, the
+ * collector's clock) is over; Retry-After says when. */
+static void ingest_quota_reply(struct store *st, const struct batch *b, struct reply *rep,
+                               struct ingest_result *res)
+{
+    time_t now = cclock_now();
+
+    reply_error(rep, 429, "quota_exceeded",
+                "this kiosk may store %ld responses per day (UTC) and batch %s of %zu responses "
+                "would go over it; nothing was stored. The kiosk keeps the batch and retries "
+                "tomorrow, after 00:00 UTC. If the limit is too low for this kiosk, raise "
+                "collector serve --max-responses-per-kiosk-day",
+                store_kiosk_day_quota(st), b->batch_id, b->n_responses);
+    rep->retry_after_s = (long)(cclock_day_end(now) - now);
+    res->reason = REJECT_QUOTA;
+}
+
 static void ingest_store_reply(struct store *st, int64_t kiosk_id, struct batch *b,
                                const struct survey *s, struct reply *rep, struct ingest_result *res)
 {
@@ -145,12 +164,20 @@ static void ingest_store_reply(struct store *st, int64_t kiosk_id, struct batch 
             reply_set(rep, 200, "application/json", body, strlen(body));
         else
             reply_error(rep, 503, "overloaded", "the collector ran out of memory; retry later");
+    } else if (e == STORE_E_QUOTA) {
+        ingest_quota_reply(st, b, rep, res);
     } else if (e == STORE_E_CONFLICT) {
         reply_error(rep, 409, "conflict",
                     "batch %s is already stored with different content; a batch id must never be "
                     "reused: keep this batch aside and report it",
                     b->batch_id);
         res->reason = REJECT_CONFLICT;
+    } else if (e == STORE_E_FULL) {
+        reply_error(rep, 503, "storage_unavailable",
+                    "the collector's storage is full; nothing was stored and the kiosk keeps the "
+                    "batch and retries later. An administrator must free disk space or raise "
+                    "collector serve --max-db-mb");
+        res->reason = REJECT_STORAGE;
     } else {
         reply_error(
             rep, 503, "storage_unavailable",
@@ -158,6 +185,67 @@ static void ingest_store_reply(struct store *st, int64_t kiosk_id, struct batch 
             store_strerror(e));
         res->reason = REJECT_STORAGE;
     }
+}
+
+/* The months (fiscal_month_index) a version collects, widened by one each
+ * side: its period, else from the month it was published to the month it
+ * was closed (now while open); never past the collector's month + 1. */
+static bool ingest_window(struct store *st, const struct survey *s, long *lo, long *hi)
+{
+    struct store_survey_state state;
+    char now[8], from[8], to[8];
+    long cap;
+
+    if (store_survey_state(st, s->id, s->version, &state) != STORE_OK)
+        return false;
+    cclock_month(now);
+    snprintf(from, sizeof from, "%.7s", s->has_period ? s->period_from : state.published_at);
+    snprintf(to, sizeof to, "%.7s",
+             s->has_period        ? s->period_to
+             : state.closed_at[0] ? state.closed_at
+                                  : now);
+    *lo = fiscal_month_index(from) - 1;
+    *hi = fiscal_month_index(to) + 1;
+    cap = fiscal_month_index(now) + 1;
+    if (*hi > cap)
+        *hi = cap;
+    return *lo >= 0;
+}
+
+static void ingest_month_name(long index, char out[16])
+{
+    snprintf(out, 16, "%04d-%02d", (int)(index / 12 % 10000), (int)(index % 12 + 1));
+}
+
+/* Refuses (422) a batch with a response dated outside the version's months:
+ * a kiosk token must not be able to write another year's figures. */
+static bool ingest_months_ok(struct store *st, const struct batch *b, const struct survey *s,
+                             struct reply *rep, struct ingest_result *res)
+{
+    char first[16], last[16];
+    long lo, hi;
+
+    if (!ingest_window(st, s, &lo, &hi)) {
+        reply_error(rep, 503, "storage_unavailable",
+                    "the collector cannot read the survey's dates now; retry later");
+        res->reason = REJECT_STORAGE;
+        return false;
+    }
+    for (size_t i = 0; i < b->n_responses; i++) {
+        long m = fiscal_month_index(b->responses[i].month);
+        if (m >= lo && m <= hi)
+            continue;
+        ingest_month_name(lo, first);
+        ingest_month_name(hi, last);
+        reply_error(rep, 422, "month_out_of_range",
+                    "response %zu is dated %s, outside the months survey \"%s\" version %d"
+                    " collects (%s to %s); check the kiosk's clock. Nothing of the batch was"
+                    " stored",
+                    i + 1, b->responses[i].month, s->id, s->version, first, last);
+        res->reason = REJECT_INVALID;
+        return false;
+    }
+    return true;
 }
 
 void ingest_batch(struct ingest *in, int64_t kiosk_id, const char *body, size_t len, bool deflated,
@@ -191,7 +279,7 @@ void ingest_batch(struct ingest *in, int64_t kiosk_id, const char *body, size_t 
         reply_error(rep, 422, "invalid_batch", "%s",
                     err[0] ? err : "the batch does not fit the survey");
         res->reason = REJECT_INVALID;
-    } else {
+    } else if (ingest_months_ok(in->store, b, s, rep, res)) {
         ingest_store_reply(in->store, kiosk_id, b, s, rep, res);
     }
     if (owned)

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store.h"
+
 struct kpi_query_err_info {
     int status;
     const char *name;
@@ -69,19 +71,7 @@ bool kpi_query_parse_year(const char *text, int *year)
 
 int kpi_query_years(sqlite3 *db, const char *survey_id, int *years, int max)
 {
-    static const char sql[] = "SELECT fiscal_year FROM respondent_counts WHERE survey_id = ?1"
-                              " AND attribute_id = '' AND option_id = '' AND count > 0"
-                              " ORDER BY fiscal_year";
-    sqlite3_stmt *st = NULL;
-    int n = 0, rc;
-
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_text(st, 1, survey_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max)
-        years[n++] = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? n : -1;
+    return store_release_years(db, survey_id, years, max);
 }
 
 /* Lists the survey ids held, for a message that tells the user what exists. */
@@ -156,6 +146,24 @@ done:
     return e;
 }
 
+const char *kpi_group_label(const struct kpi_group *g)
+{
+    if (g->kind == KPI_GROUP_OPTION)
+        return g->option->label;
+    return g->kind == KPI_GROUP_UNANSWERED ? "未回答" : "その他（旧版の選択肢）";
+}
+
+bool kpi_query_active_id(sqlite3 *db, char *out, size_t len)
+{
+    struct survey *s = NULL;
+
+    if (kpi_query_survey(db, NULL, &s, NULL, 0, NULL, 0) != KPI_QUERY_OK)
+        return false;
+    snprintf(out, len, "%s", s->id);
+    survey_free(s);
+    return true;
+}
+
 /* ---- building the result ---- */
 
 static int item_of_question(const struct kpi_result *r, const char *qid)
@@ -209,16 +217,20 @@ static enum kpi_query_err result_alloc(struct kpi_result *r, const struct survey
     if (!by)
         return KPI_QUERY_OK;
     r->group_by = by;
-    r->groups = calloc(by->n_options + 1, sizeof *r->groups);
+    r->groups = calloc(by->n_options + 2, sizeof *r->groups);
     if (!r->groups)
         return KPI_QUERY_E_NOMEM;
-    r->n_groups = by->n_options + 1; /* only now: kpi_result_free() walks the groups */
+    r->n_groups = by->n_options + 2; /* only now: kpi_result_free() walks the groups */
     for (size_t g = 0; g < r->n_groups; g++) {
-        r->groups[g].option = g < by->n_options ? &by->options[g] : NULL;
-        r->groups[g].items = calloc(r->n_items ? r->n_items : 1, sizeof *r->groups[g].items);
-        r->groups[g].categories =
-            calloc(r->n_categories ? r->n_categories : 1, sizeof *r->groups[g].categories);
-        if (!r->groups[g].items || !r->groups[g].categories)
+        struct kpi_group *gr = &r->groups[g];
+        gr->kind = g < by->n_options    ? KPI_GROUP_OPTION
+                   : g == by->n_options ? KPI_GROUP_UNANSWERED
+                                        : KPI_GROUP_OTHER;
+        gr->option = g < by->n_options ? &by->options[g] : NULL;
+        gr->items = calloc(r->n_items ? r->n_items : 1, sizeof *gr->items);
+        gr->homogeneous = calloc(r->n_items ? r->n_items : 1, sizeof *gr->homogeneous);
+        gr->categories = calloc(r->n_categories ? r->n_categories : 1, sizeof *gr->categories);
+        if (!gr->items || !gr->homogeneous || !gr->categories)
             return KPI_QUERY_E_NOMEM;
     }
     return KPI_QUERY_OK;
@@ -230,6 +242,7 @@ void kpi_result_free(struct kpi_result *r)
         return;
     for (size_t g = 0; g < r->n_groups; g++) {
         free(r->groups[g].items);
+        free(r->groups[g].homogeneous);
         free(r->groups[g].categories);
     }
     free(r->groups);
@@ -239,113 +252,109 @@ void kpi_result_free(struct kpi_result *r)
     free(r);
 }
 
-/* Respondents of the whole population and, with a breakdown, of each group.
- * "Unanswered" is the complement of the options, so that the groups always
- * partition the total as complementary suppression requires. */
-static enum kpi_query_err load_respondents(sqlite3 *db, struct kpi_result *r)
+/* The group of a value of the breakdown's attribute as the respondent
+ * answered it: its option, "unanswered" for "" (also when the version they
+ * answered did not ask), and "other" for an id the report's version does
+ * not know, so that the groups always partition the total. */
+static int group_of(const struct kpi_result *r, const char *opt)
 {
-    static const char sql[] = "SELECT attribute_id, option_id, count FROM respondent_counts"
-                              " WHERE survey_id = ?1 AND fiscal_year = ?2";
-    sqlite3_stmt *st = NULL;
-    long options_total = 0;
-    int rc;
+    int o;
 
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    if (!*opt)
+        return (int)r->group_by->n_options;
+    o = survey_option_index(r->group_by, opt);
+    return o >= 0 ? o : (int)r->group_by->n_options + 1;
+}
+
+static void respondents_row(const char *attr, const char *opt, long long n, void *ctx)
+{
+    struct kpi_result *r = ctx;
+
+    if (!*attr && !*opt)
+        r->respondents = (long)n;
+    else if (r->group_by && strcmp(attr, r->group_by->id) == 0)
+        r->groups[group_of(r, opt)].respondents += (long)n;
+}
+
+/* Counts of one population's answers, by item and scale point. */
+struct counts_ctx {
+    struct kpi_result *r;
+    long (*counts)[SURVEY_MAX_POINTS]; /* n_items rows; NULL for the breakdown's groups */
+};
+
+static void answers_row(const char *opt, const char *qid, int value, long long n, void *ctx)
+{
+    struct counts_ctx *c = ctx;
+    int i = item_of_question(c->r, qid), k = survey_point_index(c->r->survey, value);
+
+    if (i < 0 || k < 0)
+        return; /* not a KPI of this version, or a point it does not have */
+    if (c->counts)
+        c->counts[i][k] += (long)n;
+    else
+        c->r->groups[group_of(c->r, opt)].items[i].counts[k] += (long)n;
+}
+
+static void baseline_row(const char *qid, int fiscal_year, double value, void *ctx)
+{
+    struct kpi_result *r = ctx;
+    int i = item_of_question(r, qid);
+
+    if (i < 0 || r->items[i].baseline_source == KPI_BASELINE_PUBLISHED)
+        return; /* the plan's own figure always wins */
+    r->items[i].baseline_source = KPI_BASELINE_SET;
+    r->items[i].baseline = value;
+    r->items[i].baseline_year = fiscal_year;
+}
+
+/* The previous fiscal year's publishable means, from its latest release. */
+static enum kpi_query_err load_previous(sqlite3 *db, struct kpi_result *r)
+{
+    struct store_release_info prev;
+    long(*counts)[SURVEY_MAX_POINTS] = NULL;
+    struct counts_ctx c = {r, NULL};
+
+    if (store_release_latest(db, r->survey->id, r->fiscal_year - 1, &prev) != 0)
         return KPI_QUERY_E_DB;
-    sqlite3_bind_text(st, 1, r->survey->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, r->fiscal_year);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *attr = (const char *)sqlite3_column_text(st, 0);
-        const char *opt = (const char *)sqlite3_column_text(st, 1);
-        long count = (long)sqlite3_column_int64(st, 2);
-        int o;
-
-        if (!*attr && !*opt)
-            r->respondents = count;
-        else if (r->group_by && strcmp(attr, r->group_by->id) == 0 && *opt &&
-                 (o = survey_option_index(r->group_by, opt)) >= 0) {
-            r->groups[o].respondents = count;
-            options_total += count;
+    if (prev.revision == 0)
+        return KPI_QUERY_OK;
+    if (!(counts = calloc(r->n_items ? r->n_items : 1, sizeof *counts)))
+        return KPI_QUERY_E_NOMEM;
+    c.counts = counts;
+    if (store_release_answers(db, r->survey->id, r->fiscal_year - 1, prev.revision, "", answers_row,
+                              &c) != 0) {
+        free(counts);
+        return KPI_QUERY_E_DB;
+    }
+    for (size_t i = 0; i < r->n_items; i++) {
+        struct kpi_stat st;
+        memcpy(st.counts, counts[i], sizeof st.counts);
+        stat_finish(r->survey, &st, r->min_group_size, (long)prev.respondents < r->min_group_size);
+        if (!st.suppressed) {
+            r->items[i].has_previous = true;
+            r->items[i].previous_mean = st.sum.mean;
         }
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return KPI_QUERY_E_DB;
-    if (r->group_by)
-        r->groups[r->n_groups - 1].respondents =
-            r->respondents > options_total ? r->respondents - options_total : 0;
+    free(counts);
     return KPI_QUERY_OK;
 }
 
-/* Closes one fiscal year of the whole population's history: the requested
- * year's counts, the previous year's mean, and a first-year baseline for a
- * KPI that has none, taken from the first year whose mean may be published. */
-static void close_year(struct kpi_result *r, int year, long (*counts)[SURVEY_MAX_POINTS])
+/* The released figures of the whole population, the previous year's means
+ * and the baselines an administrator set. */
+static enum kpi_query_err load_release(sqlite3 *db, struct kpi_result *r)
 {
-    for (size_t i = 0; i < r->n_items; i++) {
-        struct kpi_item *it = &r->items[i];
-        struct kpi_stat st;
-
-        memcpy(st.counts, counts[i], sizeof st.counts);
-        memset(counts[i], 0, sizeof counts[i]);
-        if (year == r->fiscal_year)
-            memcpy(it->all.counts, st.counts, sizeof st.counts);
-        stat_finish(r->survey, &st, r->min_group_size, false);
-        if (st.suppressed)
-            continue;
-        if (year == r->fiscal_year - 1) {
-            it->has_previous = true;
-            it->previous_mean = st.sum.mean;
-        }
-        if (it->baseline_source == KPI_BASELINE_NONE) {
-            it->baseline_source = KPI_BASELINE_FIRST_YEAR;
-            it->baseline = kpi_round2(st.sum.mean);
-            it->baseline_year = year;
-        }
-    }
-}
-
-static enum kpi_query_err load_history(sqlite3 *db, struct kpi_result *r)
-{
-    static const char sql[] = "SELECT fiscal_year, question_id, value, count FROM answer_counts"
-                              " WHERE survey_id = ?1 AND fiscal_year <= ?2"
-                              " AND attribute_id = '' AND option_id = ''"
-                              " ORDER BY fiscal_year, question_id";
     long(*counts)[SURVEY_MAX_POINTS] = calloc(r->n_items ? r->n_items : 1, sizeof *counts);
-    sqlite3_stmt *st = NULL;
+    struct counts_ctx c = {r, counts};
     enum kpi_query_err e = KPI_QUERY_E_DB;
-    char qid[SURVEY_MAX_ID_BYTES + 1] = ""; /* ids are never empty: the first row differs */
-    int year = 0, item = -1, rc;
 
     if (!counts)
         return KPI_QUERY_E_NOMEM;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        goto done;
-    sqlite3_bind_text(st, 1, r->survey->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, r->fiscal_year);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int y = sqlite3_column_int(st, 0);
-        const char *q = (const char *)sqlite3_column_text(st, 1);
-        int k = survey_point_index(r->survey, sqlite3_column_int(st, 2));
-
-        if (year && y != year)
-            close_year(r, year, counts);
-        year = y;
-        /* Rows come sorted by question: look the item up once per question. */
-        if (strcmp(q, qid) != 0) {
-            snprintf(qid, sizeof qid, "%s", q);
-            item = item_of_question(r, qid);
-        }
-        if (item >= 0 && k >= 0)
-            counts[item][k] += (long)sqlite3_column_int64(st, 3);
-    }
-    if (rc != SQLITE_DONE)
-        goto done;
-    if (year)
-        close_year(r, year, counts);
-    e = KPI_QUERY_OK;
-done:
-    sqlite3_finalize(st);
+    if (store_release_answers(db, r->survey->id, r->fiscal_year, r->release, "", answers_row, &c) ==
+            0 &&
+        store_baselines(db, r->survey->id, baseline_row, r) == 0)
+        e = load_previous(db, r);
+    for (size_t i = 0; i < r->n_items; i++)
+        memcpy(r->items[i].all.counts, counts[i], sizeof counts[i]);
     free(counts);
     return e;
 }
@@ -398,23 +407,40 @@ static void items_finish(struct kpi_result *r)
     categories_finish(r, -1, r->categories, r->suppressed);
 }
 
-/* Completes a suppression pattern: while the suppressed groups that hold
- * answers hold fewer than min of them together, the published figures would
- * give them back by subtraction from the total, so the smallest published
- * group with answers is suppressed too. */
-static void suppress_complete(const long *n, size_t k, long min, bool *sup)
+/* Whether counts[] holds answers and all of them on one point: publishing
+ * it tells everyone in the population what each member answered. */
+static bool one_value(const long *counts, size_t n_points)
+{
+    size_t used = 0;
+
+    for (size_t k = 0; k < n_points; k++)
+        used += counts[k] > 0;
+    return used == 1;
+}
+
+/* Completes a suppression pattern for one item: the hidden groups that
+ * hold answers are given back, together, by the total minus the published
+ * groups. While they hold fewer than min answers, or all on one value, the
+ * smallest published group with answers is hidden too. */
+static void suppress_complete(const struct kpi_result *r, size_t item, long min, bool *sup)
 {
     for (;;) {
-        long hidden = 0;
+        long hidden = 0, joint[SURVEY_MAX_POINTS] = {0};
         int smallest = -1;
 
-        for (size_t g = 0; g < k; g++) {
-            if (sup[g])
-                hidden += n[g];
-            else if (n[g] > 0 && (smallest < 0 || n[g] < n[smallest]))
+        for (size_t g = 0; g < r->n_groups; g++) {
+            const struct kpi_stat *st = &r->groups[g].items[item];
+            if (sup[g]) {
+                hidden += st->sum.n;
+                for (size_t k = 0; k < r->survey->n_points; k++)
+                    joint[k] += st->counts[k];
+            } else if (st->sum.n > 0 &&
+                       (smallest < 0 || st->sum.n < r->groups[smallest].items[item].sum.n)) {
                 smallest = (int)g;
+            }
         }
-        if (hidden == 0 || hidden >= min || smallest < 0)
+        if (hidden == 0 || smallest < 0 ||
+            (hidden >= min && !one_value(joint, r->survey->n_points)))
             return;
         sup[smallest] = true;
     }
@@ -422,36 +448,22 @@ static void suppress_complete(const long *n, size_t k, long min, bool *sup)
 
 static enum kpi_query_err load_group_counts(sqlite3 *db, struct kpi_result *r)
 {
-    static const char sql[] = "SELECT option_id, question_id, value, count FROM answer_counts"
-                              " WHERE survey_id = ?1 AND fiscal_year = ?2 AND attribute_id = ?3";
-    sqlite3_stmt *st = NULL;
-    int rc;
+    struct counts_ctx c = {r, NULL};
 
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return KPI_QUERY_E_DB;
-    sqlite3_bind_text(st, 1, r->survey->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, r->fiscal_year);
-    sqlite3_bind_text(st, 3, r->group_by->id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *opt = (const char *)sqlite3_column_text(st, 0);
-        int g = *opt ? survey_option_index(r->group_by, opt) : (int)r->n_groups - 1;
-        int i = item_of_question(r, (const char *)sqlite3_column_text(st, 1));
-        int k = survey_point_index(r->survey, sqlite3_column_int(st, 2));
-
-        if (g >= 0 && i >= 0 && k >= 0)
-            r->groups[g].items[i].counts[k] += (long)sqlite3_column_int64(st, 3);
-    }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? KPI_QUERY_OK : KPI_QUERY_E_DB;
+    return store_release_answers(db, r->survey->id, r->fiscal_year, r->release, r->group_by->id,
+                                 answers_row, &c) == 0
+               ? KPI_QUERY_OK
+               : KPI_QUERY_E_DB;
 }
 
-/* Group-level suppression by kpi_suppress, then per item: a group whose
- * item figures are hidden (small group or few answers) must not be
- * recoverable from the total item minus the published groups either. */
+/* Group-level suppression by kpi_suppress, then per item: a group's item
+ * figures are hidden when the group is small, its answers are few, or all
+ * of them are one value (SECURITY.md, "Homogeneous groups"); and what is
+ * hidden must not come back as the total item minus the published groups. */
 static enum kpi_query_err groups_finish(sqlite3 *db, struct kpi_result *r)
 {
-    long n[SURVEY_MAX_OPTIONS + 1];
-    bool sup[SURVEY_MAX_OPTIONS + 1];
+    long n[SURVEY_MAX_OPTIONS + 2];
+    bool sup[SURVEY_MAX_OPTIONS + 2];
     enum kpi_query_err e = load_group_counts(db, r);
 
     if (e != KPI_QUERY_OK)
@@ -465,12 +477,13 @@ static enum kpi_query_err groups_finish(sqlite3 *db, struct kpi_result *r)
         r->groups[g].suppressed = sup[g] || r->suppressed;
     for (size_t i = 0; i < r->n_items; i++) {
         for (size_t g = 0; g < r->n_groups; g++) {
-            struct kpi_stat *st = &r->groups[g].items[i];
-            stat_finish(r->survey, st, r->min_group_size, r->groups[g].suppressed);
-            n[g] = st->sum.n;
-            sup[g] = st->suppressed && st->sum.n > 0;
+            struct kpi_group *gr = &r->groups[g];
+            struct kpi_stat *st = &gr->items[i];
+            stat_finish(r->survey, st, r->min_group_size, gr->suppressed);
+            gr->homogeneous[i] = !st->suppressed && one_value(st->counts, r->survey->n_points);
+            sup[g] = (st->suppressed || gr->homogeneous[i]) && st->sum.n > 0;
         }
-        suppress_complete(n, r->n_groups, r->min_group_size, sup);
+        suppress_complete(r, i, r->min_group_size, sup);
         for (size_t g = 0; g < r->n_groups; g++)
             r->groups[g].items[i].suppressed = r->groups[g].items[i].suppressed || sup[g];
     }
@@ -479,7 +492,21 @@ static enum kpi_query_err groups_finish(sqlite3 *db, struct kpi_result *r)
     return KPI_QUERY_OK;
 }
 
-static enum kpi_query_err no_data(sqlite3 *db, const struct kpi_result *r, char *err, size_t errlen)
+/* Drops the "other" group when no respondent is in it. */
+static void groups_trim(struct kpi_result *r)
+{
+    struct kpi_group *last = &r->groups[r->n_groups - 1];
+
+    if (last->kind != KPI_GROUP_OTHER || last->respondents > 0)
+        return;
+    free(last->items);
+    free(last->homogeneous);
+    free(last->categories);
+    r->n_groups--;
+}
+
+static enum kpi_query_err no_release(sqlite3 *db, const struct kpi_result *r, char *err,
+                                     size_t errlen)
 {
     int years[KPI_QUERY_MAX_YEARS];
     char list[512] = "";
@@ -488,8 +515,15 @@ static enum kpi_query_err no_data(sqlite3 *db, const struct kpi_result *r, char 
 
     for (int i = 0; i < n && used + 8 < sizeof list; i++)
         used += (size_t)snprintf(list + used, sizeof list - used, "%s%d", i ? ", " : "", years[i]);
-    return fail(KPI_QUERY_E_NO_DATA, err, errlen,
-                "survey \"%s\" has no responses in fiscal year %d (%s); fiscal years held: %s",
+    if (store_year_respondents(db, r->survey->id, r->fiscal_year) == 0)
+        return fail(KPI_QUERY_E_NO_DATA, err, errlen,
+                    "survey \"%s\" has no responses in fiscal year %d (%s); fiscal years"
+                    " released: %s",
+                    r->survey->id, r->fiscal_year, r->label, n > 0 ? list : "none yet");
+    return fail(KPI_QUERY_E_NOT_RELEASED, err, errlen,
+                "survey \"%s\" has no released figures for fiscal year %d (%s): figures appear"
+                " when collection closes (collector survey close) or a release is made"
+                " (collector release); fiscal years released: %s",
                 r->survey->id, r->fiscal_year, r->label, n > 0 ? list : "none yet");
 }
 
@@ -497,6 +531,7 @@ static enum kpi_query_err query_fill(sqlite3 *db, const struct kpi_query_params 
                                      struct kpi_result *r, char *err, size_t errlen)
 {
     const struct survey_attribute *by = NULL;
+    struct store_release_info rel;
     enum kpi_query_err e;
 
     if (p->group_by && !(by = survey_find_attribute(r->survey, p->group_by))) {
@@ -511,16 +546,25 @@ static enum kpi_query_err query_fill(sqlite3 *db, const struct kpi_query_params 
     }
     if ((e = result_alloc(r, by)) != KPI_QUERY_OK)
         return fail(e, err, errlen, "out of memory while computing the KPI; retry later");
-    if (load_respondents(db, r) != KPI_QUERY_OK)
+    if (store_release_latest(db, r->survey->id, r->fiscal_year, &rel) != 0)
         return fail_db(db, err, errlen);
-    if (r->respondents <= 0)
-        return no_data(db, r, err, errlen);
+    if (rel.revision == 0)
+        return no_release(db, r, err, errlen);
+    r->release = rel.revision;
+    snprintf(r->released_at, sizeof r->released_at, "%s", rel.made_at);
+    snprintf(r->release_reason, sizeof r->release_reason, "%s", rel.reason);
+    if (store_release_respondents(db, r->survey->id, r->fiscal_year, r->release, respondents_row,
+                                  r) != 0)
+        return fail_db(db, err, errlen);
     r->suppressed = r->respondents < r->min_group_size;
-    if (load_history(db, r) != KPI_QUERY_OK)
-        return fail_db(db, err, errlen);
+    if ((e = load_release(db, r)) != KPI_QUERY_OK)
+        return e == KPI_QUERY_E_NOMEM ? fail(e, err, errlen, "out of memory; retry later")
+                                      : fail_db(db, err, errlen);
     items_finish(r);
     if (by && groups_finish(db, r) != KPI_QUERY_OK)
         return fail_db(db, err, errlen);
+    if (by)
+        groups_trim(r);
     return KPI_QUERY_OK;
 }
 

@@ -26,6 +26,7 @@
     X(KPI_QUERY_E_UNKNOWN_ATTRIBUTE, 400, "unknown_attribute")                                     \
     X(KPI_QUERY_E_BAD_YEAR, 400, "bad_fiscal_year")                                                \
     X(KPI_QUERY_E_NO_DATA, 404, "no_data")                                                         \
+    X(KPI_QUERY_E_NOT_RELEASED, 404, "not_released")                                               \
     X(KPI_QUERY_E_BAD_DEFINITION, 500, "bad_survey_definition")                                    \
     X(KPI_QUERY_E_DB, 503, "storage_unavailable")                                                  \
     X(KPI_QUERY_E_NOMEM, 503, "out_of_memory")
@@ -54,9 +55,9 @@ struct kpi_stat {
 };
 
 enum kpi_baseline_source {
-    KPI_BASELINE_NONE,       /* no published baseline and no publishable year yet */
-    KPI_BASELINE_PUBLISHED,  /* the plan's figure, from the survey definition */
-    KPI_BASELINE_FIRST_YEAR, /* round2 of the mean of the first publishable fiscal year */
+    KPI_BASELINE_NONE,      /* no published baseline and no publishable year yet */
+    KPI_BASELINE_PUBLISHED, /* the plan's figure, from the survey definition */
+    KPI_BASELINE_SET,       /* fixed by an administrator (`collector baseline set`) */
 };
 
 struct kpi_item {
@@ -64,7 +65,7 @@ struct kpi_item {
     struct kpi_stat all;
     enum kpi_baseline_source baseline_source;
     double baseline;   /* meaningful unless KPI_BASELINE_NONE */
-    int baseline_year; /* for KPI_BASELINE_FIRST_YEAR */
+    int baseline_year; /* for KPI_BASELINE_SET */
     int achieved;      /* kpi_achieved(): 1, 0, -1 unknown (also when suppressed) */
     bool has_previous; /* the previous fiscal year has a publishable mean */
     double previous_mean;
@@ -80,10 +81,18 @@ struct kpi_category {
     bool suppressed;
 };
 
+enum kpi_group_kind {
+    KPI_GROUP_OPTION,     /* an option of the report's survey version */
+    KPI_GROUP_UNANSWERED, /* left unanswered, or not asked by the version answered */
+    KPI_GROUP_OTHER,      /* a value the report's version does not know (renamed or removed) */
+};
+
 struct kpi_group {
-    const struct survey_option *option; /* NULL: the attribute was left unanswered */
+    enum kpi_group_kind kind;
+    const struct survey_option *option; /* for KPI_GROUP_OPTION, else NULL */
     long respondents;
     bool suppressed;                 /* the whole group: respondents only */
+    bool *homogeneous;               /* n_items: hidden because every answer is one value */
     struct kpi_stat *items;          /* n_items, like result->items */
     struct kpi_category *categories; /* n_categories, like result->categories */
 };
@@ -92,6 +101,12 @@ struct kpi_result {
     struct survey *survey; /* owned: the definition the labels come from */
     char published_at[40];
     int fiscal_year;
+    int release;             /* the release (revision) the figures come from */
+    char released_at[21];    /* when it was made */
+    char release_reason[16]; /* close, period_end or release */
+    bool waiting_known;      /* the caller filled the next two (report_make) */
+    bool later_data_waits;   /* respondents stored after the release wait outside it */
+    char waiting_counted_on[11];
     char label[FISCAL_LABEL_LEN]; /* 令和6年度 */
     long respondents;
     long min_group_size;
@@ -101,13 +116,15 @@ struct kpi_result {
     struct kpi_category *categories; /* in order of first appearance */
     size_t n_categories;
     const struct survey_attribute *group_by; /* NULL without a breakdown */
-    struct kpi_group *groups;                /* options in survey order, then "unanswered" */
+    struct kpi_group *groups; /* options in survey order, "unanswered", then "other" when held */
     size_t n_groups;
 };
 
-/* Computes the KPI for p->fiscal_year. On success *out is a new result.
- * On failure *out is NULL and err holds a message for a person. A fiscal year
- * without responses is KPI_QUERY_E_NO_DATA (the message lists the years held). */
+/* Computes the KPI for p->fiscal_year from its latest release. On success
+ * *out is a new result. On failure *out is NULL and err holds a message for
+ * a person. A fiscal year without a release is KPI_QUERY_E_NOT_RELEASED
+ * when it holds responses (figures wait for a release), KPI_QUERY_E_NO_DATA
+ * when it holds none; both messages list the years released. */
 enum kpi_query_err kpi_query_run(sqlite3 *db, const struct kpi_query_params *p,
                                  struct kpi_result **out, char *err, size_t errlen);
 void kpi_result_free(struct kpi_result *r); /* accepts NULL */
@@ -118,8 +135,15 @@ enum kpi_query_err kpi_query_survey(sqlite3 *db, const char *survey_id, struct s
                                     char *published_at, size_t published_len, char *err,
                                     size_t errlen);
 
-/* The fiscal years with responses for survey_id, ascending; returns how many
- * were written to years (at most max), or -1 on a database error. */
+/* A group's label for a person: the option's, 未回答, or その他（旧版の選択肢）. */
+const char *kpi_group_label(const struct kpi_group *g);
+
+/* The id of the survey a report without survey= uses, into out; false when
+ * none is published or the database cannot be read. */
+bool kpi_query_active_id(sqlite3 *db, char *out, size_t len);
+
+/* The fiscal years with a release for survey_id, ascending; returns how
+ * many were written to years (at most max), or -1 on a database error. */
 int kpi_query_years(sqlite3 *db, const char *survey_id, int *years, int max);
 
 /* Parses a fiscal year argument ("2024"); returns false unless it is a whole

@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include "report_make.h"
 
-#define REPORT_CLI_BUSY_MS 5000
 
 #define REPORT_CLI_USAGE                                                                           \
     "usage: collector report --db PATH --fiscal-year YYYY --format csv|json|html|text"             \
@@ -77,12 +77,13 @@ static int pick_format(const struct report_cli_args *a, enum report_format *f)
     return 0;
 }
 
-static int write_report(sqlite3 *db, const struct report_cli_args *a, enum report_format f)
+static int write_report(struct store *st, sqlite3 *db, const struct report_cli_args *a,
+                        enum report_format f)
 {
     struct reply rep = {0};
     char err[REPORT_ERR_LEN];
     const char *errname = "";
-    int status = report_make(db, &a->p, f, &rep, err, sizeof err, &errname);
+    int status = report_make(st, db, &a->p, f, &rep, err, sizeof err, &errname);
     int rc = 0;
 
     if (status != 200) {
@@ -99,20 +100,28 @@ static int write_report(sqlite3 *db, const struct report_cli_args *a, enum repor
 int report_cli_run(int argc, char **argv)
 {
     struct report_cli_args a = {0};
+    struct store *st = NULL;
     enum report_format f;
+    char err[STORE_ERR_LEN];
     sqlite3 *db = NULL;
     int rc;
 
     if ((rc = parse_args(argc, argv, &a)) != 0 || (rc = pick_format(&a, &f)) != 0)
         return rc;
-    if (sqlite3_open_v2(a.db, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf(stderr, "collector report: cannot open the database %s (%s); check --db\n", a.db,
-                db ? sqlite3_errmsg(db) : "out of memory");
-        sqlite3_close(db);
+    /* The store, not a bare read connection: participation and whether
+     * later data waits are counted by it, as for the browser. */
+    if (access(a.db, F_OK) != 0) {
+        fprintf(stderr, "collector report: there is no database %s; check --db\n", a.db);
         return 1;
     }
-    sqlite3_busy_timeout(db, REPORT_CLI_BUSY_MS);
-    rc = write_report(db, &a, f);
+    if (store_open(a.db, NULL, &st, err, sizeof err) != STORE_OK || !(db = store_reader_open(st))) {
+        fprintf(stderr, "collector report: cannot open the database %s (%s); check --db\n", a.db,
+                st ? "cannot read it" : err);
+        store_close(st);
+        return 1;
+    }
+    rc = write_report(st, db, &a, f);
     sqlite3_close(db);
+    store_close(st);
     return rc;
 }

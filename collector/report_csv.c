@@ -164,8 +164,9 @@ static void csv_baseline(struct csv_writer *w, const struct kpi_item *it)
     csv_number(w, it->baseline_source == KPI_BASELINE_NONE ? NAN : it->baseline, 2);
     if (it->baseline_source == KPI_BASELINE_PUBLISHED)
         snprintf(src, sizeof src, "計画値");
-    else if (it->baseline_source == KPI_BASELINE_FIRST_YEAR)
-        snprintf(src, sizeof src, "%s実績", fiscal_label(it->baseline_year, year, sizeof year));
+    else if (it->baseline_source == KPI_BASELINE_SET)
+        snprintf(src, sizeof src, "%s実績（設定）",
+                 fiscal_label(it->baseline_year, year, sizeof year));
     csv_cell(w, src);
     if (it->q->kpi.target_kind == SURVEY_TARGET_VALUE)
         csv_number(w, it->q->kpi.target, 2);

@@ -183,7 +183,11 @@ static void html_header(struct report_buf *b, const struct kpi_result *r)
     report_html_escape(b, r->survey->title);
     report_buf_puts(b, "結果<br>人材育成の成果指標（KPI）報告</h1><p class=\"meta\">");
     report_buf_printf(b, "<span>対象期間 %.4s年%d月〜%.4s年%d月</span>", first, 4, last, 3);
-    report_buf_printf(b, "<span>回答者 %ld人</span>", r->respondents);
+    report_buf_printf(b, "<span>回答者 %ld人</span><span>第%d版（%.10s 公開）%s</span>",
+                      r->respondents, r->release, r->released_at,
+                      r->waiting_known && r->later_data_waits
+                          ? "・公開後に届いた回答は次の版を待っています"
+                          : "");
     report_buf_puts(b, "<span>調査票 ");
     report_html_escape(b, r->survey->id);
     report_buf_printf(b, " 第%d版</span><span>作成日 %s</span></p></header>", r->survey->version,
@@ -230,7 +234,7 @@ static void kpi_row(struct report_buf *b, size_t i, const struct kpi_item *it)
     report_html_escape(b, item_label(it));
     report_buf_puts(b, "</td><td class=\"num\">");
     num2(b, it->baseline_source == KPI_BASELINE_NONE ? NAN : it->baseline);
-    if (it->baseline_source == KPI_BASELINE_FIRST_YEAR)
+    if (it->baseline_source == KPI_BASELINE_SET)
         report_buf_puts(b, "<sup>※</sup>");
     report_buf_puts(b, "</td><td class=\"num\">");
     target_text(b, it);
@@ -269,13 +273,13 @@ static void html_kpi_table(struct report_buf *b, const struct kpi_result *r)
                       r->label);
     for (size_t i = 0; i < r->n_items; i++) {
         kpi_row(b, i, &r->items[i]);
-        first_year = first_year || r->items[i].baseline_source == KPI_BASELINE_FIRST_YEAR;
+        first_year = first_year || r->items[i].baseline_source == KPI_BASELINE_SET;
     }
     report_buf_puts(b, "</tbody></table>");
     if (first_year)
         report_buf_puts(b, "<p class=\"legend\">※ 計画に基準値の定めがない指標は、"
-                           "数値を公表できた最初の年度の平均を基準値としています"
-                           "（各指標の欄に年度を記載）。</p>");
+                           "人事担当課が設定した年度の公表値を基準値としています"
+                           "（collector baseline set）。</p>");
 }
 
 /* x position of a scale value on the chart axis. */
@@ -451,7 +455,7 @@ static void item_baseline_text(struct report_buf *b, const struct kpi_item *it)
     num2(b, it->baseline_source == KPI_BASELINE_NONE ? NAN : it->baseline);
     if (it->baseline_source == KPI_BASELINE_PUBLISHED)
         report_buf_puts(b, "（計画値）");
-    else if (it->baseline_source == KPI_BASELINE_FIRST_YEAR)
+    else if (it->baseline_source == KPI_BASELINE_SET)
         report_buf_printf(b, "（%s実績）", fiscal_label(it->baseline_year, year, sizeof year));
 }
 
@@ -567,7 +571,7 @@ static void group_header(struct report_buf *b, const struct kpi_result *r)
     report_buf_puts(b, "</colgroup><thead><tr><th>番号</th><th>成果指標</th>");
     for (size_t g = 0; g < r->n_groups; g++) {
         report_buf_puts(b, "<th>");
-        report_html_escape(b, r->groups[g].option ? r->groups[g].option->label : "未回答");
+        report_html_escape(b, kpi_group_label(&r->groups[g]));
         report_buf_printf(b, "<br><small>%ld人</small></th>", r->groups[g].respondents);
     }
     report_buf_puts(b, "</tr></thead><tbody>");

@@ -77,9 +77,7 @@ static const char *target_kind_name(enum survey_target_kind k)
 
 static const char *baseline_source_name(enum kpi_baseline_source b)
 {
-    return b == KPI_BASELINE_PUBLISHED    ? "published"
-           : b == KPI_BASELINE_FIRST_YEAR ? "first_year"
-                                          : NULL;
+    return b == KPI_BASELINE_PUBLISHED ? "published" : b == KPI_BASELINE_SET ? "set" : NULL;
 }
 
 static void baseline_json(json_t *o, const struct kpi_item *it)
@@ -91,9 +89,8 @@ static void baseline_json(json_t *o, const struct kpi_item *it)
     json_object_set_new(o, "baseline_source",
                         str_or_null(baseline_source_name(it->baseline_source)));
     json_object_set_new(o, "baseline_year",
-                        it->baseline_source == KPI_BASELINE_FIRST_YEAR
-                            ? json_integer(it->baseline_year)
-                            : json_null());
+                        it->baseline_source == KPI_BASELINE_SET ? json_integer(it->baseline_year)
+                                                                : json_null());
     if (k->target_kind == SURVEY_TARGET_VALUE)
         json_object_set_new(o, "target", json_real(kpi_round2(k->target)));
     else if (k->target_kind == SURVEY_TARGET_MAINTAIN)
@@ -139,7 +136,11 @@ static json_t *group_json(const struct kpi_result *r, const struct kpi_group *g)
 
     json_object_set_new(o, "attribute", json_string(r->group_by->id));
     json_object_set_new(o, "option", g->option ? json_string(g->option->id) : json_null());
-    json_object_set_new(o, "label", json_string(g->option ? g->option->label : "未回答"));
+    json_object_set_new(o, "kind",
+                        json_string(g->kind == KPI_GROUP_OPTION       ? "option"
+                                    : g->kind == KPI_GROUP_UNANSWERED ? "unanswered"
+                                                                      : "other"));
+    json_object_set_new(o, "label", json_string(kpi_group_label(g)));
     json_object_set_new(o, "respondents", json_integer(g->respondents));
     json_object_set_new(o, "suppressed", json_boolean(g->suppressed));
     if (g->suppressed)
@@ -149,6 +150,7 @@ static json_t *group_json(const struct kpi_result *r, const struct kpi_group *g)
         json_t *it = json_object();
         json_object_set_new(it, "id", json_string(r->items[i].q->id));
         stat_json(it, r->survey, &g->items[i], false);
+        json_object_set_new(it, "homogeneous", json_boolean(g->homogeneous[i]));
         json_array_append_new(items, it);
     }
     json_object_set_new(o, "items", items);
@@ -163,6 +165,13 @@ static json_t *result_json(const struct kpi_result *r)
     json_object_set_new(o, "survey_id", json_string(r->survey->id));
     json_object_set_new(o, "survey_version", json_integer(r->survey->version));
     json_object_set_new(o, "fiscal_year", json_integer(r->fiscal_year));
+    json_object_set_new(o, "release",
+                        json_pack("{s:i, s:s, s:s}", "revision", r->release, "made_at",
+                                  r->released_at, "reason", r->release_reason));
+    if (r->waiting_known)
+        json_object_set_new(o, "later_data",
+                            json_pack("{s:b, s:s}", "waiting", r->later_data_waits, "counted_on",
+                                      r->waiting_counted_on));
     json_object_set_new(o, "label", json_string(r->label));
     json_object_set_new(o, "respondents", json_integer(r->respondents));
     json_object_set_new(o, "min_group_size", json_integer(r->min_group_size));

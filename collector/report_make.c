@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "report_csv.h"
 #include "report_html.h"
 #include "report_json.h"
@@ -99,17 +101,62 @@ static int render(const struct kpi_result *r, enum report_format f, struct reply
     return 200;
 }
 
-int report_make(sqlite3 *db, const struct kpi_query_params *p, enum report_format f,
-                struct reply *rep, char *err, size_t errlen, const char **errname)
+/* 404 not_released with the participation so far. */
+static int not_released(struct store *st, const struct kpi_query_params *p, struct reply *rep,
+                        const char *err)
+{
+    struct store_participation part;
+    json_t *o;
+    char *body;
+
+    if (!st || !p->survey_id ||
+        store_participation(st, p->survey_id, p->fiscal_year, &part) != STORE_OK)
+        return 404;
+    o = json_pack(
+        "{s:s, s:s, s:{s:I, s:s}}", "error", "not_released", "message", err, "participation",
+        "respondents",
+        (json_int_t)(part.respondents / REPORT_PARTICIPATION_STEP * REPORT_PARTICIPATION_STEP),
+        "counted_on", part.counted_on);
+    body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (body)
+        reply_set(rep, 404, "application/json", body, strlen(body));
+    return 404;
+}
+
+/* Whether responses wait outside the release, as of today's count. */
+static void waiting_status(struct store *st, struct kpi_result *r)
+{
+    struct store_participation part;
+
+    if (st && store_participation(st, r->survey->id, r->fiscal_year, &part) == STORE_OK) {
+        r->waiting_known = true;
+        r->later_data_waits = part.respondents > r->respondents;
+        snprintf(r->waiting_counted_on, sizeof r->waiting_counted_on, "%s", part.counted_on);
+    }
+}
+
+int report_make(struct store *st, sqlite3 *db, const struct kpi_query_params *p,
+                enum report_format f, struct reply *rep, char *err, size_t errlen,
+                const char **errname)
 {
     struct kpi_result *r = NULL;
+    struct kpi_query_params q = *p;
+    char survey_id[SURVEY_MAX_ID_BYTES + 1];
     enum kpi_query_err e = kpi_query_run(db, p, &r, err, errlen);
     int status;
 
+    if (e == KPI_QUERY_E_NOT_RELEASED) {
+        *errname = kpi_query_errname(e);
+        if (!q.survey_id && kpi_query_active_id(db, survey_id, sizeof survey_id))
+            q.survey_id = survey_id;
+        return not_released(st, &q, rep, err);
+    }
     if (e != KPI_QUERY_OK) {
         *errname = kpi_query_errname(e);
         return kpi_query_status(e);
     }
+    waiting_status(st, r);
     status = render(r, f, rep, err, errlen, errname);
     kpi_result_free(r);
     return status;

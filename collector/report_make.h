@@ -9,6 +9,7 @@
 
 #include "kpi_query.h"
 #include "reply.h"
+#include "store.h"
 
 #define REPORT_ERR_LEN 512
 
@@ -23,10 +24,17 @@ enum report_format {
 /* Parses "json", "csv", "html", "text"; returns false for anything else. */
 bool report_format_parse(const char *name, enum report_format *out);
 
-/* Computes the KPI of p and renders it as f. Returns the HTTP status: 200
- * with rep's body, content type and disposition set; otherwise rep is left
- * alone, *errname is a machine name and err a message for a person. */
-int report_make(sqlite3 *db, const struct kpi_query_params *p, enum report_format f,
-                struct reply *rep, char *err, size_t errlen, const char **errname);
+/* Computes the KPI of p from its latest release and renders it as f.
+ * Returns the HTTP status: 200 with rep's body, content type and
+ * disposition set; otherwise *errname is a machine name and err a message
+ * for a person, and rep is left alone except for 404 not_released, whose
+ * JSON body (participation: respondents rounded down to a multiple of
+ * REPORT_PARTICIPATION_STEP, counted once a day) report_make writes. st
+ * gives participation and whether later data waits; NULL leaves them out. */
+#define REPORT_PARTICIPATION_STEP 5
+
+int report_make(struct store *st, sqlite3 *db, const struct kpi_query_params *p,
+                enum report_format f, struct reply *rep, char *err, size_t errlen,
+                const char **errname);
 
 #endif

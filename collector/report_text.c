@@ -91,7 +91,7 @@ static void text_item(struct report_buf *b, const struct kpi_item *it)
         text_cell(b, "—", 8, true);
     else {
         snprintf(cell, sizeof cell, "%.2f%s", report_round(it->baseline, 2),
-                 it->baseline_source == KPI_BASELINE_FIRST_YEAR ? "*" : "");
+                 it->baseline_source == KPI_BASELINE_SET ? "*" : "");
         text_cell(b, cell, 8, true);
     }
     if (k->target_kind == SURVEY_TARGET_VALUE)
@@ -131,14 +131,15 @@ static void text_notes(struct report_buf *b, const struct kpi_result *r)
 {
     int first_year = 0;
     for (size_t i = 0; i < r->n_items; i++) {
-        if (r->items[i].baseline_source == KPI_BASELINE_FIRST_YEAR)
+        if (r->items[i].baseline_source == KPI_BASELINE_SET)
             first_year = r->items[i].baseline_year;
     }
     report_buf_puts(b, "\n達成: 平均を小数第2位に丸めて目標値以上（現状維持は基準値以上）。\n");
     if (first_year) {
         char label[FISCAL_LABEL_LEN];
-        report_buf_printf(b, "基準値の * は、公表された基準値がないため初年度（%s）の実績。\n",
-                          fiscal_label(first_year, label, sizeof label));
+        report_buf_printf(
+            b, "基準値の * は、計画に基準値がないため管理者が設定した年度（%s）の実績。\n",
+            fiscal_label(first_year, label, sizeof label));
     }
     report_buf_printf(b, "回答者が %ld 人未満の集団は、人数のみ示し平均と分布を示しません。\n",
                       r->min_group_size);
@@ -149,9 +150,13 @@ char *report_text(const struct kpi_result *r, size_t *len)
     struct report_buf b;
 
     report_buf_init(&b);
-    report_buf_printf(&b, "%s %s %s（%d年4月〜%d年3月）  回答者 %ld 人\n\n",
-                      r->survey->organization, r->survey->title, r->label, r->fiscal_year,
-                      r->fiscal_year + 1, r->respondents);
+    report_buf_printf(&b, "%s %s %s（%d年4月〜%d年3月）  回答者 %ld 人\n", r->survey->organization,
+                      r->survey->title, r->label, r->fiscal_year, r->fiscal_year + 1,
+                      r->respondents);
+    report_buf_printf(&b, "第%d版（%.10s 公開）%s\n\n", r->release, r->released_at,
+                      r->waiting_known && r->later_data_waits
+                          ? "  公開後に届いた回答は次の版を待っています"
+                          : "");
     text_header(&b);
     for (size_t i = 0; i < r->n_items; i++)
         text_item(&b, &r->items[i]);

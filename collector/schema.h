@@ -11,68 +11,127 @@
 #ifndef COLLECTOR_SCHEMA_H
 #define COLLECTOR_SCHEMA_H
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 /* Applied to a database whose PRAGMA user_version is 0. */
-#define SCHEMA_V1_SQL                                                                             \
-    "CREATE TABLE surveys ("                                                                      \
-    "  survey_id TEXT NOT NULL,"                                                                  \
-    "  version INTEGER NOT NULL,"                                                                 \
-    "  definition TEXT NOT NULL," /* the JSON exactly as published */                            \
-    "  sha256 TEXT NOT NULL,"                                                                     \
-    "  published_at TEXT NOT NULL," /* RFC 3339 UTC */                                           \
-    "  active INTEGER NOT NULL DEFAULT 0," /* exactly one row has 1 once any is published */     \
-    "  PRIMARY KEY (survey_id, version));"                                                        \
-    "CREATE TABLE kiosks ("                                                                       \
-    "  kiosk_id INTEGER PRIMARY KEY,"                                                             \
-    "  name TEXT NOT NULL UNIQUE,"                                                                \
-    "  token_sha256 TEXT NOT NULL UNIQUE,"                                                        \
-    "  created_at TEXT NOT NULL,"                                                                 \
-    "  revoked_at TEXT,"                                                                          \
-    "  last_seen_at TEXT," /* last heartbeat, collector's clock */                               \
-    "  heartbeat TEXT," /* the last heartbeat body as JSON */                                    \
-    "  clock_skew_s INTEGER," /* kiosk clock minus collector clock at that heartbeat */          \
-    "  batches INTEGER NOT NULL DEFAULT 0,"                                                       \
-    "  responses INTEGER NOT NULL DEFAULT 0);"                                                    \
-    "CREATE TABLE admin_tokens ("                                                                 \
-    "  slot INTEGER PRIMARY KEY CHECK (slot = 1)," /* one admin token at a time */               \
-    "  token_sha256 TEXT NOT NULL,"                                                               \
-    "  created_at TEXT NOT NULL);"                                                                \
-    "CREATE TABLE batches ("                                                                      \
-    "  batch_id TEXT PRIMARY KEY,"                                                                \
-    "  kiosk_id INTEGER NOT NULL REFERENCES kiosks(kiosk_id),"                                    \
-    "  survey_id TEXT NOT NULL,"                                                                  \
-    "  survey_version INTEGER NOT NULL,"                                                          \
-    "  content_sha256 TEXT NOT NULL," /* of batch_encode() of the decoded batch */              \
-    "  responses INTEGER NOT NULL,"                                                               \
-    "  received_at TEXT NOT NULL,"                                                                \
-    "  FOREIGN KEY (survey_id, survey_version) REFERENCES surveys(survey_id, version));"          \
-    "CREATE TABLE responses ("                                                                    \
-    "  response_id INTEGER PRIMARY KEY,"                                                          \
-    "  batch_id TEXT NOT NULL REFERENCES batches(batch_id),"                                      \
-    "  survey_id TEXT NOT NULL,"                                                                  \
-    "  fiscal_year INTEGER NOT NULL,"                                                             \
-    "  month TEXT NOT NULL," /* YYYY-MM */                                                        \
-    "  answers TEXT NOT NULL," /* {"q01":3,...} nulls left out */                               \
-    "  attributes TEXT NOT NULL);" /* {"employment":"regular"} unanswered left out */            \
-    "CREATE INDEX responses_by_year ON responses(survey_id, fiscal_year);"                        \
-    "CREATE TABLE answer_counts ("                                                                \
-    "  survey_id TEXT NOT NULL,"                                                                  \
-    "  fiscal_year INTEGER NOT NULL,"                                                             \
-    "  attribute_id TEXT NOT NULL,"                                                               \
-    "  option_id TEXT NOT NULL,"                                                                  \
-    "  question_id TEXT NOT NULL,"                                                                \
-    "  value INTEGER NOT NULL,"                                                                   \
-    "  count INTEGER NOT NULL,"                                                                   \
-    "  PRIMARY KEY (survey_id, fiscal_year, attribute_id, option_id, question_id, value)"        \
-    ") WITHOUT ROWID;"                                                                            \
-    "CREATE TABLE respondent_counts ("                                                            \
-    "  survey_id TEXT NOT NULL,"                                                                  \
-    "  fiscal_year INTEGER NOT NULL,"                                                             \
-    "  attribute_id TEXT NOT NULL,"                                                               \
-    "  option_id TEXT NOT NULL,"                                                                  \
-    "  count INTEGER NOT NULL,"                                                                   \
-    "  PRIMARY KEY (survey_id, fiscal_year, attribute_id, option_id)"                             \
+#define SCHEMA_V1_SQL                                                                              \
+    "CREATE TABLE surveys ("                                                                       \
+    "  survey_id TEXT NOT NULL,"                                                                   \
+    "  version INTEGER NOT NULL,"                                                                  \
+    "  definition TEXT NOT NULL," /* the JSON exactly as published */                              \
+    "  sha256 TEXT NOT NULL,"                                                                      \
+    "  published_at TEXT NOT NULL,"        /* RFC 3339 UTC */                                      \
+    "  active INTEGER NOT NULL DEFAULT 0," /* exactly one row has 1 once any is published */       \
+    "  PRIMARY KEY (survey_id, version));"                                                         \
+    "CREATE TABLE kiosks ("                                                                        \
+    "  kiosk_id INTEGER PRIMARY KEY,"                                                              \
+    "  name TEXT NOT NULL UNIQUE,"                                                                 \
+    "  token_sha256 TEXT NOT NULL UNIQUE,"                                                         \
+    "  created_at TEXT NOT NULL,"                                                                  \
+    "  revoked_at TEXT,"                                                                           \
+    "  last_seen_at TEXT,"    /* last heartbeat, collector's clock */                              \
+    "  heartbeat TEXT,"       /* the last heartbeat body as JSON */                                \
+    "  clock_skew_s INTEGER," /* kiosk clock minus collector clock at that heartbeat */            \
+    "  batches INTEGER NOT NULL DEFAULT 0,"                                                        \
+    "  responses INTEGER NOT NULL DEFAULT 0);"                                                     \
+    "CREATE TABLE admin_tokens ("                                                                  \
+    "  slot INTEGER PRIMARY KEY CHECK (slot = 1)," /* one admin token at a time */                 \
+    "  token_sha256 TEXT NOT NULL,"                                                                \
+    "  created_at TEXT NOT NULL);"                                                                 \
+    "CREATE TABLE batches ("                                                                       \
+    "  batch_id TEXT PRIMARY KEY,"                                                                 \
+    "  kiosk_id INTEGER NOT NULL REFERENCES kiosks(kiosk_id),"                                     \
+    "  survey_id TEXT NOT NULL,"                                                                   \
+    "  survey_version INTEGER NOT NULL,"                                                           \
+    "  content_sha256 TEXT NOT NULL," /* of batch_encode() of the decoded batch */                 \
+    "  responses INTEGER NOT NULL,"                                                                \
+    "  received_at TEXT NOT NULL,"                                                                 \
+    "  FOREIGN KEY (survey_id, survey_version) REFERENCES surveys(survey_id, version));"           \
+    "CREATE TABLE responses ("                                                                     \
+    "  response_id INTEGER PRIMARY KEY,"                                                           \
+    "  batch_id TEXT NOT NULL REFERENCES batches(batch_id),"                                       \
+    "  survey_id TEXT NOT NULL,"                                                                   \
+    "  fiscal_year INTEGER NOT NULL,"                                                              \
+    "  month TEXT NOT NULL,"       /* YYYY-MM */                                                   \
+    "  answers TEXT NOT NULL,"     /* {"q01":3,...} nulls left out */                              \
+    "  attributes TEXT NOT NULL);" /* {"employment":"regular"} unanswered left out */              \
+    "CREATE INDEX responses_by_year ON responses(survey_id, fiscal_year);"                         \
+    "CREATE TABLE answer_counts ("                                                                 \
+    "  survey_id TEXT NOT NULL,"                                                                   \
+    "  fiscal_year INTEGER NOT NULL,"                                                              \
+    "  attribute_id TEXT NOT NULL,"                                                                \
+    "  option_id TEXT NOT NULL,"                                                                   \
+    "  question_id TEXT NOT NULL,"                                                                 \
+    "  value INTEGER NOT NULL,"                                                                    \
+    "  count INTEGER NOT NULL,"                                                                    \
+    "  PRIMARY KEY (survey_id, fiscal_year, attribute_id, option_id, question_id, value)"          \
+    ") WITHOUT ROWID;"                                                                             \
+    "CREATE TABLE respondent_counts ("                                                             \
+    "  survey_id TEXT NOT NULL,"                                                                   \
+    "  fiscal_year INTEGER NOT NULL,"                                                              \
+    "  attribute_id TEXT NOT NULL,"                                                                \
+    "  option_id TEXT NOT NULL,"                                                                   \
+    "  count INTEGER NOT NULL,"                                                                    \
+    "  PRIMARY KEY (survey_id, fiscal_year, attribute_id, option_id)"                              \
     ") WITHOUT ROWID;"
+
+/* Version 2, the release model (docs/design.md, "Releases"). Figures come
+ * only from a release: a frozen, numbered snapshot of one survey's fiscal
+ * year. release_rev on a response names the revision that first took it in
+ * (NULL: it waits outside the figures). release_answer_counts and
+ * release_respondent_counts hold each revision's cumulative counts, keyed
+ * like the live aggregates but by the option id as the respondent answered
+ * it, so that a report of any version can map unknown ids to one group.
+ * baselines holds the figures an administrator fixed with `baseline set`;
+ * participation the once-a-day count shown before the first release. */
+#define SCHEMA_V2_SQL                                                                              \
+    "ALTER TABLE surveys ADD COLUMN closed_at TEXT;" /* collection ended, collector's clock */     \
+    "ALTER TABLE responses ADD COLUMN release_rev INTEGER;"                                        \
+    "CREATE INDEX responses_by_release ON responses(survey_id, fiscal_year, release_rev);"         \
+    "CREATE INDEX batches_by_kiosk ON batches(kiosk_id, received_at);"                             \
+    "CREATE TABLE releases ("                                                                      \
+    "  survey_id TEXT NOT NULL,"                                                                   \
+    "  fiscal_year INTEGER NOT NULL,"                                                              \
+    "  revision INTEGER NOT NULL,"    /* 1, 2, ... */                                              \
+    "  made_at TEXT NOT NULL,"        /* RFC 3339 UTC */                                           \
+    "  respondents INTEGER NOT NULL," /* cumulative, in this revision */                           \
+    "  reason TEXT NOT NULL,"         /* close, period_end, release */                             \
+    "  PRIMARY KEY (survey_id, fiscal_year, revision));"                                           \
+    "CREATE TABLE release_answer_counts ("                                                         \
+    "  survey_id TEXT NOT NULL,"                                                                   \
+    "  fiscal_year INTEGER NOT NULL,"                                                              \
+    "  revision INTEGER NOT NULL,"                                                                 \
+    "  attribute_id TEXT NOT NULL,"                                                                \
+    "  option_id TEXT NOT NULL,"                                                                   \
+    "  question_id TEXT NOT NULL,"                                                                 \
+    "  value INTEGER NOT NULL,"                                                                    \
+    "  count INTEGER NOT NULL,"                                                                    \
+    "  PRIMARY KEY (survey_id, fiscal_year, revision, attribute_id, option_id, question_id,"       \
+    "               value)"                                                                        \
+    ") WITHOUT ROWID;"                                                                             \
+    "CREATE TABLE release_respondent_counts ("                                                     \
+    "  survey_id TEXT NOT NULL,"                                                                   \
+    "  fiscal_year INTEGER NOT NULL,"                                                              \
+    "  revision INTEGER NOT NULL,"                                                                 \
+    "  attribute_id TEXT NOT NULL,"                                                                \
+    "  option_id TEXT NOT NULL,"                                                                   \
+    "  count INTEGER NOT NULL,"                                                                    \
+    "  PRIMARY KEY (survey_id, fiscal_year, revision, attribute_id, option_id)"                    \
+    ") WITHOUT ROWID;"                                                                             \
+    "CREATE TABLE baselines ("                                                                     \
+    "  survey_id TEXT NOT NULL,"                                                                   \
+    "  question_id TEXT NOT NULL,"                                                                 \
+    "  fiscal_year INTEGER NOT NULL,"                                                              \
+    "  revision INTEGER NOT NULL,"                                                                 \
+    "  value REAL NOT NULL," /* round2 of that release's mean */                                   \
+    "  set_at TEXT NOT NULL,"                                                                      \
+    "  PRIMARY KEY (survey_id, question_id));"                                                     \
+    "CREATE TABLE participation ("                                                                 \
+    "  survey_id TEXT NOT NULL,"                                                                   \
+    "  fiscal_year INTEGER NOT NULL,"                                                              \
+    "  counted_on TEXT NOT NULL,"     /* YYYY-MM-DD, UTC */                                        \
+    "  respondents INTEGER NOT NULL," /* stored, all of them, at that count */                     \
+    "  released INTEGER NOT NULL,"    /* of those, in the latest release then */                   \
+    "  PRIMARY KEY (survey_id, fiscal_year));"
 
 #endif

@@ -36,6 +36,7 @@ void serve_options_default(struct serve_options *o)
     o->max_connections = SERVE_DEFAULT_CONNECTIONS;
     o->per_ip = SERVE_DEFAULT_PER_IP;
     o->timeout_s = SERVE_DEFAULT_TIMEOUT_S;
+    o->max_responses_per_kiosk_day = SERVE_DEFAULT_KIOSK_DAY;
 }
 
 /* HOST:PORT or [V6]:PORT into addr. Returns 0 or -1. */
@@ -156,9 +157,10 @@ static void serve_log_listening(struct MHD_Daemon *d, const struct sockaddr_stor
         inet_ntop(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr, host, sizeof host);
     log_line("info", "listening",
              "msg=\"listening on %s%s%s:%u\" scheme=%s max_connections=%u per_ip=%u "
-             "timeout_s=%u db=%s",
+             "timeout_s=%u max_responses_per_kiosk_day=%ld db=%s",
              addr->ss_family == AF_INET6 ? "[" : "", host, addr->ss_family == AF_INET6 ? "]" : "",
-             port, tls ? "https" : "http", o->max_connections, o->per_ip, o->timeout_s, o->db);
+             port, tls ? "https" : "http", o->max_connections, o->per_ip, o->timeout_s,
+             o->max_responses_per_kiosk_day, o->db);
 }
 
 /* Waits for SIGTERM/SIGINT (blocked in every thread, taken here). */
@@ -190,9 +192,14 @@ int serve_run(const struct serve_options *o)
 {
     struct sockaddr_storage addr = {0};
     socklen_t alen = 0;
-    struct store_options so = {.max_page_count = o->max_db_pages};
+    struct store_options so = {.max_page_count = o->max_db_pages,
+                               .max_db_mb = o->max_db_mb,
+                               .cap_to_free_space = true,
+                               .max_responses_per_kiosk_day = o->max_responses_per_kiosk_day};
     struct serve_tls tls = {0};
-    struct http h = {.min_group_size = o->min_group_size, .soft_connections = o->max_connections};
+    struct http h = {.min_group_size = o->min_group_size,
+                     .soft_connections = o->max_connections,
+                     .metrics_public = o->metrics_public};
     struct MHD_Daemon *d = NULL;
     char err[STORE_ERR_LEN];
     sigset_t set;

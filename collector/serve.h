@@ -4,6 +4,8 @@
 #ifndef COLLECTOR_SERVE_H
 #define COLLECTOR_SERVE_H
 
+#include <stdbool.h>
+
 #define SERVE_DEFAULT_LISTEN      "127.0.0.1:8080"
 #define SERVE_DEFAULT_CONNECTIONS 192         /* above this, kiosks get 429 */
 #define SERVE_DEFAULT_PER_IP      128         /* kiosks behind one NAT address share it */
@@ -12,6 +14,7 @@
 #define SERVE_THREAD_STACK        (2u << 20)  /* per connection thread; jansson nests 2048 deep */
 #define SERVE_DRAIN_S             10          /* how long shutdown waits for requests in flight */
 #define SERVE_TLS_FILE_MAX        (256u << 10)
+#define SERVE_DEFAULT_KIOSK_DAY   2000 /* responses a kiosk may store per UTC day */
 
 struct serve_options {
     const char *db;
@@ -19,10 +22,14 @@ struct serve_options {
     const char *tls_cert; /* PEM files; both or neither */
     const char *tls_key;
     long min_group_size;
-    long max_db_pages; /* 0: unlimited; PRAGMA max_page_count */
+    long max_db_pages; /* test-only; > 0: PRAGMA max_page_count, over max_db_mb */
+    long max_db_mb;    /* > 0: the database's size cap; 0: its size at start plus 90% of the
+                          free space of its volume then (store.h) */
+    long max_responses_per_kiosk_day; /* beyond it in a UTC day a kiosk's batch gets 429 */
     unsigned max_connections;
     unsigned per_ip;
     unsigned timeout_s;
+    bool metrics_public; /* /metrics without the admin token */
 };
 
 void serve_options_default(struct serve_options *o);

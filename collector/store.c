@@ -4,23 +4,33 @@
  * kill -9 or power loss. All writes of one batch are one transaction. */
 #include "store.h"
 
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cclock.h"
 #include "fiscal.h"
 #include "log.h"
 #include "schema.h"
+#include "store_internal.h"
 #include "tally.h"
 
 /* Forward migrations: step i takes the database from user_version i to
  * i + 1. A new schema version appends a step and never edits an old one. */
 static const char *const store_migrations[] = {
     SCHEMA_V1_SQL,
+    SCHEMA_V2_SQL,
 };
 #define STORE_N_MIGRATIONS (sizeof store_migrations / sizeof store_migrations[0])
 _Static_assert(STORE_N_MIGRATIONS == SCHEMA_VERSION, "one migration step per schema version");
@@ -39,6 +49,7 @@ enum store_stmt {
     ST_SURVEY_GET,
     ST_HEARTBEAT,
     ST_ADMIN_GET,
+    ST_KIOSK_DAY,
     ST_BEGIN,
     ST_COMMIT,
     ST_SAVEPOINT,
@@ -68,6 +79,10 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_HEARTBEAT] = "UPDATE kiosks SET heartbeat = ?1, last_seen_at = ?2, clock_skew_s = ?3"
                      " WHERE kiosk_id = ?4",
     [ST_ADMIN_GET] = "SELECT token_sha256 FROM admin_tokens WHERE slot = 1",
+    /* received_at is "YYYY-MM-DDTHH:MM:SSZ": a day's bounds compare as text,
+     * and the index batches_by_kiosk (schema v2) serves the range. */
+    [ST_KIOSK_DAY] = "SELECT coalesce(sum(responses), 0) FROM batches"
+                     " WHERE kiosk_id = ?1 AND received_at >= ?2 AND received_at < ?3",
     /* Prepared too: the group writer runs them for every group and batch. */
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
@@ -97,6 +112,7 @@ struct store {
     pthread_cond_t qcond;
     struct store_job *qhead, *qtail;
     bool writing;
+    long kiosk_day_quota; /* responses per kiosk per UTC day; 0: none */
 };
 
 static const char *const store_messages[] = {
@@ -124,6 +140,7 @@ static enum store_err store_map(int rc)
     case SQLITE_NOMEM:
         return STORE_E_NOMEM;
     case SQLITE_FULL:
+        return STORE_E_FULL;
     case SQLITE_READONLY:
     case SQLITE_IOERR:
     case SQLITE_BUSY:
@@ -139,7 +156,7 @@ static enum store_err store_map(int rc)
     }
 }
 
-static enum store_err store_fail(struct store *st, int rc, const char *what)
+enum store_err store_fail(struct store *st, int rc, const char *what)
 {
     char q[256];
     log_line("error", "store", "what=%s sqlite=%d msg=%s", what, rc,
@@ -152,12 +169,12 @@ void store_now(char out[21])
     cclock_rfc3339(out);
 }
 
-static int store_exec(sqlite3 *db, const char *sql)
+int store_exec(sqlite3 *db, const char *sql)
 {
     return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
-static void store_rollback(struct store *st)
+void store_rollback(struct store *st)
 {
     if (!sqlite3_get_autocommit(st->db))
         store_exec(st->db, "ROLLBACK");
@@ -211,9 +228,8 @@ static enum store_err store_migrate(sqlite3 *db, char *err, size_t errlen)
     }
 }
 
-static int store_pragmas(sqlite3 *db, const struct store_options *opt)
+static int store_pragmas(sqlite3 *db)
 {
-    char sql[64];
     sqlite3_stmt *s = NULL;
     int rc, wal = 0;
 
@@ -226,13 +242,105 @@ static int store_pragmas(sqlite3 *db, const struct store_options *opt)
         return rc;
     if (!wal)
         return SQLITE_CANTOPEN;
-    if ((rc = store_exec(db, "PRAGMA synchronous = FULL")) != SQLITE_OK ||
-        (rc = store_exec(db, "PRAGMA foreign_keys = ON")) != SQLITE_OK)
+    if ((rc = store_exec(db, "PRAGMA synchronous = FULL")) != SQLITE_OK)
         return rc;
-    if (opt && opt->max_page_count > 0) {
-        snprintf(sql, sizeof sql, "PRAGMA max_page_count = %ld", opt->max_page_count);
-        rc = store_exec(db, sql);
+    return store_exec(db, "PRAGMA foreign_keys = ON");
+}
+
+/* The number a PRAGMA answers (page_size, page_count, max_page_count = N). */
+static int store_pragma_value(sqlite3 *db, const char *sql, long long *out)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+
+    if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        *out = sqlite3_column_int64(s, 0);
+        rc = SQLITE_OK;
     }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* The bytes an unprivileged writer may still use on the volume of path. */
+static int store_free_bytes(const char *path, uint64_t *out)
+{
+    char *copy = strdup(path);
+    struct statvfs v;
+    int rc = copy && statvfs(dirname(copy), &v) == 0 ? 0 : -1;
+
+    if (rc == 0)
+        *out = (uint64_t)v.f_bavail * (uint64_t)v.f_frsize;
+    free(copy);
+    return rc;
+}
+
+long store_cap_pages(long max_db_mb, uint64_t db_bytes, uint64_t free_bytes, long page_size)
+{
+    uint64_t share = free_bytes / 100 * STORE_FREE_SHARE_PCT +
+                     free_bytes % 100 * STORE_FREE_SHARE_PCT / 100,
+             bytes, pages;
+
+    assert(page_size > 0 && max_db_mb >= 0 && max_db_mb <= STORE_MAX_DB_MB);
+    if (max_db_mb > 0)
+        bytes = (uint64_t)max_db_mb << 20;
+    else
+        bytes = db_bytes > UINT64_MAX - share ? UINT64_MAX : db_bytes + share;
+    pages = bytes / (uint64_t)page_size;
+    return pages < 1 ? 1 : pages > (uint64_t)STORE_MAX_PAGES ? STORE_MAX_PAGES : (long)pages;
+}
+
+/* The page limit opt asks for (0: none) and the option it comes from. */
+static long long store_cap_of(const struct store *st, const struct store_options *opt,
+                              long long page_size, long long page_count, const char **source)
+{
+    uint64_t free_bytes = 0;
+    char q[STORE_ERR_LEN];
+
+    if (opt->max_page_count > 0) {
+        *source = "max-db-pages";
+        return opt->max_page_count;
+    }
+    if (opt->max_db_mb > 0) {
+        *source = "max-db-mb";
+        return store_cap_pages(opt->max_db_mb, 0, 0, (long)page_size);
+    }
+    if (!opt->cap_to_free_space)
+        return 0;
+    if (store_free_bytes(st->path, &free_bytes) != 0) {
+        log_line("warn", "size_cap",
+                 "msg=\"cannot read the free space of its volume: no size cap\" db=%s",
+                 log_quote(st->path, q, sizeof q));
+        return 0;
+    }
+    *source = "free-space";
+    return store_cap_pages(0, (uint64_t)(page_count * page_size), free_bytes, (long)page_size);
+}
+
+/* Caps the writer's file (PRAGMA max_page_count) as opt says and logs the
+ * cap once: past it a write fails with SQLITE_FULL, a 503 to the kiosk,
+ * before the disk itself is full. */
+static int store_size_cap(struct store *st, const struct store_options *opt)
+{
+    long long page_size = 0, page_count = 0, pages;
+    const char *source = "";
+    char sql[64];
+    int rc;
+
+    if (!opt)
+        return SQLITE_OK;
+    if ((rc = store_pragma_value(st->db, "PRAGMA page_size", &page_size)) != SQLITE_OK ||
+        (rc = store_pragma_value(st->db, "PRAGMA page_count", &page_count)) != SQLITE_OK)
+        return rc;
+    if ((pages = store_cap_of(st, opt, page_size, page_count, &source)) <= 0)
+        return SQLITE_OK;
+    snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld", pages);
+    /* SQLite answers the cap it set: never below the pages in use. */
+    if ((rc = store_pragma_value(st->db, sql, &pages)) == SQLITE_OK)
+        log_line("info", "size_cap",
+                 "msg=\"the database may grow to %lld MiB; beyond it uploads get 503\" "
+                 "max_mb=%lld db_mb=%lld max_pages=%lld source=%s",
+                 pages * page_size >> 20, pages * page_size >> 20, page_count * page_size >> 20,
+                 pages, source);
     return rc;
 }
 
@@ -247,6 +355,41 @@ static enum store_err store_prepare_all(struct store *st, char *err, size_t errl
         }
     }
     return STORE_OK;
+}
+
+/* The database holds token hashes and every answer, so its files are the
+ * owner's alone whatever the umask: a new one is created 0600 here before
+ * SQLite opens it (SQLite gives the -wal and -shm it creates the database
+ * file's mode), and files found wider are tightened. Existing files are
+ * touched by name only: closing a descriptor of our own would drop the
+ * POSIX locks SQLite holds on the file in this process. */
+static int store_private_files(const char *path, char *err, size_t errlen)
+{
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    char name[PATH_MAX], q[PATH_MAX + 8];
+    struct stat sb;
+    int fd, rc;
+
+    if (!*path || !strcmp(path, ":memory:") || !strncmp(path, "file:", 5))
+        return 0;
+    if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) >= 0) {
+        /* A umask may have taken more than the group and other bits. */
+        if ((rc = fchmod(fd, 0600)) != 0)
+            snprintf(err, errlen, "cannot make the new database %s private: %s", path,
+                     strerror(errno));
+        close(fd);
+        return rc;
+    }
+    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+        if ((size_t)snprintf(name, sizeof name, "%s%s", path, suffix[i]) >= sizeof name ||
+            stat(name, &sb) != 0 || !S_ISREG(sb.st_mode) || !(sb.st_mode & 077))
+            continue;
+        rc = chmod(name, 0600);
+        log_line("warn", "store", "msg=\"%s\" file=%s mode=%03o",
+                 rc == 0 ? "tightened the permissions to 0600" : "cannot tighten the permissions",
+                 log_quote(name, q, sizeof q), (unsigned)(sb.st_mode & 0777));
+    }
+    return 0;
 }
 
 enum store_err store_open(const char *path, const struct store_options *opt, struct store **out,
@@ -265,9 +408,13 @@ enum store_err store_open(const char *path, const struct store_options *opt, str
     pthread_cond_init(&st->qcond, NULL);
     if (!(st->path = strdup(path)))
         goto fail;
+    if (store_private_files(path, err, errlen) != 0) {
+        e = STORE_E_UNAVAILABLE;
+        goto fail;
+    }
     rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc == SQLITE_OK)
-        rc = store_pragmas(st->db, opt);
+        rc = store_pragmas(st->db);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot open the database %s: %s", path,
                  st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
@@ -277,6 +424,14 @@ enum store_err store_open(const char *path, const struct store_options *opt, str
     if ((e = store_migrate(st->db, err, errlen)) != STORE_OK ||
         (e = store_prepare_all(st, err, errlen)) != STORE_OK)
         goto fail;
+    /* After the migrations, so that a cap never stops an upgrade. */
+    if ((rc = store_size_cap(st, opt)) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot cap the size of the database %s: %s", path,
+                 sqlite3_errmsg(st->db));
+        e = store_map(rc) == STORE_OK ? STORE_E_SQL : store_map(rc);
+        goto fail;
+    }
+    st->kiosk_day_quota = opt ? opt->max_responses_per_kiosk_day : 0;
     *out = st;
     return STORE_OK;
 fail:
@@ -308,6 +463,17 @@ sqlite3 *store_reader_open(struct store *st)
     }
     sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT);
     return db;
+}
+
+sqlite3 *store_writer_lock(struct store *st)
+{
+    pthread_mutex_lock(&st->lock);
+    return st->db;
+}
+
+void store_writer_unlock(struct store *st)
+{
+    pthread_mutex_unlock(&st->lock);
 }
 
 /* --- JSON text of one response ------------------------------------------ */
@@ -387,7 +553,7 @@ static size_t store_attrs_json(char *out, const struct survey *s, const struct b
 
 /* --- Batches ------------------------------------------------------------ */
 
-static int store_step_reset(sqlite3_stmt *s)
+int store_step_reset(sqlite3_stmt *s)
 {
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
@@ -417,12 +583,10 @@ static enum store_err store_batch_known(struct store *st, const struct batch *b,
 }
 
 static int store_batch_row(struct store *st, int64_t kiosk_id, const struct batch *b,
-                           const char *sha)
+                           const char *sha, const char *now)
 {
     sqlite3_stmt *s = st->stmt[ST_BATCH_INS];
-    char now[21];
 
-    store_now(now);
     sqlite3_bind_text(s, 1, b->batch_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, kiosk_id);
     sqlite3_bind_text(s, 3, b->survey_id, -1, SQLITE_STATIC);
@@ -631,15 +795,59 @@ out:
     return rc;
 }
 
+/* t as received_at is written: "YYYY-MM-DDTHH:MM:SSZ". */
+static void store_time_text(time_t t, char out[21])
+{
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Whether j's kiosk may store j's responses on now's UTC day: those of its
+ * batches received that day, this group's among them (the transaction sees
+ * them), plus j's stay within the quota. A kiosk's first batch of a day
+ * always fits, so that a batch larger than the whole quota (one sealed
+ * while the kiosk was offline) is stored rather than refused forever. */
+static enum store_err store_quota(struct store *st, const struct store_job *j, time_t now, int *rc)
+{
+    sqlite3_stmt *s = st->stmt[ST_KIOSK_DAY];
+    char from[21], to[21];
+    long long used = 0;
+
+    if (st->kiosk_day_quota <= 0)
+        return STORE_OK;
+    store_time_text(cclock_day_end(now) - CCLOCK_DAY_S, from);
+    store_time_text(cclock_day_end(now), to);
+    sqlite3_bind_int64(s, 1, j->kiosk_id);
+    sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, to, -1, SQLITE_STATIC);
+    if ((*rc = sqlite3_step(s)) == SQLITE_ROW) {
+        used = sqlite3_column_int64(s, 0);
+        *rc = SQLITE_OK;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (*rc != SQLITE_OK || used == 0 || used + (long long)j->b->n_responses <= st->kiosk_day_quota)
+        return STORE_OK;
+    return STORE_E_QUOTA;
+}
+
 /* The writes of one batch inside the group's transaction; the caller
- * holds the lock. STORE_OK when written (not yet committed). */
+ * holds the lock. STORE_OK when written (not yet committed). The same
+ * clock reading dates the batch and chooses the day of its quota. */
 static enum store_err store_batch_write(struct store *st, const struct store_job *j, int *rc)
 {
+    time_t now = cclock_now();
+    char at[21];
     enum store_err e = store_batch_known(st, j->b, j->sha, rc);
 
     if (*rc != SQLITE_OK || e != STORE_OK)
         return e;
-    if ((*rc = store_batch_row(st, j->kiosk_id, j->b, j->sha)) != SQLITE_OK ||
+    if ((e = store_quota(st, j, now, rc)) != STORE_OK || *rc != SQLITE_OK)
+        return e;
+    store_time_text(now, at);
+    if ((*rc = store_batch_row(st, j->kiosk_id, j->b, j->sha, at)) != SQLITE_OK ||
         (*rc = store_response_rows(st, j->b, j->s)) != SQLITE_OK)
         return STORE_E_SQL;
     return STORE_OK;
@@ -670,7 +878,8 @@ static bool store_job_run(struct store *st, struct store_job *j)
  * its savepoint, then the group's aggregates. Each job's result says what
  * happened to it; STORE_OK only once COMMIT returned. When the group does
  * not commit, a batch found already stored may have been stored by this
- * very group, so it is not confirmed either: its kiosk retries. */
+ * very group, so it is not confirmed either, nor is a quota reached with
+ * batches of this group: their kiosks retry. */
 static void store_group_write(struct store *st, struct store_job *group)
 {
     enum store_err e = STORE_OK;
@@ -686,17 +895,18 @@ static void store_group_write(struct store *st, struct store_job *group)
         goto out;
     }
     for (struct store_job *j = group; j; j = j->next)
-        if (!alive || !(alive = store_job_run(st, j)))
-            j->result = STORE_E_UNAVAILABLE;
+        if (!alive)
+            j->result = e;
+        else if (!(alive = store_job_run(st, j))) /* SQLite rolled the group back: say why */
+            e = j->result != STORE_OK ? j->result : STORE_E_UNAVAILABLE;
     if (alive && (rc = store_group_aggregates(st, group)) != SQLITE_OK)
         e = store_fail(st, rc, "aggregates");
     else if (alive && (rc = store_step_reset(st->stmt[ST_COMMIT])) != SQLITE_OK)
         e = store_fail(st, rc, "commit");
-    else if (!alive)
-        e = STORE_E_UNAVAILABLE;
     if (e != STORE_OK)
         for (struct store_job *j = group; j; j = j->next)
-            if (j->result == STORE_OK || j->result == STORE_E_DUPLICATE)
+            if (j->result == STORE_OK || j->result == STORE_E_DUPLICATE ||
+                j->result == STORE_E_QUOTA)
                 j->result = e; /* rolled back with the rest */
 out:
     store_rollback(st); /* a no-op after COMMIT */
@@ -742,6 +952,11 @@ enum store_err store_batch_insert(struct store *st, int64_t kiosk_id, const stru
     store_job_submit(st, &j);
     tally_release(&j.t);
     return j.result;
+}
+
+long store_kiosk_day_quota(const struct store *st)
+{
+    return st->kiosk_day_quota;
 }
 
 /* --- Surveys ------------------------------------------------------------ */

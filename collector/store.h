@@ -20,10 +20,12 @@
 #define STORE_ERRORS(X)                                                                            \
     X(STORE_OK, "ok")                                                                              \
     X(STORE_E_UNAVAILABLE, "the database cannot be written now (disk full, read-only or busy)")    \
+    X(STORE_E_FULL, "the collector's storage is full (its size cap or its disk)")                  \
     X(STORE_E_NOT_FOUND, "not found")                                                              \
     X(STORE_E_EXISTS, "already exists")                                                            \
     X(STORE_E_DUPLICATE, "already stored with the same content")                                   \
     X(STORE_E_CONFLICT, "already stored with different content")                                   \
+    X(STORE_E_QUOTA, "the kiosk's responses for today would go over its daily quota")              \
     X(STORE_E_SCHEMA, "the database was written by a newer collector")                             \
     X(STORE_E_NOMEM, "out of memory")                                                              \
     X(STORE_E_SQL, "database error")
@@ -37,12 +39,30 @@ const char *store_strerror(enum store_err err);
 
 struct store;
 
+#define STORE_FREE_SHARE_PCT 90         /* default size cap: this share of the free space at open */
+#define STORE_MAX_DB_MB      (1L << 24) /* 16 TiB: the largest --max-db-mb */
+#define STORE_MAX_PAGES      4294967294L /* SQLite's largest max_page_count */
+#define STORE_MAX_KIOSK_DAY  1000000L    /* the largest daily quota of responses per kiosk */
+
+/* Limits of the writer connection; store_open(path, NULL, ...) sets none
+ * (the administrative commands). The first size limit given wins. */
 struct store_options {
-    long max_page_count; /* 0: no limit; else PRAGMA max_page_count (tests disk-full with it) */
+    long max_page_count;    /* > 0: PRAGMA max_page_count as given (tests disk-full with it) */
+    long max_db_mb;         /* > 0: the database may grow to this many MiB */
+    bool cap_to_free_space; /* neither: its size at open plus STORE_FREE_SHARE_PCT % of the
+                               free space of its volume then (collector serve) */
+    long max_responses_per_kiosk_day; /* > 0: the daily quota store_batch_insert() keeps */
 };
 
+/* The PRAGMA max_page_count for pages of page_size bytes: max_db_mb MiB
+ * when it is not 0, else db_bytes (the database now) plus
+ * STORE_FREE_SHARE_PCT % of free_bytes (its volume's free space now); at
+ * least 1, at most STORE_MAX_PAGES. Pure, so that a test can call it. */
+long store_cap_pages(long max_db_mb, uint64_t db_bytes, uint64_t free_bytes, long page_size);
+
 /* Opens (creating if needed) the database at path, applies the pending
- * migrations and the pragmas. On failure *out is NULL and err says why. */
+ * migrations, the pragmas and opt's limits (a size cap is logged once).
+ * opt may be NULL. On failure *out is NULL and err says why. */
 enum store_err store_open(const char *path, const struct store_options *opt, struct store **out,
                           char *err, size_t errlen);
 void store_close(struct store *st); /* accepts NULL */
@@ -56,10 +76,16 @@ sqlite3 *store_reader_open(struct store *st);
 /* Stores a validated batch (batch_validate() against s) in one transaction:
  * the batch row, one row per response, the aggregates, the kiosk's totals.
  * content_sha256 is the hash of batch_encode(). Returns STORE_OK (stored),
- * STORE_E_DUPLICATE (same id and hash already there), STORE_E_CONFLICT
- * (same id, other hash), STORE_E_UNAVAILABLE (nothing written). */
+ * STORE_E_DUPLICATE (same id and hash already there, also over the quota),
+ * STORE_E_CONFLICT (same id, other hash), STORE_E_QUOTA (the kiosk's
+ * responses received this UTC day of the collector's clock would go over
+ * max_responses_per_kiosk_day; a kiosk's first batch of a day always fits),
+ * STORE_E_FULL or STORE_E_UNAVAILABLE; nothing is written but on STORE_OK. */
 enum store_err store_batch_insert(struct store *st, int64_t kiosk_id, const struct batch *b,
                                   const struct survey *s, const char *content_sha256);
+
+/* The daily quota of responses per kiosk the store keeps; 0: none. */
+long store_kiosk_day_quota(const struct store *st);
 
 /* --- Surveys ------------------------------------------------------------ */
 
@@ -139,6 +165,106 @@ struct store_purge {
  * unknown name. */
 enum store_err store_kiosk_purge(struct store *st, const char *name, const char *since,
                                  bool dry_run, struct store_purge *out);
+
+/* --- Releases (store_release.c) ----------------------------------------- */
+
+/* Figures are published only from a release: a frozen, numbered snapshot
+ * of one survey's fiscal year (docs/design.md, "Releases"). */
+
+#define STORE_RELEASE_WHY_LEN 256
+
+struct store_release {
+    int revision;          /* the latest revision after the call; 0: none yet */
+    char made_at[21];      /* when that revision was made */
+    long long respondents; /* in that revision */
+    long long added;       /* respondents this call released; 0 when it made none */
+    long long waiting;     /* stored, in no release, after the call */
+    long long needed;      /* more respondents that must arrive before the waiting ones can
+                              join, when that is the reason; 0 otherwise */
+    char held_back[STORE_RELEASE_WHY_LEN]; /* why waiting respondents stay out; "" */
+};
+
+/* Makes the next revision of (survey_id, fiscal_year) from the responses
+ * that wait, in one transaction. The first revision takes every waiting
+ * response. A later one takes the largest set of waiting responses (found
+ * by removing, until none is left, those in a cell that would change by
+ * 1..min_delta-1) such that no population (the total; each option, the
+ * unanswered and every other value of each attribute) changes by fewer
+ * than min_delta respondents, nor any of its per-question answer counts:
+ * so no difference between two revisions describes fewer than min_delta
+ * people. reason is "close", "period_end" or "release". Nothing waiting, or
+ * nothing that may join: out->added is 0 and nothing changes. */
+enum store_err store_release(struct store *st, const char *survey_id, int fiscal_year,
+                             long min_delta, const char *reason, struct store_release *out);
+
+/* Ends collection of every version of survey_id (closed_at = now) that is
+ * still open. STORE_E_NOT_FOUND for an unknown survey; *was_closed true and
+ * nothing changed when every version was closed already, with closed_at
+ * the earliest close. */
+enum store_err store_survey_close(struct store *st, const char *survey_id, bool *was_closed,
+                                  char closed_at[21]);
+
+/* The fiscal years of survey_id that hold stored responses, ascending;
+ * returns how many (at most max), or -1 on a database error. */
+int store_response_years(struct store *st, const char *survey_id, int *years, int max);
+
+struct store_survey_state {
+    char survey_id[SURVEY_MAX_ID_BYTES + 1];
+    int version;
+    char published_at[21];
+    char closed_at[21]; /* "" while open */
+};
+/* The state of (id, version); id NULL: the active survey. */
+enum store_err store_survey_state(struct store *st, const char *id, int version,
+                                  struct store_survey_state *out);
+
+/* The (id, version) of every survey version still open (not closed), at
+ * most max; returns how many, or -1 on a database error. */
+struct store_survey_ref {
+    char survey_id[SURVEY_MAX_ID_BYTES + 1];
+    int version;
+};
+int store_surveys_open(struct store *st, struct store_survey_ref *out, int max);
+
+/* Participation before a release: all respondents stored for the fiscal
+ * year and those in its latest release, counted at most once a (UTC) day,
+ * so that two reads on one day show the same figure. */
+struct store_participation {
+    char counted_on[11]; /* YYYY-MM-DD */
+    long long respondents;
+    long long released;
+};
+enum store_err store_participation(struct store *st, const char *survey_id, int fiscal_year,
+                                   struct store_participation *out);
+
+/* Readers (a connection from store_reader_open). Each returns 0, or -1 on
+ * a database error; strings passed to fn are valid during the call only. */
+struct store_release_info {
+    int revision; /* 0: no release */
+    char made_at[21];
+    long long respondents;
+    char reason[16];
+};
+int store_release_latest(sqlite3 *db, const char *survey_id, int fiscal_year,
+                         struct store_release_info *out);
+int store_release_respondents(sqlite3 *db, const char *survey_id, int fiscal_year, int revision,
+                              void (*fn)(const char *attr, const char *opt, long long n, void *ctx),
+                              void *ctx);
+/* attr "" (with opt "") is the whole population. */
+int store_release_answers(
+    sqlite3 *db, const char *survey_id, int fiscal_year, int revision, const char *attr,
+    void (*fn)(const char *opt, const char *qid, int value, long long n, void *ctx), void *ctx);
+/* Respondents stored for the fiscal year, released or not; -1 on error. */
+long long store_year_respondents(sqlite3 *db, const char *survey_id, int fiscal_year);
+/* Fiscal years with a release, ascending; how many, or -1. */
+int store_release_years(sqlite3 *db, const char *survey_id, int *years, int max);
+
+/* Baselines an administrator fixed (`collector baseline set`). */
+int store_baselines(sqlite3 *db, const char *survey_id,
+                    void (*fn)(const char *qid, int fiscal_year, double value, void *ctx),
+                    void *ctx);
+enum store_err store_baseline_put(struct store *st, const char *survey_id, const char *qid,
+                                  int fiscal_year, int revision, double value);
 
 /* Replaces the admin token's hash (the old token stops working). */
 enum store_err store_admin_set(struct store *st, const char *token_sha256);

@@ -1,7 +1,8 @@
 /* The admin pages through the real daemon: every admin route asks for the
  * admin token (Bearer, or Basic with the token as password so a browser can
  * open the reports) and a 401 says how; the index lists the fiscal years
- * with their downloads, the active survey and the kiosks' health. */
+ * with their release and downloads (or, before a release, the rounded
+ * participation only), the active survey and the kiosks' health. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -64,9 +65,11 @@ static int post_heartbeat(void)
     return rc;
 }
 
+/* FY2024 and FY2023 hold 6 respondents each and are released; FY2022
+ * holds 7 and is not, so the index shows only its participation. */
 static int group_setup(void **state)
 {
-    struct kf_response r[12];
+    struct kf_response r[12], late[7];
     char out[256], err[512];
 
     (void)state;
@@ -81,6 +84,12 @@ static int group_setup(void **state)
                      NULL) != 0)
         return -1;
     if (kf_post(&env, TU_SURVEY_ID, r, 12) != 12)
+        return -1;
+    for (int i = 0; i < 7; i++)
+        late[i] = kf_all("2022-06", 1 + i % 4, "regular");
+    if (kf_post(&env, TU_SURVEY_ID, late, 7) != 7)
+        return -1;
+    if (tu_release(env.db, 2024) != 1 || tu_release(env.db, 2023) != 1)
         return -1;
     return post_heartbeat();
 }
@@ -178,6 +187,16 @@ static void test_admin_index_lists_years_with_downloads(void **state)
     assert_non_null(strstr(html, "href=\"/reports/2023.html\""));
     /* Newest year first. */
     assert_true(strstr(html, "/reports/2024.html") < strstr(html, "/reports/2023.html"));
+    /* A released year names its release and how many it holds. */
+    assert_non_null(strstr(html, "<td>第1版（"));
+    assert_non_null(strstr(html, " 公開）<br>回答者 6 人"));
+    /* FY2022 is not released: no figures, no downloads, its 7 respondents
+     * shown rounded down to 5 only. */
+    assert_non_null(strstr(html, "令和4年度（2022年度）"));
+    assert_non_null(strstr(html, "未公開<br>これまでの回答者 約5 人（"));
+    assert_null(strstr(html, "/reports/2022."));
+    assert_null(strstr(html, "fiscal_year=2022"));
+    assert_null(strstr(html, "約7 人"));
     free(html);
 }
 
@@ -195,22 +214,33 @@ static void test_admin_index_shows_kiosk_health(void **state)
 {
     char *html = index_page();
     char *k1 = strstr(html, "<td>kiosk-1</td>"), *k2 = strstr(html, "<td>kiosk-2</td>");
-    char *end1;
+    char *end1, last[32], today[16];
+    time_t t = time(NULL);
+    struct tm tm;
 
     (void)state;
     assert_non_null(k1);
     assert_non_null(k2);
     end1 = strstr(k1, "</tr>");
     /* kiosk-1: sealed 3, quarantined 1, oldest 2 days, survey version 1, a skew in
-     * seconds, and its one batch of 12 responses last; no warning. */
+     * seconds, and the day its last batch came last; no warning. It shows no
+     * count of responses, which would date the answers. */
     assert_non_null(strstr(k1, "<td class=\"num\">3</td><td class=\"num\">1</td>"
                                "<td class=\"num\">2</td><td class=\"num\">1</td>"));
     assert_true(strstr(k1, " 秒</td>") < end1);
-    assert_true(
-        strstr(k1, "<td class=\"num\">12</td></tr>") + strlen("<td class=\"num\">12</td>") == end1);
+    gmtime_r(&t, &tm);
+    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    snprintf(last, sizeof last, "<td>%s</td></tr>", today);
+    assert_true(strstr(k1, last) + strlen(last) - strlen("</tr>") == end1);
+    assert_non_null(strstr(html, "<th>最後の受信日</th>"));
+    assert_null(strstr(html, "受信回答"));
+    assert_true(!strstr(k1, "<td class=\"num\">19</td>") ||
+                strstr(k1, "<td class=\"num\">19</td>") > end1);
     assert_true(!strstr(k1, "1日以上連絡なし") || strstr(k1, "1日以上連絡なし") > end1);
     /* kiosk-2 never reported: highlighted. */
     assert_non_null(strstr(html, "<tr class=\"silent\"><td>kiosk-2</td>"));
+    /* and it never sent a batch. */
+    assert_non_null(strstr(k2, "<td>―</td></tr>"));
     free(html);
 }
 

@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "schema.h"
 #include "testutil.h"
 
 static char dir[TU_PATH_MAX], db[TU_PATH_MAX + 32], tmp[TU_PATH_MAX + 32];
@@ -180,7 +182,7 @@ static void test_cli_refuses_database_from_newer_collector(void **state)
     assert_int_equal(
         tu_collector(out, sizeof out, err, sizeof err, "kiosk", "list", "--db", newer, NULL), 0);
     /* Pretend a later collector migrated it further. */
-    assert_int_equal(tu_db_count(newer, "PRAGMA user_version"), 1);
+    assert_int_equal(tu_db_count(newer, "PRAGMA user_version"), SCHEMA_VERSION);
     sqlite3 *h = NULL;
     assert_int_equal(sqlite3_open(newer, &h), SQLITE_OK);
     assert_int_equal(sqlite3_exec(h, "PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
@@ -188,6 +190,51 @@ static void test_cli_refuses_database_from_newer_collector(void **state)
     assert_one_line_error(
         tu_collector(out, sizeof out, err, sizeof err, "kiosk", "list", "--db", newer, NULL));
     assert_non_null(strstr(err, "newer"));
+}
+
+/* The permission bits of path, or -1 when it cannot be read. */
+static int mode_of(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
+}
+
+/* The database holds token hashes and every answer. Whatever the umask of
+ * whoever runs the collector, it and SQLite's -wal and -shm beside it are
+ * 0600, and an existing database readable by others is tightened. */
+static void test_cli_database_files_are_private(void **state)
+{
+    char fresh[TU_PATH_MAX + 32], wal[TU_PATH_MAX + 48], shm[TU_PATH_MAX + 48];
+    char token[TU_TOKEN_MAX];
+    struct tu_server server;
+    mode_t was = umask(022);
+    (void)state;
+
+    snprintf(fresh, sizeof fresh, "%s/private.db", dir);
+    snprintf(wal, sizeof wal, "%s-wal", fresh);
+    snprintf(shm, sizeof shm, "%s-shm", fresh);
+    assert_int_equal(tu_collector(out, sizeof out, err, sizeof err, "kiosk", "add", "kiosk-a",
+                                  "--db", fresh, NULL),
+                     0);
+    snprintf(token, sizeof token, "%s", tu_chomp(out));
+    assert_int_equal(mode_of(fresh), 0600);
+    /* The -wal and -shm last as long as a connection is open: the daemon's. */
+    assert_int_equal(tu_server_start(&server, fresh, NULL), 0);
+    assert_int_equal(tu_collector(out, sizeof out, err, sizeof err, "kiosk", "add", "kiosk-b",
+                                  "--db", fresh, NULL),
+                     0);
+    assert_int_equal(mode_of(fresh), 0600);
+    assert_int_equal(mode_of(wal), 0600);
+    assert_int_equal(mode_of(shm), 0600);
+    assert_int_equal(tu_server_stop(&server), 0);
+
+    assert_int_equal(chmod(fresh, 0644), 0);
+    assert_int_equal(
+        tu_collector(out, sizeof out, err, sizeof err, "kiosk", "list", "--db", fresh, NULL), 0);
+    assert_int_equal(mode_of(fresh), 0600);
+    assert_non_null(strstr(err, "0600")); /* says what it did, and nothing secret */
+    assert_null(strstr(err, token));
+    umask(was);
 }
 
 int main(void)
@@ -199,6 +246,7 @@ int main(void)
         cmocka_unit_test(test_cli_admin_token_prints_a_new_one),
         cmocka_unit_test(test_cli_bad_usage_fails_with_one_line),
         cmocka_unit_test(test_cli_refuses_database_from_newer_collector),
+        cmocka_unit_test(test_cli_database_files_are_private),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

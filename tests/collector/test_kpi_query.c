@@ -1,6 +1,7 @@
-/* kpi_query on hand-written aggregate rows (schema.h's tables, no daemon):
- * the cases the ingest path cannot easily produce, such as an item that few
- * people of one group answered, and the errors of the query itself. */
+/* kpi_query on hand-written responses released through the store (no
+ * daemon): the cases the ingest path cannot easily produce, such as an item
+ * that few people of one group answered, and the errors of the query
+ * itself. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,6 +17,8 @@
 #include "report_csv.h"
 #include "report_html.h"
 #include "schema.h"
+#include "store.h"
+#include "testutil.h"
 
 static char *read_file(const char *path)
 {
@@ -37,68 +40,108 @@ static void exec(sqlite3 *db, const char *sql)
         fail_msg("%s: %s", sql, err);
 }
 
+/* A store in its own folder with the sample survey published and one batch
+ * row for the hand-written responses; db writes them, reader reads. */
+struct fixture {
+    char dir[TU_PATH_MAX], path[TU_PATH_MAX + 32];
+    struct store *st;
+    sqlite3 *db, *reader;
+};
+
+static struct fixture fx;
+
 static sqlite3 *db_with_survey(void)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    char *def = read_file(SURVEYS_DIR "/goshogawara-staff.json");
+    char *def = read_file(SURVEYS_DIR "/goshogawara-staff.json"), err[STORE_ERR_LEN];
+    struct survey *s = NULL;
+    bool was_new;
 
-    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
-    exec(db, SCHEMA_V1_SQL);
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "INSERT INTO surveys VALUES ('goshogawara-staff', 1, ?1,"
-                                        " 'x', '2025-01-01T00:00:00Z', 1)",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-    sqlite3_bind_text(st, 1, def, -1, SQLITE_TRANSIENT);
-    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-    sqlite3_finalize(st);
+    memset(&fx, 0, sizeof fx);
+    assert_int_equal(tu_tempdir("kpi-query", fx.dir), 0);
+    snprintf(fx.path, sizeof fx.path, "%s/collector.db", fx.dir);
+    if (store_open(fx.path, NULL, &fx.st, err, sizeof err) != STORE_OK)
+        fail_msg("store_open: %s", err);
+    assert_int_equal(survey_load_buffer(def, strlen(def), &s, NULL, 0), SURVEY_OK);
+    assert_int_equal(store_survey_publish(fx.st, s, &was_new), STORE_OK);
+    assert_int_equal(store_kiosk_add(fx.st, "kiosk-1", "00"), STORE_OK);
+    survey_free(s);
     free(def);
-    return db;
+    assert_int_equal(sqlite3_open(fx.path, &fx.db), SQLITE_OK);
+    sqlite3_busy_timeout(fx.db, 5000);
+    exec(fx.db, "INSERT INTO batches SELECT 'b1', kiosk_id, 'goshogawara-staff', 1, 'x', 0,"
+                " '2025-01-01T00:00:00Z' FROM kiosks");
+    assert_non_null(fx.reader = store_reader_open(fx.st));
+    return fx.reader;
 }
 
-/* respondents of (attribute, option) in FY2024 */
-static void respondents(sqlite3 *db, const char *attr, const char *opt, long n)
+static void db_done(sqlite3 *db)
 {
-    char sql[256];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO respondent_counts VALUES ('goshogawara-staff', 2024, '%s', '%s', %ld)",
-             attr, opt, n);
-    exec(db, sql);
+    assert_ptr_equal(db, fx.reader);
+    sqlite3_close(fx.reader);
+    sqlite3_close(fx.db);
+    store_close(fx.st);
+    tu_rmdir(fx.dir);
 }
 
-static void answers(sqlite3 *db, const char *attr, const char *opt, const char *q, int value,
-                    long n)
+/* n responses of month ("YYYY-MM"), with answers and attributes as stored
+ * ({"q01":3,...}, {"employment":"regular"}; unanswered left out). */
+static void respond(const char *month, int fiscal_year, const char *answers, const char *attributes,
+                    int n)
 {
-    char sql[256];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO answer_counts VALUES ('goshogawara-staff', 2024, '%s', '%s', '%s', %d,"
-             " %ld)",
-             attr, opt, q, value, n);
-    exec(db, sql);
+    char sql[1024];
+
+    for (int i = 0; i < n; i++) {
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO responses (batch_id, survey_id, fiscal_year, month, answers,"
+                 " attributes) VALUES ('b1', 'goshogawara-staff', %d, '%s', '%s', '%s')",
+                 fiscal_year, month, answers, attributes);
+        exec(fx.db, sql);
+    }
 }
 
-/* 30 regular and 12 kaikei answered every item with 3, except q01, which
- * only 5 kaikei answered (with 1). */
+/* Answers q01 = v1 (0: unanswered) and q02..q12 = rest. */
+static const char *answers(int v1, int rest)
+{
+    static char buf[256];
+    size_t used = 0;
+
+    used += (size_t)snprintf(buf, sizeof buf, "{");
+    for (int i = 1; i <= 12; i++) {
+        int v = i == 1 ? v1 : rest;
+        if (v)
+            used += (size_t)snprintf(buf + used, sizeof buf - used, "%s\"q%02d\":%d",
+                                     used > 1 ? "," : "", i, v);
+    }
+    snprintf(buf + used, sizeof buf - used, "}");
+    return buf;
+}
+
+/* Releases FY2024 as `collector release` does. */
+static void release_2024(void)
+{
+    struct store_release out;
+
+    assert_int_equal(store_release(fx.st, "goshogawara-staff", 2024, 10, "release", &out),
+                     STORE_OK);
+    assert_int_equal(out.revision, 1);
+}
+
+#define REGULAR "{\"employment\":\"regular\"}"
+#define KAIKEI  "{\"employment\":\"kaikei\"}"
+
+/* 30 regular and 12 kaikei in FY2024; each group answered q02..q12 half
+ * with 3 and half with 2 (never all one value). q01: regular 15 x 4 and
+ * 15 x 3; only 5 kaikei answered it (with 1). */
 static sqlite3 *db_sparse_item(void)
 {
     sqlite3 *db = db_with_survey();
-    char q[8];
 
-    respondents(db, "", "", 42);
-    respondents(db, "employment", "regular", 30);
-    respondents(db, "employment", "kaikei", 12);
-    for (int i = 1; i <= 12; i++) {
-        snprintf(q, sizeof q, "q%02d", i);
-        answers(db, "employment", "regular", q, i == 1 ? 4 : 3, 30);
-        answers(db, "employment", "kaikei", q, i == 1 ? 1 : 3, i == 1 ? 5 : 12);
-        if (i == 1) {
-            answers(db, "", "", q, 4, 30);
-            answers(db, "", "", q, 1, 5);
-        } else {
-            answers(db, "", "", q, 3, 42);
-        }
-    }
+    respond("2025-02", 2024, answers(4, 3), REGULAR, 15);
+    respond("2025-02", 2024, answers(3, 2), REGULAR, 15);
+    respond("2025-02", 2024, answers(1, 3), KAIKEI, 5);
+    respond("2025-02", 2024, answers(0, 3), KAIKEI, 1);
+    respond("2025-02", 2024, answers(0, 2), KAIKEI, 6);
+    release_2024();
     return db;
 }
 
@@ -121,6 +164,9 @@ static void test_kpi_query_item_answered_by_few_hides_the_other_group_too(void *
 
     (void)state;
     assert_string_equal(regular->option->id, "regular");
+    assert_int_equal(regular->kind, KPI_GROUP_OPTION);
+    assert_int_equal(regular->respondents, 30);
+    assert_int_equal(kaikei->respondents, 12);
     assert_false(regular->suppressed);
     assert_false(kaikei->suppressed);
     /* q01: total 35 answers, kaikei 5 of them. Publishing regular's 30
@@ -129,9 +175,12 @@ static void test_kpi_query_item_answered_by_few_hides_the_other_group_too(void *
     assert_false(r->items[0].all.suppressed);
     assert_true(kaikei->items[0].suppressed);
     assert_true(regular->items[0].suppressed);
+    assert_false(regular->homogeneous[0]); /* hidden by the complement alone */
     /* Other items are answered by 12 kaikei: published for both. */
     assert_false(kaikei->items[1].suppressed);
     assert_false(regular->items[1].suppressed);
+    assert_false(kaikei->homogeneous[1]);
+    assert_false(regular->homogeneous[1]);
     /* The category holding q01 would leak it through its mean. */
     assert_string_equal(r->categories[0].name, "人材の育成");
     assert_true(regular->categories[0].suppressed);
@@ -139,7 +188,7 @@ static void test_kpi_query_item_answered_by_few_hides_the_other_group_too(void *
     assert_false(regular->categories[1].suppressed);
     assert_false(r->categories[0].suppressed);
     kpi_result_free(r);
-    sqlite3_close(db);
+    db_done(db);
 }
 
 static void test_kpi_query_overall_item_below_min_hides_its_category(void **state)
@@ -150,10 +199,14 @@ static void test_kpi_query_overall_item_below_min_hides_its_category(void **stat
     size_t len;
 
     (void)state;
-    respondents(db, "", "", 40);
-    answers(db, "", "", "q01", 2, 6);
-    answers(db, "", "", "q02", 3, 40);
+    /* 40 respondents: q02 answered by all (3), q01 by 6 (2), no other item. */
+    respond("2025-02", 2024, "{\"q01\":2,\"q02\":3}", "{}", 6);
+    respond("2025-02", 2024, "{\"q02\":3}", "{}", 34);
+    release_2024();
     r = run(db, NULL);
+    assert_int_equal(r->respondents, 40);
+    assert_int_equal(r->release, 1);
+    assert_int_equal(r->items[0].all.sum.n, 6);
     assert_true(r->items[0].all.suppressed);
     assert_int_equal(r->items[0].achieved, -1);
     assert_false(r->items[1].all.suppressed);
@@ -166,7 +219,7 @@ static void test_kpi_query_overall_item_below_min_hides_its_category(void **stat
     free(csv);
     free(html);
     kpi_result_free(r);
-    sqlite3_close(db);
+    db_done(db);
 }
 
 static void test_kpi_query_errors_name_what_is_wrong(void **state)
@@ -194,11 +247,22 @@ static void test_kpi_query_errors_name_what_is_wrong(void **state)
     assert_int_equal(kpi_query_run(db, &p, &r, err, sizeof err), KPI_QUERY_E_UNKNOWN_SURVEY);
     assert_non_null(strstr(err, "surveys held: goshogawara-staff"));
     p.survey_id = NULL;
+    /* FY2025 holds responses but no release: its figures wait. */
+    respond("2025-06", 2025, answers(3, 2), REGULAR, 12);
+    p.fiscal_year = 2025;
+    e = kpi_query_run(db, &p, &r, err, sizeof err);
+    assert_int_equal(e, KPI_QUERY_E_NOT_RELEASED);
+    assert_int_equal(kpi_query_status(e), 404);
+    assert_non_null(strstr(err, "令和7年度"));
+    assert_non_null(strstr(err, "collector release"));
+    assert_null(r);
+    /* FY2024 holds nothing at all. */
+    p.fiscal_year = 2024;
     assert_int_equal(kpi_query_run(db, &p, &r, err, sizeof err), KPI_QUERY_E_NO_DATA);
     assert_non_null(strstr(err, "令和6年度"));
     p.fiscal_year = 123;
     assert_int_equal(kpi_query_run(db, &p, &r, err, sizeof err), KPI_QUERY_E_BAD_YEAR);
-    sqlite3_close(db);
+    db_done(db);
 }
 
 static void test_kpi_query_parse_year(void **state)

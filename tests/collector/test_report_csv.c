@@ -108,7 +108,22 @@ static int post_gosho(void)
         r[i] = kf_all("2024-02", 3, "regular");
         r[i].a[0] = 2;
     }
-    return kf_post(&gosho, TU_SURVEY_ID, r, 22) == 22 ? 0 : -1;
+    if (kf_post(&gosho, TU_SURVEY_ID, r, 22) != 22)
+        return -1;
+    /* Figures come only from a release. */
+    return tu_release(gosho.db, 2024) == 1 && tu_release(gosho.db, 2023) == 1 ? 0 : -1;
+}
+
+/* `collector VERB ARGS... --survey csv-tricks --fiscal-year YEAR --db`;
+ * returns its exit status, stderr into err. */
+static int custom_cli(const char *verb, const char *sub, const char *year, char *err, size_t errlen)
+{
+    char out[1024];
+
+    return sub ? tu_collector(out, sizeof out, err, errlen, verb, sub, "--survey", "csv-tricks",
+                              "--fiscal-year", year, "--db", custom.db, NULL)
+               : tu_collector(out, sizeof out, err, errlen, verb, "--survey", "csv-tricks",
+                              "--fiscal-year", year, "--db", custom.db, NULL);
 }
 
 /* csv-tricks: FY2023 10 answers (q01 mean 2.5), FY2024 10 answers. */
@@ -124,7 +139,7 @@ static int setup_custom(void)
     if (!(f = fopen(path, "w")) || fputs(custom_survey, f) < 0 || fclose(f) != 0)
         return -1;
     if (tu_collector(out, sizeof out, err, sizeof err, "survey", "publish", path, "--db", custom.db,
-                     NULL) != 0) {
+                     "--date", TU_PUBLISHED_ON, NULL) != 0) {
         fprintf(stderr, "publish: %s\n", err);
         return -1;
     }
@@ -135,7 +150,14 @@ static int setup_custom(void)
         r[i].a[1] = 3;
         r[i].a[2] = 2;
     }
-    return kf_post(&custom, "csv-tricks", r, 20) == 20 ? 0 : -1;
+    if (kf_post(&custom, "csv-tricks", r, 20) != 20)
+        return -1;
+    if (custom_cli("release", NULL, "2023", err, sizeof err) != 0 ||
+        custom_cli("release", NULL, "2024", err, sizeof err) != 0) {
+        fprintf(stderr, "release: %s\n", err);
+        return -1;
+    }
+    return 0;
 }
 
 static int group_setup(void **state)
@@ -281,31 +303,49 @@ static void test_report_csv_neutralises_formulas_and_quotes(void **state)
     csv_free(&c);
 }
 
-static void test_report_csv_first_year_is_the_baseline(void **state)
+/* q01 of csv-tricks has no published baseline. None is inferred from the
+ * first year: it has none until an administrator runs `baseline set`, which
+ * fixes FY2023's released mean (5 x 3 + 5 x 2) / 10 = 2.50. */
+static void test_report_csv_baseline_is_set_from_a_released_year(void **state)
 {
     struct tu_response resp;
     struct csv c;
     long status;
     json_t *j, *it;
+    char err[1024];
 
     (void)state;
-    /* q01 has no published baseline: FY2023's mean (5 x 3 + 5 x 2) / 10 = 2.50. */
+    j = kf_get_json(&custom, "/api/v1/kpi?fiscal_year=2024", &status);
+    assert_int_equal(status, 200);
+    it = kf_item(json_object_get(j, "items"), "q01");
+    assert_true(json_is_null(json_object_get(it, "baseline")));
+    assert_true(json_is_null(json_object_get(it, "baseline_year")));
+    json_decref(j);
+    assert_int_equal(kf_get(&custom, "/reports/2024.csv", &resp), 0);
+    csv_parse(resp.body + 3, resp.body_len - 3, &c);
+    assert_string_equal(c.cells[1][8], "");
+    tu_response_free(&resp);
+    csv_free(&c);
+
+    if (custom_cli("baseline", "set", "2023", err, sizeof err) != 0)
+        fail_msg("collector baseline set: %s", err);
     assert_int_equal(kf_get(&custom, "/reports/2024.csv", &resp), 0);
     csv_parse(resp.body + 3, resp.body_len - 3, &c);
     assert_string_equal(c.cells[1][8], "2.50");
-    assert_string_equal(c.cells[1][9], "令和5年度実績");
+    assert_string_equal(c.cells[1][9], "令和5年度実績（設定）");
     assert_string_equal(c.cells[1][11], "達成");
     j = kf_get_json(&custom, "/api/v1/kpi?fiscal_year=2024", &status);
     assert_int_equal(status, 200);
     it = kf_item(json_object_get(j, "items"), "q01");
     assert_true(fabs(json_number_value(json_object_get(it, "baseline")) - 2.5) < 1e-9);
-    assert_string_equal(json_string_value(json_object_get(it, "baseline_source")), "first_year");
+    assert_string_equal(json_string_value(json_object_get(it, "baseline_source")), "set");
     assert_int_equal(json_integer_value(json_object_get(it, "baseline_year")), 2023);
     json_decref(j);
-    /* In the first year itself the baseline is that year's own mean. */
+    /* In the year it was set from, the baseline is that year's own mean. */
     j = kf_get_json(&custom, "/api/v1/kpi?fiscal_year=2023", &status);
     it = kf_item(json_object_get(j, "items"), "q01");
     assert_int_equal(json_integer_value(json_object_get(it, "baseline_year")), 2023);
+    assert_true(fabs(json_number_value(json_object_get(it, "baseline")) - 2.5) < 1e-9);
     json_decref(j);
     tu_response_free(&resp);
     csv_free(&c);
@@ -382,7 +422,7 @@ int main(void)
         cmocka_unit_test(test_report_csv_rows_hold_the_figures),
         cmocka_unit_test(test_report_csv_cp932_matches_utf8),
         cmocka_unit_test(test_report_csv_neutralises_formulas_and_quotes),
-        cmocka_unit_test(test_report_csv_first_year_is_the_baseline),
+        cmocka_unit_test(test_report_csv_baseline_is_set_from_a_released_year),
         cmocka_unit_test(test_report_csv_cp932_refuses_what_it_cannot_write),
         cmocka_unit_test(test_report_csv_bad_path_and_encoding),
         cmocka_unit_test(test_report_csv_command_line_matches_http),

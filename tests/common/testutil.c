@@ -167,8 +167,10 @@ int tu_setup_db(const char *db, char *kiosk_token, char *admin_token)
 {
     char out[TU_TOKEN_MAX * 2], err[1024];
 
+    /* Published "in" 2020 with the test-only clock, so that the months the
+     * tests date their responses (2020 to 2025) fall in its window. */
     if (tu_collector(out, sizeof out, err, sizeof err, "survey", "publish", TU_SURVEY_FILE, "--db",
-                     db, NULL) != 0) {
+                     db, "--date", TU_PUBLISHED_ON, NULL) != 0) {
         fprintf(stderr, "tu_setup_db: survey publish failed: %s\n", err);
         return -1;
     }
@@ -186,6 +188,19 @@ int tu_setup_db(const char *db, char *kiosk_token, char *admin_token)
     if (admin_token)
         snprintf(admin_token, TU_TOKEN_MAX, "%s", tu_chomp(out));
     return 0;
+}
+
+int tu_release(const char *db, int fiscal_year)
+{
+    char out[4096], err[1024], year[16];
+
+    snprintf(year, sizeof year, "%d", fiscal_year);
+    if (tu_collector(out, sizeof out, err, sizeof err, "release", "--survey", TU_SURVEY_ID,
+                     "--fiscal-year", year, "--db", db, NULL) != 0) {
+        fprintf(stderr, "tu_release: %s\n", err);
+        return -1;
+    }
+    return strstr(out, "made with") ? 1 : 0;
 }
 
 /* The port in the first "listening on HOST:PORT" after offset, or -1. */

@@ -38,6 +38,14 @@ int tu_collector(char *out, size_t outlen, char *err, size_t errlen, ...);
  * makes an admin token (into admin_token, may be NULL). Returns 0 or -1. */
 int tu_setup_db(const char *db, char *kiosk_token, char *admin_token);
 
+/* The date tu_setup_db publishes the sample survey on (the collector's
+ * test-only --date), so that responses dated 2020 and later fit its window. */
+#define TU_PUBLISHED_ON "2020-01-01"
+
+/* `collector release` of the sample survey's fiscal year: 1 when it made a
+ * new revision, 0 when nothing could be released, -1 on failure. */
+int tu_release(const char *db, int fiscal_year);
+
 /* Removes trailing newlines and blanks in place; returns s. */
 char *tu_chomp(char *s);
 
