@@ -33,8 +33,14 @@ db="$data/collector.db"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+this_fy=$(date -u +%Y)
+(( 10#$(date -u +%m) < 4 )) && this_fy=$((this_fy - 1))
+
 step "Collector database: publish the sample survey, add a kiosk and an admin token"
-"$collector" survey publish "$survey" --db "$db"
+# The demo simulates last fiscal year too, so the survey is published as if
+# in February of last fiscal year (the test-only --date sets the collector's
+# clock); responses dated outside a survey's months are refused.
+"$collector" survey publish "$survey" --db "$db" --date "$this_fy-02-01"
 kiosk_token=$("$collector" kiosk add demo-breakroom-1 --db "$db")
 admin_token=$("$collector" admin-token --db "$db")
 
@@ -86,14 +92,16 @@ run_kiosk() {
   fi
 }
 
-this_fy=$(date -u +%Y)
-(( 10#$(date -u +%m) < 4 )) && this_fy=$((this_fy - 1))
-
 step "Last fiscal year: 150 simulated respondents answer through the kiosk UI (headless)"
 run_kiosk --headless --simulate 150 --seed 1 --date "$this_fy-02-10" --drain 60
+step "Last fiscal year's results are released (figures appear only in a release)"
+"$collector" release --survey goshogawara-staff --fiscal-year "$((this_fy - 1))" --db "$db"
 step "This fiscal year: $respondents simulated respondents"
 run_kiosk --headless --simulate "$respondents" --seed 2 --drain 60
 echo "All sealed batches were delivered to the collector."
+
+step "Closing collection of the survey: this releases this fiscal year's results"
+"$collector" survey close goshogawara-staff --db "$db"
 
 step "KPI summary, fiscal year $this_fy"
 "$collector" report --db "$db" --fiscal-year "$this_fy" --format text
@@ -112,7 +120,7 @@ From a terminal:
 MSG
 
 if [[ -n ${DISPLAY:-}${WAYLAND_DISPLAY:-} ]]; then
-  step "A kiosk window opens: answer the survey yourself (maintenance: long-press the top-left corner, PIN 2468)"
+  step "A kiosk window opens: it shows the survey as closed (maintenance: long-press the top-left corner, PIN 2468)"
   "$kiosk" --config "$data/kiosk.conf" 2>>"$data/kiosk.log" &
   kiosk_pid=$!
 fi
