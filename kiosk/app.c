@@ -71,18 +71,22 @@ static void load_survey(struct app *a)
     } else if (json) {
         survey_load_buffer(json, strlen(json), &a->survey, a->survey_err, sizeof a->survey_err);
     }
+    a->closed_at = 0;
+    a->survey_closed =
+        a->survey && kiosk_store_closed(a->store, a->survey->id, a->survey->version, &a->closed_at);
     free(json);
     free(etag);
 }
 
-/* Where a respondent starts: welcome, or why they cannot. */
-static enum screen_id home(const struct app *a)
+enum screen_id app_home(const struct app *a)
 {
     char date[11];
     if (!a->store || a->survey_err[0])
         return SCREEN_ERROR;
     if (!a->survey)
         return SCREEN_NO_SURVEY;
+    if (a->survey_closed) /* before the period: over is over */
+        return SCREEN_CLOSED;
     today(date);
     return survey_is_running_on(a->survey, date) ? SCREEN_WELCOME : SCREEN_NO_SURVEY;
 }
@@ -105,10 +109,27 @@ static void discard(struct app *a)
     a->pin_wrong = false;
 }
 
+/* Takes what the sync thread stored since (a new definition, or the
+ * collector's close), but only when nobody is answering: a respondent
+ * half-way finishes the survey they started. */
+static void take_survey_update(struct app *a)
+{
+    struct sync_status sy;
+    if (!a->sync || !a->store)
+        return;
+    sync_get_status(a->sync, &sy);
+    if (sy.survey_generation == a->survey_gen)
+        return;
+    a->survey_gen = sy.survey_generation;
+    load_survey(a);
+    a->dirty = true;
+}
+
 static void go_home(struct app *a)
 {
     discard(a);
-    show(a, home(a));
+    take_survey_update(a); /* the next respondent sees a close at once */
+    show(a, app_home(a));
 }
 
 static void enter_item(struct app *a)
@@ -342,7 +363,7 @@ static bool in_corner(const struct app *a, int x, int y)
 static bool corner_screen(const struct app *a)
 {
     return a->screen == SCREEN_WELCOME || a->screen == SCREEN_NO_SURVEY ||
-           a->screen == SCREEN_ERROR;
+           a->screen == SCREEN_CLOSED || a->screen == SCREEN_ERROR;
 }
 
 /* The button under a finger that is down, shown pressed; NULL if none. */
@@ -488,17 +509,10 @@ static void open_pin(struct app *a)
 
 static void poll_status(struct app *a)
 {
-    if (a->sync) {
-        struct sync_status sy;
-        sync_get_status(a->sync, &sy);
-        if (sy.survey_generation != a->survey_gen && corner_screen(a)) {
-            a->survey_gen = sy.survey_generation;
-            load_survey(a);
-            a->dirty = true;
-        }
-    }
-    if (corner_screen(a) && home(a) != a->screen)
-        show(a, home(a));
+    if (corner_screen(a))
+        take_survey_update(a);
+    if (corner_screen(a) && app_home(a) != a->screen)
+        show(a, app_home(a));
     if (a->screen == SCREEN_MAINTENANCE)
         refresh_status(a);
 }
@@ -934,7 +948,7 @@ struct app *app_open(const struct kiosk_options *opt, char *err, size_t errlen)
     }
     a->running = true;
     discard(a);
-    show(a, home(a));
+    show(a, app_home(a));
     a->last_input = app_now(a);
     a->poll_at = app_now(a) + THEME_POLL_MS;
     redraw(a);

@@ -28,6 +28,7 @@ enum app_exit {
 #define APP_SCREENS(X)                                                                             \
     X(SCREEN_WELCOME, "welcome")                                                                   \
     X(SCREEN_NO_SURVEY, "no_survey")                                                               \
+    X(SCREEN_CLOSED, "closed")                                                                     \
     X(SCREEN_ATTRIBUTE, "attribute")                                                               \
     X(SCREEN_QUESTION, "question")                                                                 \
     X(SCREEN_CONFIRM, "confirm")                                                                   \

@@ -32,6 +32,8 @@ struct app {
     struct survey *survey; /* NULL when none is cached or it is invalid */
     char survey_err[SURVEY_ERR_LEN];
     unsigned survey_gen;
+    bool survey_closed; /* the collector closed it: the closed screen instead of welcome */
+    time_t closed_at;   /* when, by the collector's clock; 0 if it did not say */
 
     /* The respondent's progress: items are the attributes, then the questions. */
     enum screen_id screen;
@@ -74,6 +76,9 @@ struct app {
 
 uint64_t app_now(const struct app *a);
 int app_n_items(const struct app *a);
+/* Where a respondent starts: welcome, or the screen that says why they
+ * cannot (no_survey, closed, error). */
+enum screen_id app_home(const struct app *a);
 /* Builds the view of the current screen (screens.c). */
 void screens_build(struct app *a);
 /* Prepares the fonts of the answer screens (screens.c). */

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fiscal.h"
+
 #define KCLOCK_JST_OFFSET (9 * 3600)
 
 /* An atomic offset makes every function thread-safe without a lock. */
@@ -63,4 +65,34 @@ time_t kclock_day_start(time_t t)
     time_t local = t + KCLOCK_JST_OFFSET;
     const time_t day = 86400;
     return local - (local % day + day) % day - KCLOCK_JST_OFFSET;
+}
+
+/* Two digits at text[0..1] as a number, or -1. */
+static int two_digits(const char *text)
+{
+    if (!isdigit((unsigned char)text[0]) || !isdigit((unsigned char)text[1]))
+        return -1;
+    return (text[0] - '0') * 10 + (text[1] - '0');
+}
+
+time_t kclock_parse_utc(const char *text)
+{
+    char date[11];
+    int y, mo, d;
+    if (!text || strlen(text) != 20 || text[10] != 'T' || text[13] != ':' || text[16] != ':' ||
+        text[19] != 'Z')
+        return 0;
+    memcpy(date, text, 10);
+    date[10] = '\0';
+    int h = two_digits(text + 11), mi = two_digits(text + 14), sec = two_digits(text + 17);
+    if (fiscal_parse_date(date, &y, &mo, &d) != 0 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+        sec < 0 || sec > 60)
+        return 0;
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mo - 1,
+                    .tm_mday = d,
+                    .tm_hour = h,
+                    .tm_min = mi,
+                    .tm_sec = sec};
+    return timegm(&tm);
 }

@@ -16,5 +16,8 @@ void kclock_advance(long seconds);
 void kclock_month(char *out);
 /* Added: the start (midnight UTC+9) of the kiosks' day that holds t. */
 time_t kclock_day_start(time_t t);
+/* A collector time "YYYY-MM-DDTHH:MM:SSZ" (UTC) as seconds since the
+ * epoch; 0 when text is not one. */
+time_t kclock_parse_utc(const char *text);
 
 #endif

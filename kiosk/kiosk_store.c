@@ -1,10 +1,12 @@
 /* The kiosk's offline store: responses until sealed, sealed batches until the
- * collector acknowledges them, the cached survey. Assumes one handle per
+ * collector acknowledges them, the cached survey and whether the collector
+ * closed it. Assumes one handle per
  * thread and a small file (thousands of rows); every write is one transaction
  * and nothing finer than the day is stored, so the file reveals no answer order. */
 #include "kiosk_store.h"
 #include "kerr.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <jansson.h>
 #include <sqlite3.h>
@@ -41,6 +43,9 @@ static const char SCHEMA[] =
     " last_status INTEGER, last_error TEXT);"
     "CREATE TABLE IF NOT EXISTS survey_cache("
     " id INTEGER PRIMARY KEY CHECK(id = 1), json TEXT NOT NULL, etag TEXT);"
+    "CREATE TABLE IF NOT EXISTS survey_closed(" /* a table of its own: older stores gain it */
+    " id INTEGER PRIMARY KEY CHECK(id = 1), survey_id TEXT NOT NULL,"
+    " survey_version INTEGER NOT NULL, closed_at INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value);";
 
 /* X-macro: each statement is prepared once at open and reset after use. */
@@ -73,7 +78,12 @@ static const char SCHEMA[] =
     X(SET_META, "INSERT INTO meta(key, value) VALUES(?, ?)"                                        \
                 " ON CONFLICT(key) DO UPDATE SET value = excluded.value")                          \
     X(GET_SURVEY, "SELECT json, etag FROM survey_cache WHERE id = 1")                              \
-    X(SET_SURVEY, "INSERT OR REPLACE INTO survey_cache(id, json, etag) VALUES(1, ?, ?)")
+    X(SET_SURVEY, "INSERT OR REPLACE INTO survey_cache(id, json, etag) VALUES(1, ?, ?)")           \
+    X(SET_CLOSED, "INSERT OR REPLACE INTO survey_closed(id, survey_id, survey_version, closed_at)" \
+                  " VALUES(1, ?, ?, ?)")                                                           \
+    X(GET_CLOSED,                                                                                  \
+      "SELECT closed_at FROM survey_closed WHERE survey_id = ? AND survey_version = ?")            \
+    X(CLEAR_CLOSED, "DELETE FROM survey_closed")
 
 enum store_stmt {
 #define STMT_ENUM(name, sql) STMT_##name,
@@ -705,17 +715,53 @@ int kiosk_store_survey(struct kiosk_store *st, char **json, char **etag)
     return result;
 }
 
+/* A definition the collector serves is open: storing it ends any closed
+ * mark in the same transaction, so a power cut cannot leave it closed. */
 int kiosk_store_set_survey(struct kiosk_store *st, const char *json, size_t len, const char *etag)
 {
     if (len > SURVEY_MAX_FILE_BYTES)
         return -1;
-    sqlite3_stmt *q = stmt_get(st, STMT_SET_SURVEY);
-    sqlite3_bind_text(q, 1, json, (int)len, SQLITE_STATIC);
-    if (etag)
-        sqlite3_bind_text(q, 2, etag, -1, SQLITE_STATIC);
+    int rc = begin(st);
+    if (rc == SQLITE_OK) {
+        sqlite3_stmt *q = stmt_get(st, STMT_SET_SURVEY);
+        sqlite3_bind_text(q, 1, json, (int)len, SQLITE_STATIC);
+        if (etag)
+            sqlite3_bind_text(q, 2, etag, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        rc = rc == SQLITE_DONE ? run(st, STMT_CLEAR_CLOSED) : rc;
+    }
+    if (rc == SQLITE_OK)
+        rc = commit(st);
+    if (rc != SQLITE_OK)
+        rollback(st);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+int kiosk_store_set_closed(struct kiosk_store *st, const char *survey_id, int version,
+                           time_t closed_at)
+{
+    assert(survey_id && survey_id[0]);
+    sqlite3_stmt *q = stmt_get(st, STMT_SET_CLOSED);
+    sqlite3_bind_text(q, 1, survey_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, version);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)closed_at);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
     return rc == SQLITE_DONE ? 0 : -1;
+}
+
+bool kiosk_store_closed(struct kiosk_store *st, const char *survey_id, int version,
+                        time_t *closed_at)
+{
+    sqlite3_stmt *q = stmt_get(st, STMT_GET_CLOSED);
+    sqlite3_bind_text(q, 1, survey_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, version);
+    bool closed = sqlite3_step(q) == SQLITE_ROW;
+    if (closed && closed_at)
+        *closed_at = (time_t)sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return closed;
 }
 
 /* ---- meta and status ---- */

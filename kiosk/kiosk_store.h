@@ -1,6 +1,7 @@
 /* The kiosk's offline store: one SQLite file (WAL, synchronous=FULL,
  * secure_delete) holding submitted responses until the collector has
- * acknowledged them, the sealed batches, and the cached survey definition.
+ * acknowledged them, the sealed batches, the cached survey definition and
+ * whether the collector closed it.
  * Each thread opens its own handle; a handle is used by one thread. */
 #ifndef KIOSK_STORE_H
 #define KIOSK_STORE_H
@@ -48,7 +49,22 @@ int kiosk_store_seal(struct kiosk_store *st, int min_batch, time_t now, char *er
 /* The cached survey definition (JSON as received) and its ETag; both
  * malloc'ed, NULL when none. Returns 0 or -1. */
 int kiosk_store_survey(struct kiosk_store *st, char **json, char **etag);
+/* Stores a definition the collector served (or --survey gave) and clears
+ * any closed mark: what the collector serves is open. Returns 0 or -1. */
 int kiosk_store_set_survey(struct kiosk_store *st, const char *json, size_t len, const char *etag);
+
+/* The closed mark: the collector ended collection of survey_id version
+ * (HTTP 410 survey_closed) at closed_at (0 when it did not say), so the
+ * kiosk takes no new answers to it. It lasts across restarts and offline
+ * runs until kiosk_store_set_survey() stores a definition again; one
+ * survey is marked at a time. Responses and batches are not touched: they
+ * are sealed and delivered as usual. Returns 0 or -1. */
+int kiosk_store_set_closed(struct kiosk_store *st, const char *survey_id, int version,
+                           time_t closed_at);
+/* Whether survey_id version is marked closed (false too when the store
+ * cannot be read); *closed_at (closed_at may be NULL) receives its time. */
+bool kiosk_store_closed(struct kiosk_store *st, const char *survey_id, int version,
+                        time_t *closed_at);
 
 void kiosk_store_get_status(struct kiosk_store *st, struct kiosk_store_status *out);
 

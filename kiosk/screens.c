@@ -10,7 +10,7 @@
 #include "app_state.h"
 #include "theme.h"
 
-#define STACK_MAX 12
+#define STACK_MAX 16
 
 struct frame {
     double u;
@@ -222,6 +222,23 @@ static void build_no_survey(struct app *a, const struct frame *f)
         text_block(set_aside_note(a), S(f, THEME_SMALL_PX), false, THEME_MUTED, true),
     };
     stack(a, f, f->content, b, 3, true);
+}
+
+/* The collector ended the survey: whose and which, that it is over, and
+ * thanks, in the largest type. No button, so a tap does nothing; the
+ * maintenance corner works as on welcome. */
+static void build_closed(struct app *a, const struct frame *f)
+{
+    const struct survey *s = a->survey;
+    const char *thanks = s->thanks && s->thanks[0] ? s->thanks : "ご協力ありがとうございました。";
+    struct block b[] = {
+        text_block(s->organization, S(f, THEME_BODY_PX), false, THEME_MUTED, true),
+        text_block(s->title, S(f, THEME_BODY_PX), false, THEME_MUTED, true),
+        text_block("このアンケートは終了しました", S(f, THEME_TITLE_PX), true, THEME_TEXT, true),
+        text_block(thanks, S(f, THEME_BODY_PX), false, THEME_TEXT, true),
+        text_block(set_aside_note(a), S(f, THEME_SMALL_PX), false, THEME_MUTED, true),
+    };
+    stack(a, f, f->content, b, 5, true);
 }
 
 static void build_error(struct app *a, const struct frame *f)
@@ -529,6 +546,30 @@ static const char *when_text(struct view *v, time_t t)
                        tm.tm_mday, tm.tm_hour, tm.tm_min);
 }
 
+/* Whether the survey takes answers, in words; NULL without a survey. */
+static const char *state_text(struct app *a)
+{
+    if (!a->survey)
+        return NULL;
+    switch (app_home(a)) {
+    case SCREEN_WELCOME:
+        return "状態：回答受付中";
+    case SCREEN_CLOSED:
+        return "状態：終了（回収済み。新しい回答は受け付けません）";
+    case SCREEN_NO_SURVEY:
+        return "状態：回答期間外";
+    default:
+        return NULL; /* the error says it */
+    }
+}
+
+static const char *closed_text(struct app *a)
+{
+    if (!a->survey_closed || a->closed_at <= 0)
+        return NULL;
+    return view_printf(&a->view, "終了日時：%s", when_text(&a->view, a->closed_at));
+}
+
 static void build_maintenance(struct app *a, const struct frame *f)
 {
     /* The sync buttons first, then leaving and quitting; requeueing only
@@ -569,6 +610,8 @@ static void build_maintenance(struct app *a, const struct frame *f)
             a->survey ? view_printf(v, "アンケート：%s（版 %d）", a->survey->id, a->survey->version)
                       : "アンケート：なし",
             px, false, THEME_TEXT, false),
+        text_block(state_text(a), px, false, THEME_TEXT, false),
+        text_block(closed_text(a), px, false, THEME_TEXT, false),
         text_block(view_printf(v, "送信待ちのバッチ：%d 件", st->sealed), px, false, THEME_TEXT,
                    false),
         text_block(view_printf(v, "隔離されたバッチ：%d 件", st->quarantined), px, false,
@@ -622,6 +665,9 @@ void screens_build(struct app *a)
         break;
     case SCREEN_NO_SURVEY:
         build_no_survey(a, &f);
+        break;
+    case SCREEN_CLOSED:
+        build_closed(a, &f);
         break;
     case SCREEN_ATTRIBUTE:
     case SCREEN_QUESTION:

@@ -15,8 +15,8 @@
  *                      (real time, at most SECONDS; tests with a real collector)
  *   shot FILE.bmp      write the screen as a BMP
  *   count frames       start counting drawn frames from zero
- *   expect screen NAME       welcome, no_survey, attribute, question, confirm,
- *                            thanks, idle, pin, maintenance, error
+ *   expect screen NAME       welcome, no_survey, closed, attribute, question,
+ *                            confirm, thanks, idle, pin, maintenance, error
  *   expect question ID       the attribute or question on screen
  *   expect selected VALUE    the chosen point's value or option id; "none"
  *   expect stored N          responses written to the store since start

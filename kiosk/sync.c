@@ -1,7 +1,8 @@
 /* The sync thread: each round seals, uploads every sealed batch, fetches the
- * survey (ETag) and sends a heartbeat when due; after a failure it backs off
- * exponentially with jitter. Assumes it owns its store handle and its curl
- * handle; the UI only reads a copy of the status under the mutex. */
+ * survey (ETag; a 410 marks it closed, a later 200 opens it again) and sends
+ * a heartbeat when due; after a failure it backs off exponentially with
+ * jitter. Assumes it owns its store handle and its curl handle; the UI only
+ * reads a copy of the status under the mutex. */
 #include "sync.h"
 
 #include <curl/curl.h>
@@ -51,11 +52,11 @@ struct sync {
 
 /* What one round found, for the status and the schedule. */
 struct round_result {
-    bool contact_ok; /* the collector answered something meaningful */
-    bool failed;     /* a reason to back off */
-    bool more;       /* sealed batches left untried */
-    bool new_survey;
-    long retry_after_s; /* the collector asked to wait this long (429/503) */
+    bool contact_ok;     /* the collector answered something meaningful */
+    bool failed;         /* a reason to back off */
+    bool more;           /* sealed batches left untried */
+    bool survey_changed; /* a definition was stored, or the survey was closed */
+    long retry_after_s;  /* the collector asked to wait this long (429/503) */
     char error[256];
 };
 
@@ -88,40 +89,104 @@ static void note_survey(struct sync *s, const char *json)
     json_decref(j);
 }
 
+/* What a 410 survey_closed names: the survey version the collector closed. */
+struct closed_notice {
+    char survey_id[SURVEY_MAX_ID_BYTES + 1];
+    int version;
+    time_t closed_at; /* 0 when the collector did not say */
+};
+
+static bool parse_closed(const struct http_reply *reply, struct closed_notice *out)
+{
+    json_t *j = json_loadb(reply->body, reply->len, 0, NULL);
+    const char *error = json_string_value(json_object_get(j, "error"));
+    const char *id = json_string_value(json_object_get(j, "survey_id"));
+    json_t *version = json_object_get(j, "survey_version");
+    bool ok = error && strcmp(error, "survey_closed") == 0 && id && id[0] &&
+              strlen(id) <= SURVEY_MAX_ID_BYTES && json_is_integer(version);
+    if (ok) {
+        snprintf(out->survey_id, sizeof out->survey_id, "%s", id);
+        out->version = (int)json_integer_value(version);
+        out->closed_at = kclock_parse_utc(json_string_value(json_object_get(j, "closed_at")));
+    }
+    json_decref(j);
+    return ok;
+}
+
+/* 410 survey_closed: only the survey this kiosk runs is marked closed. A
+ * kiosk holding another one keeps it (the collector may still take its
+ * answers) and says so on the maintenance screen. */
+static void survey_closed(struct sync *s, const struct http_reply *reply, struct round_result *res)
+{
+    struct closed_notice n;
+    if (!parse_closed(reply, &n)) {
+        snprintf(res->error, sizeof res->error, "アンケートを取得できません (HTTP 410)");
+        return;
+    }
+    res->contact_ok = true;
+    if (strcmp(n.survey_id, s->survey_id) != 0 || n.version != s->survey_version) {
+        snprintf(res->error, sizeof res->error,
+                 s->survey_id[0] ? "収集サーバーでは別のアンケート（%.64s 版 %d）が終了しています"
+                                 : "収集サーバーのアンケート（%.64s 版 %d）は終了しています",
+                 n.survey_id, n.version);
+        return;
+    }
+    if (kiosk_store_closed(s->st, n.survey_id, n.version, NULL))
+        return; /* known since an earlier round */
+    if (kiosk_store_set_closed(s->st, n.survey_id, n.version, n.closed_at) != 0) {
+        snprintf(res->error, sizeof res->error, "アンケート終了の記録を保存できません");
+        return;
+    }
+    fprintf(stderr, "kiosk: sync: the collector closed survey %s version %d; no new answers\n",
+            n.survey_id, n.version);
+    res->survey_changed = true;
+}
+
+/* A definition the collector serves: stored (which opens it if it was closed). */
+static void survey_served(struct sync *s, const struct http_reply *reply, bool was_closed,
+                          struct round_result *res)
+{
+    char err[SURVEY_ERR_LEN];
+    struct survey *sv = NULL;
+    res->contact_ok = true;
+    if (survey_load_buffer(reply->body, reply->len, &sv, err, sizeof err) != SURVEY_OK) {
+        snprintf(res->error, sizeof res->error, "受信したアンケート定義が不正です: %.180s", err);
+    } else if (kiosk_store_set_survey(s->st, reply->body, reply->len, reply->etag) == 0) {
+        if (was_closed)
+            fprintf(stderr, "kiosk: sync: survey %s version %d is open; answers are taken\n",
+                    sv->id, sv->version);
+        note_survey(s, reply->body);
+        res->survey_changed = true;
+    }
+    survey_free(sv);
+}
+
 static void fetch_survey(struct sync *s, struct round_result *res)
 {
-    char *json = NULL, *etag = NULL, err[SURVEY_ERR_LEN];
+    char *json = NULL, *etag = NULL;
     struct http_reply reply = {0};
-    struct survey *sv = NULL;
 
     kiosk_store_survey(s->st, &json, &etag);
-    if (http_client_request(s->http, "GET", "/api/v1/survey", NULL, 0, NULL, etag, &reply) != 0) {
+    /* While closed, ask without the ETag: the same version published again
+     * must come back as a 200 with its body, which is what opens it. */
+    bool closed =
+        s->survey_id[0] && kiosk_store_closed(s->st, s->survey_id, s->survey_version, NULL);
+    if (http_client_request(s->http, "GET", "/api/v1/survey", NULL, 0, NULL, closed ? NULL : etag,
+                            &reply) != 0) {
         snprintf(res->error, sizeof res->error, "収集サーバーに接続できません (%.150s)",
                  reply.error);
         res->failed = true;
-        goto out;
-    }
-    if (reply.status == 304 || reply.status == 404) {
+    } else if (reply.status == 304 || reply.status == 404) {
         res->contact_ok = true; /* 404: no survey published yet; the cache stays */
-        goto out;
-    }
-    if (reply.status != 200) {
+    } else if (reply.status == 410) {
+        survey_closed(s, &reply, res);
+    } else if (reply.status == 200) {
+        survey_served(s, &reply, closed, res);
+    } else {
         snprintf(res->error, sizeof res->error, "アンケートを取得できません (HTTP %ld)",
                  reply.status);
         res->failed = reply.status == 401 || reply.status == 403 || reply.status >= 500;
-        goto out;
     }
-    res->contact_ok = true;
-    if (survey_load_buffer(reply.body, reply.len, &sv, err, sizeof err) != SURVEY_OK) {
-        snprintf(res->error, sizeof res->error, "受信したアンケート定義が不正です: %.180s", err);
-        goto out;
-    }
-    if (kiosk_store_set_survey(s->st, reply.body, reply.len, reply.etag) == 0) {
-        note_survey(s, reply.body);
-        res->new_survey = true;
-    }
-out:
-    survey_free(sv);
     http_reply_release(&reply);
     free(json);
     free(etag);
@@ -268,7 +333,7 @@ static void publish(struct sync *s, const struct round_result *res)
     kiosk_store_get_status(s->st, &st);
     pthread_mutex_lock(&s->mu);
     copy_status(&s->status, &st);
-    s->status.survey_generation += res->new_survey ? 1 : 0;
+    s->status.survey_generation += res->survey_changed ? 1 : 0;
     s->round_failed = res->failed;
     s->more_pending = res->more;
     s->rounds++;

@@ -19,7 +19,8 @@ struct sync_status {
     char last_error[256]; /* in words, "" if none */
     int sealed;
     int quarantined;
-    unsigned survey_generation; /* increases each time a new survey definition was stored */
+    unsigned survey_generation; /* increases each time a survey definition was stored or the
+                                   collector closed the survey: the UI reloads it */
     int unsealed; /* added: responses waiting for a batch; local only, never in a heartbeat */
 };
 

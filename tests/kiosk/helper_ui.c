@@ -203,6 +203,57 @@ void ui_cleanup(struct ui_kiosk *k)
     tu_rmdir(k->dir);
 }
 
+/* The whole of a small text file, malloc'ed and NUL-terminated, or NULL. */
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *text = malloc(UI_SCRIPT_MAX);
+    size_t n = f && text ? fread(text, 1, UI_SCRIPT_MAX - 1, f) : 0;
+    if (f)
+        fclose(f);
+    if (!text || n == 0 || n == UI_SCRIPT_MAX - 1) {
+        free(text);
+        return NULL;
+    }
+    text[n] = '\0';
+    return text;
+}
+
+int ui_conf_set(const struct ui_kiosk *k, const char *key, const char *value)
+{
+    char *text = read_text(k->conf), line[TU_PATH_MAX + 64];
+    if (!text)
+        return -1;
+    snprintf(line, sizeof line, "\n%s = ", key);
+    char *at = strstr(text, line), *end = at ? strchr(at + 1, '\n') : NULL;
+    FILE *f = fopen(k->conf, "w");
+    int rc = -1;
+    if (f && at)
+        rc = fprintf(f, "%.*s\n%s = %s%s", (int)(at - text), text, key, value, end ? end : "\n");
+    else if (f)
+        rc = fprintf(f, "%s%s = %s\n", text, key, value);
+    rc = f && fclose(f) == 0 && rc > 0 ? 0 : -1;
+    free(text);
+    return rc;
+}
+
+int ui_survey_version(const char *src, int version, const char *dst)
+{
+    char *text = read_text(src);
+    char *at = text ? strstr(text, "\"version\": 1,") : NULL;
+    int rc = -1;
+    FILE *f = at ? fopen(dst, "w") : NULL;
+    if (f) {
+        rc = fprintf(f, "%.*s\"version\": %d,%s", (int)(at - text), text, version,
+                     at + strlen("\"version\": 1,")) > 0
+                 ? 0
+                 : -1;
+        rc = fclose(f) == 0 ? rc : -1;
+    }
+    free(text);
+    return rc;
+}
+
 struct app *ui_open_app(const struct ui_kiosk *k, const char *survey_file, const char *size,
                         char *err, size_t errlen)
 {

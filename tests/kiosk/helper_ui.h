@@ -49,6 +49,12 @@ int ui_quarantine(const struct ui_kiosk *k, const char *survey_file, int n, int 
 /* Batches in the kiosk's store in state ("sealed", "quarantined"), or -1. */
 long long ui_batches(const struct ui_kiosk *k, const char *state);
 void ui_cleanup(struct ui_kiosk *k);
+/* Sets "key = value" in k's config, replacing the key's line or adding
+ * one. Returns 0 or -1. */
+int ui_conf_set(const struct ui_kiosk *k, const char *key, const char *value);
+/* Writes the sample survey src with "version": 1 made version, into dst
+ * (another version of the same survey). Returns 0 or -1. */
+int ui_survey_version(const char *src, int version, const char *dst);
 
 struct app;
 /* The real kiosk UI in this process on k's config (SDL's dummy driver,

@@ -1,6 +1,7 @@
 /* Unit tests of the kiosk's offline store on real SQLite files: one row per
  * submit, the sealing rules, deletion only of delivered batches with nothing
- * left in the file, day-only timestamps, corrupt files set aside, disk full. */
+ * left in the file, day-only timestamps, corrupt files set aside, disk full,
+ * the collector's close of a survey. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -548,6 +549,52 @@ static void test_store_caches_survey_with_etag(void **state)
     assert_int_equal(count(f, "survey_cache"), 1);
 }
 
+/* The collector's close is kept for one survey version, survives a
+ * restart, leaves the waiting responses alone, and ends when a definition
+ * is stored again. */
+static void test_store_closed_mark_lasts_until_a_survey_is_stored(void **state)
+{
+    struct fixture *f = *state;
+    char err[KSTORE_ERR_LEN];
+    time_t at = 0;
+    const char *src = f->survey->source;
+    assert_int_equal(kiosk_store_set_survey(f->st, src, strlen(src), "\"v1\""), 0);
+    assert_int_equal(submit_n(f, 1, err), 0);
+    assert_false(kiosk_store_closed(f->st, "goshogawara-staff", 1, NULL));
+    assert_int_equal(kiosk_store_set_closed(f->st, "goshogawara-staff", 1, 1796292000), 0);
+    kiosk_store_close(f->st);
+    f->st = NULL;
+    assert_int_equal(kiosk_store_open(f->path, &f->st, NULL, err, sizeof err), 0);
+    assert_true(kiosk_store_closed(f->st, "goshogawara-staff", 1, &at));
+    assert_int_equal(at, 1796292000);
+    assert_false(kiosk_store_closed(f->st, "goshogawara-staff", 2, NULL));
+    assert_false(kiosk_store_closed(f->st, "kamaishi-wellbeing", 1, NULL));
+    assert_int_equal(count(f, "responses"), 1);
+    assert_int_equal(kiosk_store_seal(f->st, 1, kclock_now(), err, sizeof err), 1);
+    assert_int_equal(kiosk_store_set_survey(f->st, src, strlen(src), "\"v1\""), 0);
+    assert_false(kiosk_store_closed(f->st, "goshogawara-staff", 1, NULL));
+    assert_int_equal(count(f, "survey_closed"), 0);
+}
+
+/* The collector's closed_at, "YYYY-MM-DDTHH:MM:SSZ", and nothing else. */
+static void test_store_clock_reads_collector_times(void **state)
+{
+    (void)state;
+    assert_int_equal(kclock_parse_utc("2026-12-03T10:00:00Z"), 1796292000);
+    assert_int_equal(kclock_parse_utc("1970-01-01T00:00:00Z"), 0);
+    const char *bad[] = {NULL,
+                         "",
+                         "2026-12-03",
+                         "2026-12-03T10:00:00",
+                         "2026-12-03 10:00:00Z",
+                         "2026-02-30T10:00:00Z",
+                         "2026-12-03T24:00:00Z",
+                         "2026-12-03T1a:00:00Z",
+                         "2026-12-03T10:00:00+09:00"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(kclock_parse_utc(bad[i]), 0);
+}
+
 static void test_store_status_reports_sync_notes(void **state)
 {
     struct fixture *f = *state;
@@ -627,9 +674,11 @@ int main(void)
         T(test_store_open_reports_unwritable_path),
         T(test_store_disk_full_fails_cleanly),
         T(test_store_caches_survey_with_etag),
+        T(test_store_closed_mark_lasts_until_a_survey_is_stored),
         T(test_store_status_reports_sync_notes),
         T(test_store_uses_wal_and_full_sync),
         cmocka_unit_test(test_store_clock_months_and_days_are_japanese),
+        cmocka_unit_test(test_store_clock_reads_collector_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
