@@ -1013,7 +1013,9 @@ static int store_survey_activate(struct store *st, const struct survey *s)
 {
     sqlite3_stmt *up = NULL;
     int rc = sqlite3_prepare_v2(st->db,
-                                "UPDATE surveys SET active = (survey_id = ?1 AND version = ?2)"
+                                "UPDATE surveys SET active = (survey_id = ?1 AND version = ?2),"
+                                " closed_at = CASE WHEN survey_id = ?1 AND version = ?2"
+                                " THEN NULL ELSE closed_at END" /* publishing reopens */
                                 " WHERE active = 1 OR (survey_id = ?1 AND version = ?2)",
                                 -1, &up, NULL);
     if (rc != SQLITE_OK)
