@@ -53,8 +53,10 @@ int release_years(struct store *st, const char *survey_id, long min_group, const
         }
         if (out)
             release_describe(&r, years[i], out);
-        log_line("info", "release", "survey=%s fiscal_year=%d revision=%d added=%lld waiting=%lld",
-                 survey_id, years[i], r.revision, r.added, r.waiting);
+        else /* the daemon: the log is where an officer looks */
+            log_line("info", "release",
+                     "survey=%s fiscal_year=%d revision=%d added=%lld waiting=%lld", survey_id,
+                     years[i], r.revision, r.added, r.waiting);
     }
     return 0;
 }

@@ -217,25 +217,12 @@ struct kiosk {
     struct kiosk_store *st;
 };
 
-static int free_port(void)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
 /* A collector and a kiosk store and configuration that point at it; the
  * collector always listens on the same port, so that it can restart. */
 static void kiosk_setup(struct kiosk *k)
 {
     char err[SURVEY_ERR_LEN];
-    int port = free_port();
+    int port = tu_free_port();
 
     assert_int_equal(tu_tempdir("quota-kiosk", k->dir), 0);
     snprintf(k->db, sizeof k->db, "%s/collector.db", k->dir);

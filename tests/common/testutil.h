@@ -122,6 +122,9 @@ char *tu_batch_json(const char *batch_id, int n, unsigned seed, const char *mont
  * number, or -1 on error. Opens and closes its own connection. */
 long long tu_db_count(const char *db, const char *sql);
 
+/* A loopback TCP port that was free a moment ago (bound, read, closed). */
+int tu_free_port(void);
+
 /* Seconds on a monotonic clock. */
 double tu_now(void);
 

@@ -1,6 +1,12 @@
 /* Runs the real kiosk program headless for the UI tests. Assumes KIOSK_BIN
  * is built; every child is waited for with a deadline and killed after it. */
 #include "helper_ui.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
 #include "app.h"
 
 #include <fcntl.h>
@@ -275,4 +281,22 @@ int ui_shot(struct app *a, const char *name, char *path, char *err, size_t errle
     mkdir(TEST_OUTPUT_DIR "/kiosk", 0755);
     snprintf(path, TU_PATH_MAX, "%s/kiosk/%s", TEST_OUTPUT_DIR, name);
     return app_shot(a, path, err, errlen);
+}
+
+void ui_shot_or_fail(struct app *a, const char *name)
+{
+    char path[TU_PATH_MAX], err[APP_ERR_LEN];
+
+    if (ui_shot(a, name, path, err, sizeof err) != 0)
+        fail_msg("%s", err);
+}
+
+struct app *ui_open_or_fail(const struct ui_kiosk *k, const char *survey_file, const char *size)
+{
+    char err[APP_ERR_LEN];
+    struct app *a = ui_open_app(k, survey_file, size, err, sizeof err);
+
+    if (!a)
+        fail_msg("app_open: %s", err);
+    return a;
 }

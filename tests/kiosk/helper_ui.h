@@ -65,5 +65,8 @@ struct app *ui_open_app(const struct ui_kiosk *k, const char *survey_file, const
 /* The in-process UI's screen as TEST_OUTPUT_DIR/kiosk/NAME (a BMP), to
  * look at; the path into path[TU_PATH_MAX]. Returns 0, or -1 with err set. */
 int ui_shot(struct app *a, const char *name, char *path, char *err, size_t errlen);
+/* The same two, failing the running cmocka test with the message instead. */
+void ui_shot_or_fail(struct app *a, const char *name);
+struct app *ui_open_or_fail(const struct ui_kiosk *k, const char *survey_file, const char *size);
 
 #endif

@@ -35,19 +35,6 @@ struct fixture {
     int port;
 };
 
-static int free_port(void)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
@@ -59,7 +46,7 @@ static int setup(void **state)
         return -1;
     if (survey_load_file(TU_SURVEY_FILE, &f->survey, err, sizeof err) != SURVEY_OK)
         return -1;
-    f->port = free_port();
+    f->port = tu_free_port();
     kiosk_config_defaults(&f->cfg);
     snprintf(f->cfg.collector_url, sizeof f->cfg.collector_url, "http://127.0.0.1:%d", f->port);
     snprintf(f->cfg.token, sizeof f->cfg.token, "%s", f->token);

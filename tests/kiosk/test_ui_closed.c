@@ -46,23 +46,6 @@ static void assert_layout_ok(const struct app *a)
         fail_msg("layout on %s: %s", screen_name(app_screen(a)), why);
 }
 
-/* A screenshot under TEST_OUTPUT_DIR/kiosk, to look at. */
-static void shot(struct app *a, const char *name)
-{
-    char path[TU_PATH_MAX], err[APP_ERR_LEN];
-    if (ui_shot(a, name, path, err, sizeof err) != 0)
-        fail_msg("%s", err);
-}
-
-static struct app *open_kiosk(const struct ui_kiosk *k, const char *survey, const char *size)
-{
-    char err[APP_ERR_LEN];
-    struct app *a = ui_open_app(k, survey, size, err, sizeof err);
-    if (!a)
-        fail_msg("app_open: %s", err);
-    return a;
-}
-
 /* Long press in the corner and PIN 1234, as staff do. */
 static void open_maintenance(struct app *a)
 {
@@ -188,7 +171,7 @@ static void test_closed_survey_takes_no_answers_and_delivers_what_it_holds(void 
     snprintf(v2, sizeof v2, "%s/goshogawara-v2.json", k.dir);
     assert_int_equal(ui_survey_version(UI_GOSHOGAWARA, 2, v2), 0);
 
-    struct app *a = open_kiosk(&k, UI_GOSHOGAWARA, "1920x1080");
+    struct app *a = ui_open_or_fail(&k, UI_GOSHOGAWARA, "1920x1080");
     deliver(a, &k, "first round"); /* the survey from the collector */
     assert_int_equal(app_screen(a), SCREEN_WELCOME);
     assert_true(app_button_center(a, ACTION_START, 0, &sx, &sy));
@@ -214,7 +197,7 @@ static void test_closed_survey_takes_no_answers_and_delivers_what_it_holds(void 
     assert_closed_screen(a, sx, sy);
     assert_true(app_text_shown(a, "五所川原市"));
     assert_true(app_text_shown(a, "ご協力ありがとうございました。"));
-    shot(a, "closed-1920x1080.bmp");
+    ui_shot_or_fail(a, "closed-1920x1080.bmp");
     deliver(a, &k, "after the close"); /* the late answer is accepted too */
     assert_int_equal(collector_responses(db, 1), 3);
     assert_closed_screen(a, sx, sy);
@@ -225,26 +208,26 @@ static void test_closed_survey_takes_no_answers_and_delivers_what_it_holds(void 
     assert_true(app_text_shown(a, "終了日時：2025-02-10 09:00（日本時間）")); /* midnight UTC */
     assert_true(app_text_shown(a, "最後のエラー：なし"));
     assert_layout_ok(a);
-    shot(a, "closed-maintenance-1920x1080.bmp");
+    ui_shot_or_fail(a, "closed-maintenance-1920x1080.bmp");
     tap(a, ACTION_LEAVE, 0);
     assert_int_equal(app_screen(a), SCREEN_CLOSED);
     app_close(a);
 
     /* A restart without the collector: closed from the store alone. */
     assert_int_equal(ui_conf_set(&k, "collector_url", OFFLINE_URL), 0);
-    a = open_kiosk(&k, NULL, "800x480");
+    a = ui_open_or_fail(&k, NULL, "800x480");
     assert_int_equal(app_screen(a), SCREEN_CLOSED);
     app_wait(a, 5000); /* the sync thread fails to reach anyone meanwhile */
     /* Where "回答をはじめる" sits at 800x480: centred, 80 px tall above the 32 px margin. */
     assert_closed_screen(a, 400, 408);
-    shot(a, "closed-800x480.bmp");
+    ui_shot_or_fail(a, "closed-800x480.bmp");
     app_close(a);
     assert_int_equal(ui_stored(&k), 0);
 
     /* The administrator publishes version 2: the kiosk opens again. */
     publish(db, v2);
     assert_int_equal(ui_conf_set(&k, "collector_url", srv.url), 0);
-    a = open_kiosk(&k, NULL, "1920x1080");
+    a = ui_open_or_fail(&k, NULL, "1920x1080");
     assert_int_equal(app_screen(a), SCREEN_CLOSED); /* until the collector says otherwise */
     deliver(a, &k, "after publishing version 2");
     assert_int_equal(app_screen(a), SCREEN_WELCOME);
@@ -288,14 +271,14 @@ static void test_republished_same_version_opens_again(void **state)
         tu_fixture_start(&srv, "ui-closed-again", dir, db, sizeof db, token, NULL, NULL), 0);
     assert_int_equal(ui_init_collector(&k, "ui-closed-again-kiosk", srv.url, token), 0);
     assert_int_equal(ui_conf_set(&k, "sync_interval_s", "3600"), 0);
-    struct app *a = open_kiosk(&k, UI_GOSHOGAWARA, "1280x800");
+    struct app *a = ui_open_or_fail(&k, UI_GOSHOGAWARA, "1280x800");
     deliver(a, &k, "first round");
     assert_int_equal(app_screen(a), SCREEN_WELCOME);
     assert_true(app_button_center(a, ACTION_START, 0, &sx, &sy));
     close_survey(db);
     deliver(a, &k, "at the close");
     assert_closed_screen(a, sx, sy);
-    shot(a, "closed-1280x800.bmp");
+    ui_shot_or_fail(a, "closed-1280x800.bmp");
     publish(db, UI_GOSHOGAWARA);
     assert_int_equal(survey_status(srv.url, token), 200); /* publishing reopens it */
     deliver(a, &k, "after publishing again");
@@ -332,24 +315,24 @@ static void closed_at_size(const char *file, const char *size)
     const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
     int sx, sy;
     assert_int_equal(ui_init(&k, "ui-closed-size", 60), 0);
-    struct app *a = open_kiosk(&k, file, size);
+    struct app *a = ui_open_or_fail(&k, file, size);
     assert_int_equal(app_screen(a), SCREEN_WELCOME);
     assert_true(app_button_center(a, ACTION_START, 0, &sx, &sy));
     app_close(a);
     mark_closed(&k, file, 1796292000); /* 2026-12-03T10:00:00Z */
-    a = open_kiosk(&k, file, size);
+    a = ui_open_or_fail(&k, file, size);
     assert_closed_screen(a, sx, sy);
     assert_true(app_text_shown(a, app_survey(a)->organization));
     assert_true(app_text_shown(a, app_survey(a)->thanks));
     snprintf(name, sizeof name, "closed-offline-%.*s-%s.bmp", (int)strcspn(base, "."), base, size);
-    shot(a, name);
+    ui_shot_or_fail(a, name);
     open_maintenance(a);
     assert_true(app_text_shown(a, CLOSED_STATE));
     assert_true(app_text_shown(a, "終了日時：2026-12-03 19:00（日本時間）"));
     assert_layout_ok(a);
     snprintf(name, sizeof name, "closed-maintenance-%.*s-%s.bmp", (int)strcspn(base, "."), base,
              size);
-    shot(a, name);
+    ui_shot_or_fail(a, name);
     tap(a, ACTION_LEAVE, 0);
     assert_int_equal(app_screen(a), SCREEN_CLOSED);
     app_close(a);

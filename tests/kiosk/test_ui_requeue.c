@@ -58,23 +58,6 @@ static void assert_layout_ok(const struct app *a)
         fail_msg("layout: %s", why);
 }
 
-/* A screenshot under TEST_OUTPUT_DIR/kiosk, to look at. */
-static void shot(struct app *a, const char *name)
-{
-    char path[TU_PATH_MAX], err[APP_ERR_LEN];
-    if (ui_shot(a, name, path, err, sizeof err) != 0)
-        fail_msg("%s", err);
-}
-
-static struct app *open_kiosk(const struct ui_kiosk *k, const char *survey, const char *size)
-{
-    char err[APP_ERR_LEN];
-    struct app *a = ui_open_app(k, survey, size, err, sizeof err);
-    if (!a)
-        fail_msg("app_open: %s", err);
-    return a;
-}
-
 /* Runs the UI's virtual clock and real time together until the kiosk's
  * store holds want batches in state, or WAIT_S pass. */
 static bool wait_batches(struct app *a, const struct ui_kiosk *k, const char *state, long long want)
@@ -180,7 +163,7 @@ static void test_requeue_after_publishing_delivers_once(void **state)
 
     /* The kiosk still carries version 2 on screen when the respondent
      * starts: the sync thread only replaces it on the welcome screen. */
-    struct app *a = open_kiosk(&k, v2, "1080x1920");
+    struct app *a = ui_open_or_fail(&k, v2, "1080x1920");
     assert_int_equal(app_survey(a)->version, 2);
     answer_once(a);
     /* Rounds come only when asked (the interval is an hour): "sync now"
@@ -195,7 +178,7 @@ static void test_requeue_after_publishing_delivers_once(void **state)
     assert_true(app_text_shown(a, "隔離されたバッチ：1 件"));
     assert_true(app_text_shown(a, REQUEUE_LABEL));
     assert_layout_ok(a);
-    shot(a, "requeue-quarantined-1080x1920.bmp"); /* with the collector's own refusal */
+    ui_shot_or_fail(a, "requeue-quarantined-1080x1920.bmp"); /* with the collector's own refusal */
 
     /* The admin publishes version 2 (dated like version 1, so that the
      * kiosk's month fits its window); the batch stays quarantined until
@@ -258,7 +241,7 @@ static void test_button_only_while_quarantined(void **state)
         struct ui_kiosk k;
         int x, y;
         assert_int_equal(ui_init(&k, "ui-requeue-none", 60), 0);
-        struct app *a = open_kiosk(&k, UI_GOSHOGAWARA, sizes[i]);
+        struct app *a = ui_open_or_fail(&k, UI_GOSHOGAWARA, sizes[i]);
         open_maintenance(a);
         assert_true(app_text_shown(a, "隔離されたバッチ：0 件"));
         assert_false(app_button_center(a, ACTION_REQUEUE, 0, &x, &y));
@@ -268,7 +251,7 @@ static void test_button_only_while_quarantined(void **state)
 
         /* Two refused batches: the button is there, and after it none is. */
         assert_int_equal(ui_quarantine(&k, UI_GOSHOGAWARA, 2, 422, "unknown_survey"), 0);
-        a = open_kiosk(&k, UI_GOSHOGAWARA, sizes[i]);
+        a = ui_open_or_fail(&k, UI_GOSHOGAWARA, sizes[i]);
         open_maintenance(a);
         assert_true(app_text_shown(a, "隔離されたバッチ：2 件"));
         assert_layout_ok(a);
