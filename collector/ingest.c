@@ -8,17 +8,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "batch.h"
 #include "cclock.h"
 #include "crypto.h"
 #include "fiscal.h"
 
+/* A version's month window, looked up at most every INGEST_WINDOW_TTL_S:
+ * reading it from the store takes the writer's lock, which a group commit
+ * holds through its fsync, and a batch must not wait for that only to read
+ * two dates. A close moves the window's end to the closing month, which is
+ * the current month then: a stale window differs from the fresh one only
+ * after a month has turned. */
+struct ingest_window {
+    char survey_id[SURVEY_MAX_ID_BYTES + 1];
+    int version;
+    long lo, hi;
+    time_t until;
+};
+
 struct ingest {
     struct store *store;
     pthread_mutex_t lock;
     struct survey *cache[INGEST_SURVEY_CACHE];
     size_t n_cache;
+    struct ingest_window windows[INGEST_SURVEY_CACHE];
+    size_t n_windows;
 };
 
 struct ingest *ingest_new(struct store *st)
@@ -190,7 +206,7 @@ static void ingest_store_reply(struct store *st, int64_t kiosk_id, struct batch 
 /* The months (fiscal_month_index) a version collects, widened by one each
  * side: its period, else from the month it was published to the month it
  * was closed (now while open); never past the collector's month + 1. */
-static bool ingest_window(struct store *st, const struct survey *s, long *lo, long *hi)
+static bool ingest_window_read(struct store *st, const struct survey *s, long *lo, long *hi)
 {
     struct store_survey_state state;
     char now[8], from[8], to[8];
@@ -212,6 +228,41 @@ static bool ingest_window(struct store *st, const struct survey *s, long *lo, lo
     return *lo >= 0;
 }
 
+/* The window of s from the cache, or read and cached. */
+static bool ingest_window(struct ingest *in, const struct survey *s, long *lo, long *hi)
+{
+    time_t now = time(NULL);
+    struct ingest_window *w = NULL;
+    bool found = false;
+
+    pthread_mutex_lock(&in->lock);
+    for (size_t i = 0; i < in->n_windows && !found; i++) {
+        w = &in->windows[i];
+        found = w->version == s->version && strcmp(w->survey_id, s->id) == 0;
+    }
+    if (found && now < w->until) {
+        *lo = w->lo;
+        *hi = w->hi;
+        pthread_mutex_unlock(&in->lock);
+        return true;
+    }
+    pthread_mutex_unlock(&in->lock);
+    if (!ingest_window_read(in->store, s, lo, hi))
+        return false;
+    pthread_mutex_lock(&in->lock);
+    if (!found && in->n_windows < INGEST_SURVEY_CACHE)
+        w = &in->windows[in->n_windows++];
+    else if (!found)
+        w = &in->windows[(size_t)now % INGEST_SURVEY_CACHE];
+    snprintf(w->survey_id, sizeof w->survey_id, "%s", s->id);
+    w->version = s->version;
+    w->lo = *lo;
+    w->hi = *hi;
+    w->until = now + INGEST_WINDOW_TTL_S;
+    pthread_mutex_unlock(&in->lock);
+    return true;
+}
+
 static void ingest_month_name(long index, char out[16])
 {
     snprintf(out, 16, "%04d-%02d", (int)(index / 12 % 10000), (int)(index % 12 + 1));
@@ -219,13 +270,13 @@ static void ingest_month_name(long index, char out[16])
 
 /* Refuses (422) a batch with a response dated outside the version's months:
  * a kiosk token must not be able to write another year's figures. */
-static bool ingest_months_ok(struct store *st, const struct batch *b, const struct survey *s,
+static bool ingest_months_ok(struct ingest *in, const struct batch *b, const struct survey *s,
                              struct reply *rep, struct ingest_result *res)
 {
     char first[16], last[16];
     long lo, hi;
 
-    if (!ingest_window(st, s, &lo, &hi)) {
+    if (!ingest_window(in, s, &lo, &hi)) {
         reply_error(rep, 503, "storage_unavailable",
                     "the collector cannot read the survey's dates now; retry later");
         res->reason = REJECT_STORAGE;
@@ -279,7 +330,7 @@ void ingest_batch(struct ingest *in, int64_t kiosk_id, const char *body, size_t 
         reply_error(rep, 422, "invalid_batch", "%s",
                     err[0] ? err : "the batch does not fit the survey");
         res->reason = REJECT_INVALID;
-    } else if (ingest_months_ok(in->store, b, s, rep, res)) {
+    } else if (ingest_months_ok(in, b, s, rep, res)) {
         ingest_store_reply(in->store, kiosk_id, b, s, rep, res);
     }
     if (owned)

@@ -13,6 +13,7 @@
 #include "store.h"
 
 #define INGEST_SURVEY_CACHE 32 /* definitions kept parsed; others are parsed per request */
+#define INGEST_WINDOW_TTL_S 60 /* how long a version's month window is reused */
 
 struct ingest;
 

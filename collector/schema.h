@@ -87,7 +87,6 @@
 #define SCHEMA_V2_SQL                                                                              \
     "ALTER TABLE surveys ADD COLUMN closed_at TEXT;" /* collection ended, collector's clock */     \
     "ALTER TABLE responses ADD COLUMN release_rev INTEGER;"                                        \
-    "CREATE INDEX responses_by_release ON responses(survey_id, fiscal_year, release_rev);"         \
     "CREATE INDEX batches_by_kiosk ON batches(kiosk_id, received_at);"                             \
     "CREATE TABLE releases ("                                                                      \
     "  survey_id TEXT NOT NULL,"                                                                   \
