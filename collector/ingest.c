@@ -30,6 +30,7 @@ struct ingest_window {
 
 struct ingest {
     struct store *store;
+    struct seal_keyring *keyring; /* opens format 2; NULL: refused with 503 */
     pthread_mutex_t lock;
     struct survey *cache[INGEST_SURVEY_CACHE];
     size_t n_cache;
@@ -45,6 +46,11 @@ struct ingest *ingest_new(struct store *st)
     in->store = st;
     pthread_mutex_init(&in->lock, NULL);
     return in;
+}
+
+void ingest_set_keyring(struct ingest *in, struct seal_keyring *kr)
+{
+    in->keyring = kr;
 }
 
 void ingest_free(struct ingest *in)
@@ -299,6 +305,30 @@ static bool ingest_months_ok(struct ingest *in, const struct batch *b, const str
     return true;
 }
 
+/* Format 2: opens every sealed response (to validate it like format 1);
+ * the duplicate rule still hashes the sealed texts (batch_encode). */
+static bool ingest_unseal(struct ingest *in, struct batch *b, struct reply *rep,
+                          struct ingest_result *res)
+{
+    char err[BATCH_ERR_LEN] = "";
+    enum batch_err e;
+
+    if (b->format != BATCH_FORMAT_SEALED)
+        return true;
+    if (!in->keyring) {
+        ingest_reject(rep, res, REJECT_STORAGE, 503, "no_key",
+                      "the collector has no key to open sealed batches yet; retry later");
+        return false;
+    }
+    e = batch_open(b, in->keyring, err, sizeof err);
+    if (e == BATCH_E_NOMEM)
+        ingest_reject(rep, res, REJECT_OVERLOADED, 503, "overloaded",
+                      "the collector ran out of memory; retry later");
+    else if (e != BATCH_OK)
+        ingest_reject(rep, res, REJECT_INVALID, 422, "sealed_invalid", err);
+    return e == BATCH_OK;
+}
+
 void ingest_batch(struct ingest *in, int64_t kiosk_id, const char *body, size_t len, bool deflated,
                   struct reply *rep, struct ingest_result *res)
 {
@@ -313,6 +343,10 @@ void ingest_batch(struct ingest *in, int64_t kiosk_id, const char *body, size_t 
     if (!b)
         return;
     snprintf(res->batch_id, sizeof res->batch_id, "%s", b->batch_id);
+    if (!ingest_unseal(in, b, rep, res)) {
+        batch_free(b);
+        return;
+    }
     res->responses = (long)b->n_responses;
     s = ingest_survey(in, b->survey_id, b->survey_version, &owned, &se);
     if (!s && se == STORE_E_NOT_FOUND) {

@@ -18,6 +18,11 @@
 struct ingest;
 
 struct ingest *ingest_new(struct store *st);
+
+struct seal_keyring;
+/* The keys that open sealed batches (format 2); not owned, and it must
+ * outlive in. Without one, a sealed batch is answered 503. */
+void ingest_set_keyring(struct ingest *in, struct seal_keyring *kr);
 void ingest_free(struct ingest *in); /* accepts NULL */
 
 struct ingest_result {

@@ -74,6 +74,9 @@ void batch_free(struct batch *b)
     for (size_t i = 0; i < b->n_responses; i++)
         batch_response_release(&b->responses[i]);
     free(b->responses);
+    for (size_t i = 0; i < b->n_sealed; i++)
+        free(b->sealed[i]);
+    free(b->sealed);
     free(b->survey_id);
     free(b);
 }

@@ -10,21 +10,22 @@
 
 #include "survey.h"
 
-#define BATCH_FORMAT          1
-#define BATCH_MAX_RESPONSES   1000
-#define BATCH_MAX_WIRE_BYTES  (1u << 20)  /* 1 MiB on the wire */
-#define BATCH_MAX_JSON_BYTES  (16u << 20) /* 16 MiB inflated */
-#define BATCH_ERR_LEN         256
-#define BATCH_ANSWER_NONE     0  /* in batch_response.values: no answer (null or absent) */
-#define BATCH_OPTION_NONE     -1 /* in batch_response.options: attribute not answered */
+#define BATCH_FORMAT         1
+#define BATCH_FORMAT_SEALED  2 /* responses are sealed texts (seal.h), one per response */
+#define BATCH_MAX_RESPONSES  1000
+#define BATCH_MAX_WIRE_BYTES (1u << 20)  /* 1 MiB on the wire */
+#define BATCH_MAX_JSON_BYTES (16u << 20) /* 16 MiB inflated */
+#define BATCH_ERR_LEN        256
+#define BATCH_ANSWER_NONE    0  /* in batch_response.values: no answer (null or absent) */
+#define BATCH_OPTION_NONE    -1 /* in batch_response.options: attribute not answered */
 
-#define BATCH_ERRORS(X)                                                                           \
-    X(BATCH_OK, "ok")                                                                             \
-    X(BATCH_E_JSON, "the body is not valid JSON")                                                 \
-    X(BATCH_E_SHAPE, "the batch does not have the shape of DESIGN.md")                            \
-    X(BATCH_E_DEFLATE, "the body is not a valid zlib (RFC 1950) stream")                          \
-    X(BATCH_E_TOO_LARGE, "the batch is larger than the limits allow")                             \
-    X(BATCH_E_INVALID, "the batch does not fit the survey")                                       \
+#define BATCH_ERRORS(X)                                                                            \
+    X(BATCH_OK, "ok")                                                                              \
+    X(BATCH_E_JSON, "the body is not valid JSON")                                                  \
+    X(BATCH_E_SHAPE, "the batch does not have the shape of DESIGN.md")                             \
+    X(BATCH_E_DEFLATE, "the body is not a valid zlib (RFC 1950) stream")                           \
+    X(BATCH_E_TOO_LARGE, "the batch is larger than the limits allow")                              \
+    X(BATCH_E_INVALID, "the batch does not fit the survey")                                        \
     X(BATCH_E_NOMEM, "out of memory")
 
 enum batch_err {
@@ -60,12 +61,14 @@ struct batch_response {
 };
 
 struct batch {
-    int format;
+    int format;        /* BATCH_FORMAT or BATCH_FORMAT_SEALED */
     char batch_id[37]; /* canonical lower-case UUID text */
     char *survey_id;
     int survey_version;
-    struct batch_response *responses;
+    struct batch_response *responses; /* format 2: empty until batch_open() */
     size_t n_responses;
+    char **sealed; /* format 2: the sealed texts as received, in order */
+    size_t n_sealed;
 };
 
 /* Decodes the JSON document: len bytes holding one JSON value and nothing
@@ -77,9 +80,21 @@ enum batch_err batch_decode(const char *json, size_t len, struct batch **out, ch
                             size_t errlen);
 
 /* Encodes to compact JSON with keys in a fixed order; the same batch always
- * gives the same bytes, so the text can be hashed to compare contents.
+ * gives the same bytes, so the text can be hashed to compare contents. A
+ * batch of format 2 is encoded with its sealed texts, never its opened
+ * responses.
  * *out is malloc'ed and NUL-terminated; the caller frees it. */
 enum batch_err batch_encode(const struct batch *b, char **out, size_t *len);
+
+struct seal_keyring;
+
+/* Format 2: opens each sealed text with kr and reads it as one response
+ * object of format 1, into b->responses (b->sealed stays, so batch_encode
+ * still gives the sealed form the duplicate rule compares). A text that
+ * does not open, or opens to something that is not a response, is
+ * BATCH_E_INVALID with a message naming the response; the plaintext is
+ * wiped. A batch of format 1 is left as it is. */
+enum batch_err batch_open(struct batch *b, struct seal_keyring *kr, char *err, size_t errlen);
 
 /* Checks b against s (survey id and version, answers on the scale, known
  * question/attribute/option ids, required questions answered) and fills

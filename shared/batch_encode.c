@@ -179,7 +179,11 @@ enum batch_err batch_encode(const struct batch *b, char **out, size_t *len)
     enc_lit(&e, ",\"survey_version\":");
     enc_int(&e, b->survey_version);
     enc_lit(&e, ",\"responses\":[");
-    for (size_t i = 0; i < b->n_responses; i++) {
+    for (size_t i = 0; b->format == BATCH_FORMAT_SEALED && i < b->n_sealed; i++) {
+        enc_lit(&e, i ? "," : "");
+        enc_str(&e, b->sealed[i]);
+    }
+    for (size_t i = 0; b->format != BATCH_FORMAT_SEALED && i < b->n_responses; i++) {
         enc_lit(&e, i ? "," : "");
         enc_response(&e, &b->responses[i], sorted);
     }

@@ -2,6 +2,7 @@
  * month syntax, and counts under the caps. Members outside DESIGN.md are a
  * shape error, so a kiosk bug cannot smuggle data past the collector. */
 #include "batch_json.h"
+#include "seal.h"
 #include "crypto.h"
 
 #include <ctype.h>
@@ -139,8 +140,8 @@ static enum batch_err batch_read_attrs(json_t *obj, size_t ri, struct batch_resp
     return BATCH_OK;
 }
 
-static enum batch_err batch_read_response(json_t *o, size_t ri, struct batch_response *r, char *err,
-                                          size_t errlen)
+enum batch_err batch_json_read_response(json_t *o, size_t ri, struct batch_response *r, char *err,
+                                        size_t errlen)
 {
     char d[BATCH_DESCRIBE_LEN];
     const char *key;
@@ -174,6 +175,30 @@ static enum batch_err batch_read_response(json_t *o, size_t ri, struct batch_res
     return batch_read_attrs(json_object_get(o, "attributes"), ri, r, err, errlen);
 }
 
+/* Format 2: each response is a sealed text, kept as it came. */
+static enum batch_err batch_read_sealed(json_t *arr, size_t n, struct batch *b, char *err,
+                                        size_t errlen)
+{
+    char d[BATCH_DESCRIBE_LEN];
+
+    b->sealed = calloc(n, sizeof *b->sealed);
+    if (b->sealed == NULL)
+        return batch_fail(err, errlen, BATCH_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_array_get(arr, i);
+        if (!json_is_string(v) || json_string_length(v) == 0 ||
+            json_string_length(v) > SEAL_MAX_TEXT)
+            return batch_fail(err, errlen, BATCH_E_SHAPE,
+                              "responses[%zu] is %s, expected a sealed response (text of at most "
+                              "%u bytes)",
+                              i, batch_describe(v, d, sizeof d), SEAL_MAX_TEXT);
+        if ((b->sealed[i] = strdup(json_string_value(v))) == NULL)
+            return batch_fail(err, errlen, BATCH_E_NOMEM, "out of memory");
+        b->n_sealed = i + 1;
+    }
+    return BATCH_OK;
+}
+
 static enum batch_err batch_read_responses(json_t *arr, struct batch *b, char *err, size_t errlen)
 {
     char d[BATCH_DESCRIBE_LEN];
@@ -192,12 +217,14 @@ static enum batch_err batch_read_responses(json_t *arr, struct batch *b, char *e
         return batch_fail(err, errlen, BATCH_E_TOO_LARGE,
                           "responses has %zu entries, more than %d; split the batch", n,
                           BATCH_MAX_RESPONSES);
+    if (b->format == BATCH_FORMAT_SEALED)
+        return batch_read_sealed(arr, n, b, err, errlen);
     b->responses = calloc(n, sizeof *b->responses);
     if (b->responses == NULL)
         return batch_fail(err, errlen, BATCH_E_NOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         b->n_responses = i + 1; /* so batch_free() releases what was read */
-        rc = batch_read_response(json_array_get(arr, i), i, &b->responses[i], err, errlen);
+        rc = batch_json_read_response(json_array_get(arr, i), i, &b->responses[i], err, errlen);
         if (rc != BATCH_OK)
             return rc;
     }
@@ -211,9 +238,12 @@ static enum batch_err batch_read_header(json_t *root, struct batch *b, char *err
     json_t *sid = json_object_get(root, "survey_id"),
            *ver = json_object_get(root, "survey_version");
 
-    if (format == NULL || !json_is_integer(format) || json_integer_value(format) != BATCH_FORMAT)
-        return batch_fail(err, errlen, BATCH_E_SHAPE, "format is %s, expected %d",
-                          format ? batch_describe(format, d, sizeof d) : "missing", BATCH_FORMAT);
+    if (format == NULL || !json_is_integer(format) ||
+        (json_integer_value(format) != BATCH_FORMAT &&
+         json_integer_value(format) != BATCH_FORMAT_SEALED))
+        return batch_fail(err, errlen, BATCH_E_SHAPE, "format is %s, expected %d or %d",
+                          format ? batch_describe(format, d, sizeof d) : "missing", BATCH_FORMAT,
+                          BATCH_FORMAT_SEALED);
     if (id == NULL || !json_is_string(id) || !crypto_uuid_valid(json_string_value(id)))
         return batch_fail(err, errlen, BATCH_E_SHAPE, "batch_id is %s, expected a UUID",
                           id ? batch_describe(id, d, sizeof d) : "missing");
@@ -226,7 +256,7 @@ static enum batch_err batch_read_header(json_t *root, struct batch *b, char *err
         return batch_fail(err, errlen, BATCH_E_SHAPE,
                           "survey_version is %s, expected an integer of at least 1",
                           ver ? batch_describe(ver, d, sizeof d) : "missing");
-    b->format = BATCH_FORMAT;
+    b->format = (int)json_integer_value(format);
     for (int i = 0; i < 36; i++)
         b->batch_id[i] = (char)tolower((unsigned char)json_string_value(id)[i]);
     b->batch_id[36] = '\0';

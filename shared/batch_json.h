@@ -15,4 +15,8 @@ enum batch_err batch_fail(char *err, size_t errlen, enum batch_err code, const c
  * what was read so far, for batch_free(). */
 enum batch_err batch_json_read(json_t *root, struct batch *b, char *err, size_t errlen);
 
+/* Reads one response object (the ri-th) into r, checking its shape. */
+enum batch_err batch_json_read_response(json_t *o, size_t ri, struct batch_response *r, char *err,
+                                        size_t errlen);
+
 #endif

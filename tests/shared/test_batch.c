@@ -170,7 +170,10 @@ static void test_batch_decode_reads_design_example(void **state)
 static void test_batch_decode_rejects_bad_header(void **state)
 {
     (void)state;
-    expect_edit_decode("\"format\":1", "\"format\":2", BATCH_E_SHAPE, "format is 2, expected 1");
+    expect_edit_decode("\"format\":1", "\"format\":3", BATCH_E_SHAPE,
+                       "format is 3, expected 1 or 2");
+    /* Format 2 holds sealed texts: an object where one belongs is refused. */
+    expect_edit_decode("\"format\":1", "\"format\":2", BATCH_E_SHAPE, "expected a sealed response");
     expect_edit_decode("\"format\":1,", "", BATCH_E_SHAPE, "format is missing");
     expect_edit_decode(UUID, "9b2c6a1e-4f4b-4c8e-9a51", BATCH_E_SHAPE,
                        "batch_id is \"9b2c6a1e-4f4b-4c8e-9a51\", expected a UUID");
