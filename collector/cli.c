@@ -11,6 +11,7 @@
 
 #include "auth.h"
 #include "cclock.h"
+#include "keys.h"
 #include "purge.h"
 #include "release.h"
 #include "kpi_query.h"
@@ -34,6 +35,10 @@ static const char cli_usage[] =
     "       collector kiosk purge NAME --db PATH [--since YYYY-MM-DD] [--dry-run]\n"
     "       collector kiosk list --db PATH\n"
     "       collector admin-token --db PATH\n"
+    "       collector key init|show [--all]|rotate --db PATH\n"
+    "       collector key retire ID --db PATH\n"
+    "         (the keys live in PATH.keys; a serving collector takes a rotation on its next"
+    " start)\n"
     "       collector survey publish FILE --db PATH\n"
     "       collector survey close ID --db PATH [--min-group-size N]\n"
     "       collector release --survey ID --fiscal-year YYYY --db PATH [--min-group-size N]\n"
@@ -377,6 +382,80 @@ static int cli_admin_token(int argc, char **argv)
     return 0;
 }
 
+/* `key show --all`: one line per key, in the file's order. */
+static void cli_key_list(const struct keys *k)
+{
+    struct keys_public p;
+
+    for (size_t i = 0; i < keys_count(k); i++) {
+        keys_public(k, i, &p);
+        printf("%s %s %-7s %s\n", p.id, p.created, p.current ? "current" : "old", p.text);
+    }
+}
+
+/* The verb on k; prints the public key or the retired id on stdout. */
+static int cli_key_act(struct keys *k, const char *sub, const struct cli_args *a)
+{
+    char err[KEYS_ERR_LEN];
+    struct keys_public cur;
+    enum keys_err e = KEYS_OK;
+
+    if (!strcmp(sub, "show") && cli_opt(a, "all")) {
+        cli_key_list(k);
+        return 0;
+    }
+    if (!strcmp(sub, "rotate"))
+        e = keys_rotate(k, err, sizeof err);
+    else if (!strcmp(sub, "retire"))
+        e = keys_retire(k, a->pos[0], err, sizeof err);
+    if (e != KEYS_OK) {
+        fprintf(stderr, "collector key %s: %s; nothing changed\n", sub, err);
+        return 1;
+    }
+    keys_current(k, &cur);
+    if (!strcmp(sub, "retire"))
+        printf("retired key %s; the current key is %s\n", a->pos[0], cur.id);
+    else
+        printf("%s\n", cur.text);
+    return 0;
+}
+
+/* `key init|show|rotate|retire --db PATH`: the collector's key pairs in
+ * PATH.keys (keys.h); only init makes the file when it is missing. */
+static int cli_key(int argc, char **argv)
+{
+    char err[KEYS_ERR_LEN];
+    struct cli_args a;
+    struct keys *k = NULL;
+    const char *sub = argc > 2 ? argv[2] : "", *db;
+    bool retire = !strcmp(sub, "retire"), init = !strcmp(sub, "init");
+    int status;
+
+    if (cli_parse_flags(argc, argv, 3, "key", "db", "all", &a) != 0)
+        return 2;
+    if (!init && !retire && strcmp(sub, "show") && strcmp(sub, "rotate")) {
+        fprintf(stderr, "collector key: say init, show [--all], rotate or retire ID\n");
+        return 2;
+    }
+    if (a.n_pos != (retire ? 1 : 0) || (cli_opt(&a, "all") && strcmp(sub, "show"))) {
+        fprintf(stderr, "collector key %s: %s\n", sub,
+                retire ? "give exactly one key ID (see collector key show --all)"
+                       : "takes no argument (--all goes with show only)");
+        return 2;
+    }
+    if (!(db = cli_opt(&a, "db"))) {
+        fprintf(stderr, "collector key %s: --db PATH is required\n", sub);
+        return 2;
+    }
+    if (keys_open(db, init, &k, NULL, err, sizeof err) != KEYS_OK) {
+        fprintf(stderr, "collector key %s: %s\n", sub, err);
+        return 1;
+    }
+    status = cli_key_act(k, sub, &a);
+    keys_close(k);
+    return status;
+}
+
 static int cli_publish(struct store *st, const char *file)
 {
     char err[SURVEY_ERR_LEN], sha[CRYPTO_SHA256_HEX];
@@ -560,6 +639,8 @@ int cli_main(int argc, char **argv)
         return cli_kiosk(argc, argv);
     if (!strcmp(cmd, "admin-token"))
         return cli_admin_token(argc, argv);
+    if (!strcmp(cmd, "key"))
+        return cli_key(argc, argv);
     if (!strcmp(cmd, "survey"))
         return cli_survey(argc, argv);
     if (!strcmp(cmd, "release"))

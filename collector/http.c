@@ -45,6 +45,7 @@ struct http_request {
     bool has_reason;
     enum metrics_reason reason;
     struct ingest_result result;
+    const char *collector_key; /* the survey route's X-Collector-Key; h's, not owned */
 };
 
 static double http_elapsed(const struct timespec *start)
@@ -258,6 +259,7 @@ static void http_survey(struct http *h, struct MHD_Connection *conn, struct http
     enum store_err e;
 
     release_due(h->store, h->min_group_size);
+    r->collector_key = h->collector_key[0] ? h->collector_key : NULL;
     if (store_survey_state(h->store, NULL, 0, &state) == STORE_OK && state.closed_at[0]) {
         http_survey_closed(r, &state);
         return;
@@ -355,6 +357,9 @@ static enum MHD_Result http_send(struct MHD_Connection *conn, struct http_reques
         MHD_add_response_header(resp, "ETag", rep->etag);
     if (rep->content_disposition)
         MHD_add_response_header(resp, "Content-Disposition", rep->content_disposition);
+    /* The key kiosks seal for travels with the survey they answer. */
+    if (r->collector_key && (rep->status == 200 || rep->status == 304 || rep->status == 410))
+        MHD_add_response_header(resp, "X-Collector-Key", r->collector_key);
     if (rep->status == 401)
         MHD_add_response_header(resp, "WWW-Authenticate",
                                 r->route == ROUTE_ADMIN || r->route == ROUTE_METRICS

@@ -9,6 +9,7 @@
 #include <microhttpd.h>
 
 #include "ingest.h"
+#include "seal.h"
 #include "store.h"
 
 #define HTTP_PATH_MAX       256         /* longer request paths are logged cut */
@@ -18,10 +19,12 @@ struct http {
     struct store *store;
     struct ingest *ingest;
     long min_group_size;
-    unsigned soft_connections; /* above this many open connections, kiosks get 429 */
-    bool metrics_public;       /* /metrics without the admin token */
-    atomic_int connections;    /* open now */
-    atomic_int in_flight;      /* requests begun and not completed */
+    unsigned soft_connections;            /* above this many open connections, kiosks get 429 */
+    bool metrics_public;                  /* /metrics without the admin token */
+    struct seal_keyring *keyring;         /* every key pair of DB.keys (keys.h), to open */
+    char collector_key[SEAL_PK_TEXT_LEN]; /* the current public key, sent with the survey */
+    atomic_int connections;               /* open now */
+    atomic_int in_flight;                 /* requests begun and not completed */
 };
 
 /* MHD_AccessHandlerCallback; cls is the struct http. */

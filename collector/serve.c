@@ -13,6 +13,7 @@
 #include "serve.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 
 #include "http.h"
 #include "ingest.h"
+#include "keys.h"
 #include "kpi.h"
 #include "log.h"
 #include "store.h"
@@ -163,6 +165,35 @@ static void serve_log_listening(struct MHD_Daemon *d, const struct sockaddr_stor
              o->max_responses_per_kiosk_day, o->db);
 }
 
+/* Reads DB.keys, making it with a first key pair when missing, into the
+ * keyring and the public key text of h. Logs the key ids and the public
+ * key, never a secret. A rotation takes effect on the next start. */
+static int serve_load_keys(const char *db, struct http *h)
+{
+    char err[KEYS_ERR_LEN], q[PATH_MAX + 8];
+    struct keys *k = NULL;
+    struct keys_public cur;
+    bool created = false;
+
+    if (keys_open(db, true, &k, &created, err, sizeof err) != KEYS_OK) {
+        fprintf(stderr, "collector serve: %s\n", err);
+        return -1;
+    }
+    keys_current(k, &cur);
+    snprintf(h->collector_key, sizeof h->collector_key, "%s", cur.text);
+    if (created)
+        log_line("info", "keys",
+                 "msg=\"made the collector's first key pair\" file=%s key_id=%s "
+                 "public_key=%s",
+                 log_quote(keys_path(k), q, sizeof q), cur.id, cur.text);
+    log_line("info", "keys", "keys=%zu current=%s public_key=%s", keys_count(k), cur.id, cur.text);
+    h->keyring = keys_keyring(k);
+    keys_close(k);
+    if (!h->keyring)
+        fprintf(stderr, "collector serve: out of memory for the keys\n");
+    return h->keyring ? 0 : -1;
+}
+
 /* Waits for SIGTERM/SIGINT (blocked in every thread, taken here). */
 static int serve_wait_signal(const sigset_t *set)
 {
@@ -216,6 +247,8 @@ int serve_run(const struct serve_options *o)
         fprintf(stderr, "collector serve: %s\n", err);
         goto out;
     }
+    if (serve_load_keys(o->db, &h) != 0)
+        goto out;
     if (!(h.ingest = ingest_new(h.store)))
         goto out;
     sigemptyset(&set);
@@ -238,6 +271,7 @@ int serve_run(const struct serve_options *o)
     status = 0;
 out:
     ingest_free(h.ingest);
+    seal_keyring_free(h.keyring);
     store_close(h.store);
     if (status == 0)
         log_line("info", "stopped", "msg=\"database closed\"");
