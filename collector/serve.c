@@ -251,6 +251,7 @@ int serve_run(const struct serve_options *o)
         goto out;
     if (!(h.ingest = ingest_new(h.store)))
         goto out;
+    ingest_set_keyring(h.ingest, h.keyring);
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
