@@ -6,6 +6,7 @@
  * and pragmas (raw rows + aggregate upserts, one transaction per batch) in
  * this process. Each is run RUNS times; medians are printed. */
 #include <curl/curl.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
  * test utilities come in as source so that it starts the daemon exactly as
  * the tests do. */
 #include "../common/testutil.c"
+#include "seal.h"
 
 #define KIOSKS    8
 #define PER_KIOSK 25  /* batches per kiosk per run */
@@ -36,6 +38,8 @@ struct payload {
 };
 
 static struct payload payloads[N_BATCHES];
+static struct payload sealed_payloads[N_BATCHES]; /* format 2, remade for each run's key */
+static struct payload *current = payloads;        /* what the kiosk threads send */
 static double latencies[N_BATCHES];
 
 struct kiosk_thread {
@@ -74,8 +78,8 @@ static void *kiosk_run(void *arg)
         int i = k->index * PER_KIOSK + b;
         long status = 0;
         double t0 = tu_now();
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, payloads[i].z);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)payloads[i].zlen);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, current[i].z);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)current[i].zlen);
         if (curl_easy_perform(c) == CURLE_OK)
             curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
         latencies[i] = tu_now() - t0;
@@ -118,9 +122,48 @@ static double thread_cpu(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Seals every response of payloads[] for the collector key of db (made by
+ * `collector key init`), as a kiosk does when each is given, into
+ * sealed_payloads[]: format 2, deflated. Before the clock starts. */
+static int seal_payloads(const char *db)
+{
+    char out[TU_OUTPUT_MAX], err[1024];
+    unsigned char pk[SEAL_KEY_BYTES];
+    struct seal_session *ses;
+
+    if (tu_collector(out, sizeof out, err, sizeof err, "key", "init", "--db", db, NULL) != 0 ||
+        seal_pk_from_text(tu_chomp(out), pk) != 0 || !(ses = seal_session_new(pk)))
+        return -1;
+    for (int i = 0; i < N_BATCHES; i++) {
+        json_t *root = json_loads(payloads[i].json, 0, NULL), *arr, *r, *texts = json_array();
+        size_t k;
+        arr = json_object_get(root, "responses");
+        json_array_foreach(arr, k, r)
+        {
+            char *plain = json_dumps(r, JSON_COMPACT), *sealed = NULL;
+            size_t len = 0;
+            if (seal_response(ses, plain, strlen(plain), &sealed, &len) != SEAL_OK)
+                return -1;
+            json_array_append_new(texts, json_string(sealed));
+            free(plain);
+            free(sealed);
+        }
+        json_object_set_new(root, "format", json_integer(2));
+        json_object_set_new(root, "responses", texts);
+        free(sealed_payloads[i].z);
+        char *text = json_dumps(root, JSON_COMPACT);
+        batch_deflate(text, strlen(text), &sealed_payloads[i].z, &sealed_payloads[i].zlen);
+        free(text);
+        json_decref(root);
+    }
+    seal_session_free(ses);
+    return 0;
+}
+
 /* One run against the daemon: responses/s, p50 and p99 latency (s), and
- * the daemon's CPU time per 1000 responses (ms). */
-static int run_daemon(double *rate, double *p50, double *p99, double *cpu_ms)
+ * the daemon's CPU time per 1000 responses (ms). sealed: the kiosks send
+ * format 2, every response sealed for the collector's key. */
+static int run_daemon(bool sealed, double *rate, double *p50, double *p99, double *cpu_ms)
 {
     char dir[TU_PATH_MAX], db[TU_PATH_MAX + 32], token[TU_TOKEN_MAX];
     struct kiosk_thread k[KIOSKS];
@@ -134,8 +177,10 @@ static int run_daemon(double *rate, double *p50, double *p99, double *cpu_ms)
     if (tu_tempdir("bench", dir) != 0)
         return -1;
     snprintf(db, sizeof db, "%s/collector.db", dir);
-    if (tu_setup_db(db, token, NULL) != 0 || tu_server_start(&server, db, extra) != 0)
+    if (tu_setup_db(db, token, NULL) != 0 || (sealed && seal_payloads(db) != 0) ||
+        tu_server_start(&server, db, extra) != 0)
         return -1;
+    current = sealed ? sealed_payloads : payloads;
     pthread_barrier_init(&go, NULL, KIOSKS + 1);
     for (int i = 0; i < KIOSKS; i++) {
         k[i] = (struct kiosk_thread){.index = i, .url = server.url, .token = token, .go = &go};
@@ -341,6 +386,7 @@ int main(void)
     char err[SURVEY_ERR_LEN];
     struct survey *s = NULL;
     double rate[RUNS], p50[RUNS], p99[RUNS], bare[RUNS], ratio[RUNS], cpu[RUNS], bare_cpu[RUNS];
+    double s_rate[RUNS], s_p50[RUNS], s_p99[RUNS], s_cpu[RUNS], s_ratio[RUNS];
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (survey_load_file(TU_SURVEY_FILE, &s, err, sizeof err) != SURVEY_OK) {
@@ -357,17 +403,24 @@ int main(void)
     printf("bench_ingest: %d kiosks x %d batches x %d responses, %d runs, medians\n", KIOSKS,
            PER_KIOSK, RESPONSES, RUNS);
     for (int r = 0; r < RUNS; r++) {
-        if (run_daemon(&rate[r], &p50[r], &p99[r], &cpu[r]) != 0 ||
+        if (run_daemon(false, &rate[r], &p50[r], &p99[r], &cpu[r]) != 0 ||
+            run_daemon(true, &s_rate[r], &s_p50[r], &s_p99[r], &s_cpu[r]) != 0 ||
             run_bare(&bare[r], &bare_cpu[r]) != 0)
             return 1;
         ratio[r] = rate[r] / bare[r];
-        printf("  run %d: daemon %.0f responses/s (p50 %.1f ms, p99 %.1f ms), bare SQLite %.0f "
-               "responses/s, ratio %.2f\n",
-               r + 1, rate[r], p50[r] * 1e3, p99[r] * 1e3, bare[r], ratio[r]);
+        s_ratio[r] = s_rate[r] / bare[r];
+        printf("  run %d: daemon %.0f responses/s (p50 %.1f ms, p99 %.1f ms), sealed %.0f "
+               "responses/s, bare SQLite %.0f responses/s, ratio %.2f (sealed %.2f)\n",
+               r + 1, rate[r], p50[r] * 1e3, p99[r] * 1e3, s_rate[r], bare[r], ratio[r],
+               s_ratio[r]);
     }
     double m_rate = median(rate, RUNS), m_bare = median(bare, RUNS);
     printf("daemon:      %.0f responses/s stored, batch latency p50 %.1f ms, p99 %.1f ms\n", m_rate,
            median(p50, RUNS) * 1e3, median(p99, RUNS) * 1e3);
+    printf("sealed:      %.0f responses/s stored (format 2, opened at the collector), batch "
+           "latency p50 %.1f ms, p99 %.1f ms, CPU %.1f ms per 1000, %.2f of the ceiling\n",
+           median(s_rate, RUNS), median(s_p50, RUNS) * 1e3, median(s_p99, RUNS) * 1e3,
+           median(s_cpu, RUNS), median(s_ratio, RUNS));
     printf("bare SQLite: %.0f responses/s (same rows, schema and pragmas; one transaction per "
            "batch)\n",
            m_bare);
