@@ -9,6 +9,8 @@
 
 #include <jansson.h>
 
+#include "fiscal.h"
+#include "report_buf.h"
 #include "report_csv.h"
 #include "report_html.h"
 #include "report_json.h"
@@ -101,22 +103,51 @@ static int render(const struct kpi_result *r, enum report_format f, struct reply
     return 200;
 }
 
-/* 404 not_released with the participation so far. */
-static int not_released(struct store *st, const struct kpi_query_params *p, struct reply *rep,
-                        const char *err)
+/* The page an officer's browser shows for a report not released yet. */
+static char *not_released_html(const struct kpi_query_params *p, long long respondents,
+                               const char *counted_on, size_t *len)
+{
+    struct report_buf b;
+    char label[FISCAL_LABEL_LEN];
+
+    report_buf_init(&b);
+    report_buf_printf(&b,
+                      "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">"
+                      "<title>%s 未公開</title><style>body{font-family:" REPORT_HTML_FONTS
+                      ";margin:40px;color:#1d2733;line-height:1.7}h1{color:#1f4e8c;font-size:"
+                      "22px}</style></head><body><h1>%s（%d年度）の集計結果はまだ公開されて"
+                      "いません</h1><p>これまでの回答者は約 %lld 人です（%s 時点、5人単位）。"
+                      "</p><p>回答は匿名です。集計結果は回収を終えた後に「版」として固定して"
+                      "公開します（<code>collector survey close</code>）。途中経過として示すの"
+                      "は回答者数だけです。</p><p><a href=\"/\">管理画面に戻る</a></p>"
+                      "</body></html>\n",
+                      fiscal_label(p->fiscal_year, label, sizeof label), label, p->fiscal_year,
+                      respondents, counted_on);
+    return report_buf_take(&b, len);
+}
+
+/* 404 not_released with the participation so far: JSON, or a page for a
+ * browser that asked for the HTML report. */
+static int not_released(struct store *st, const struct kpi_query_params *p, enum report_format f,
+                        struct reply *rep, const char *err)
 {
     struct store_participation part;
+    long long shown;
     json_t *o;
     char *body;
+    size_t len = 0;
 
     if (!st || !p->survey_id ||
         store_participation(st, p->survey_id, p->fiscal_year, &part) != STORE_OK)
         return 404;
-    o = json_pack(
-        "{s:s, s:s, s:{s:I, s:s}}", "error", "not_released", "message", err, "participation",
-        "respondents",
-        (json_int_t)(part.respondents / REPORT_PARTICIPATION_STEP * REPORT_PARTICIPATION_STEP),
-        "counted_on", part.counted_on);
+    shown = part.respondents / REPORT_PARTICIPATION_STEP * REPORT_PARTICIPATION_STEP;
+    if (f == REPORT_HTML) {
+        if ((body = not_released_html(p, shown, part.counted_on, &len)))
+            reply_set(rep, 404, "text/html; charset=utf-8", body, len);
+        return 404;
+    }
+    o = json_pack("{s:s, s:s, s:{s:I, s:s}}", "error", "not_released", "message", err,
+                  "participation", "respondents", (json_int_t)shown, "counted_on", part.counted_on);
     body = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (body)
@@ -150,7 +181,7 @@ int report_make(struct store *st, sqlite3 *db, const struct kpi_query_params *p,
         *errname = kpi_query_errname(e);
         if (!q.survey_id && kpi_query_active_id(db, survey_id, sizeof survey_id))
             q.survey_id = survey_id;
-        return not_released(st, &q, rep, err);
+        return not_released(st, &q, f, rep, err);
     }
     if (e != KPI_QUERY_OK) {
         *errname = kpi_query_errname(e);

@@ -111,6 +111,14 @@ static void test_before_release_participation_only(void **state)
     b = get_body("/reports/2024.csv", &status);
     assert_int_equal(status, 404);
     assert_null(strstr(b, "q01"));
+    free(b);
+    /* A browser that opens the HTML report gets a page saying so, with the
+     * participation only. */
+    b = get_body("/reports/2024.html", &status);
+    assert_int_equal(status, 404);
+    assert_non_null(strstr(b, "まだ公開されていません"));
+    assert_non_null(strstr(b, "約 20 人"));
+    assert_null(strstr(b, "必要な知識"));
     free(a);
     free(b);
 }
