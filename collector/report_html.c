@@ -259,7 +259,7 @@ static void kpi_row(struct report_buf *b, size_t i, const struct kpi_item *it)
 
 static void html_kpi_table(struct report_buf *b, const struct kpi_result *r)
 {
-    bool first_year = false;
+    bool set_baseline = false;
 
     report_buf_puts(b, "<h2>成果指標の一覧</h2><table><colgroup><col style=\"width:10mm\"><col>"
                        "<col style=\"width:13mm\"><col style=\"width:15mm\">"
@@ -273,10 +273,10 @@ static void html_kpi_table(struct report_buf *b, const struct kpi_result *r)
                       r->label);
     for (size_t i = 0; i < r->n_items; i++) {
         kpi_row(b, i, &r->items[i]);
-        first_year = first_year || r->items[i].baseline_source == KPI_BASELINE_SET;
+        set_baseline = set_baseline || r->items[i].baseline_source == KPI_BASELINE_SET;
     }
     report_buf_puts(b, "</tbody></table>");
-    if (first_year)
+    if (set_baseline)
         report_buf_puts(b, "<p class=\"legend\">※ 計画に基準値の定めがない指標は、"
                            "人事担当課が設定した年度の公表値を基準値としています"
                            "（collector baseline set）。</p>");

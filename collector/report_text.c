@@ -129,17 +129,17 @@ static void text_categories(struct report_buf *b, const struct kpi_result *r)
 
 static void text_notes(struct report_buf *b, const struct kpi_result *r)
 {
-    int first_year = 0;
+    int set_year = 0;
     for (size_t i = 0; i < r->n_items; i++) {
         if (r->items[i].baseline_source == KPI_BASELINE_SET)
-            first_year = r->items[i].baseline_year;
+            set_year = r->items[i].baseline_year;
     }
     report_buf_puts(b, "\n達成: 平均を小数第2位に丸めて目標値以上（現状維持は基準値以上）。\n");
-    if (first_year) {
+    if (set_year) {
         char label[FISCAL_LABEL_LEN];
         report_buf_printf(
             b, "基準値の * は、計画に基準値がないため管理者が設定した年度（%s）の実績。\n",
-            fiscal_label(first_year, label, sizeof label));
+            fiscal_label(set_year, label, sizeof label));
     }
     report_buf_printf(b, "回答者が %ld 人未満の集団は、人数のみ示し平均と分布を示しません。\n",
                       r->min_group_size);
