@@ -60,6 +60,15 @@ static void today(char *out) /* "YYYY-MM-DD" in the kiosks' time zone, out[11] *
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
+static void load_key(struct app *a)
+{
+    char text[SEAL_PK_TEXT_LEN];
+    unsigned char pk[SEAL_KEY_BYTES];
+    a->key_id[0] = '\0';
+    if (kiosk_store_collector_key(a->store, text) == 1 && seal_pk_from_text(text, pk) == 0)
+        seal_key_id(pk, a->key_id);
+}
+
 static void load_survey(struct app *a)
 {
     char *json = NULL, *etag = NULL;
@@ -71,6 +80,7 @@ static void load_survey(struct app *a)
     } else if (json) {
         survey_load_buffer(json, strlen(json), &a->survey, a->survey_err, sizeof a->survey_err);
     }
+    load_key(a);
     a->closed_at = 0;
     a->survey_closed =
         a->survey && kiosk_store_closed(a->store, a->survey->id, a->survey->version, &a->closed_at);
@@ -87,6 +97,8 @@ enum screen_id app_home(const struct app *a)
         return SCREEN_NO_SURVEY;
     if (a->survey_closed) /* before the period: over is over */
         return SCREEN_CLOSED;
+    if (!a->key_id[0]) /* nothing to seal answers for */
+        return SCREEN_NO_SURVEY;
     today(date);
     return survey_is_running_on(a->survey, date) ? SCREEN_WELCOME : SCREEN_NO_SURVEY;
 }
@@ -186,6 +198,10 @@ static void submit(struct app *a)
         return;
     }
     a->stored++;
+    /* The answers live in memory only until they are sealed and stored. */
+    explicit_bzero(values, sizeof values);
+    explicit_bzero(options, sizeof options);
+    explicit_bzero(a->choice, sizeof a->choice);
     discard(a);
     a->thanks_until = app_now(a) + THEME_THANKS_MS;
     show(a, SCREEN_THANKS);
@@ -886,6 +902,9 @@ static void open_store(struct app *a, const struct survey *given)
     if (a->store_set_aside)
         fprintf(stderr, "kiosk: the store %s was damaged; it was set aside and a new one made\n",
                 a->cfg.db);
+    if (a->cfg.collector_key[0] &&
+        kiosk_store_set_collector_key(a->store, a->cfg.collector_key) != 0)
+        fprintf(stderr, "kiosk: cannot store the pinned collector key\n");
     if (given)
         install_survey(a, given);
     if (a->opt.store_max_pages && kiosk_store_set_max_pages(a->store, a->opt.store_max_pages) != 0)

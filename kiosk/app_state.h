@@ -10,6 +10,7 @@
 #include "batch.h"
 #include "config.h"
 #include "kiosk_store.h"
+#include "seal.h"
 #include "sync.h"
 #include "textcache.h"
 #include "view.h"
@@ -34,6 +35,9 @@ struct app {
     unsigned survey_gen;
     bool survey_closed; /* the collector closed it: the closed screen instead of welcome */
     time_t closed_at;   /* when, by the collector's clock; 0 if it did not say */
+    /* The collector key answers are sealed for: its id, "" when the kiosk has
+     * none yet (then no survey starts: an answer is never stored unsealed). */
+    char key_id[SEAL_KEY_ID_LEN];
 
     /* The respondent's progress: items are the attributes, then the questions. */
     enum screen_id screen;

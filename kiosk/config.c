@@ -3,6 +3,7 @@
  * (unknown or repeated key, bad number, NUL byte) is refused, never guessed. */
 #include "config.h"
 #include "kerr.h"
+#include "seal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,7 +15,7 @@
 
 #define CONFIG_MAX_LINES 4096 /* a 64 KiB file cannot hold more meaningful lines */
 
-enum key_kind { KEY_STRING, KEY_INT, KEY_PIN };
+enum key_kind { KEY_STRING, KEY_INT, KEY_PIN, KEY_SEAL_PK };
 
 struct key_spec {
     const char *name;
@@ -44,6 +45,8 @@ static const struct key_spec KEYS[] = {
     {"maintenance_pin", KEY_PIN, false, offsetof(struct kiosk_config, maintenance_pin),
      sizeof(((struct kiosk_config *)0)->maintenance_pin), 0, 0},
     STR_KEY(fonts_dir, false),
+    {"collector_key", KEY_SEAL_PK, false, offsetof(struct kiosk_config, collector_key),
+     sizeof(((struct kiosk_config *)0)->collector_key), 0, 0},
     INT_KEY(min_batch, 1, 1000),
     INT_KEY(idle_timeout_s, 10, 3600),
     INT_KEY(sync_interval_s, 1, 86400),
@@ -122,6 +125,12 @@ static int set_string(const struct key_spec *k, const char *value, int line,
             return kerr_fail(err, errlen, "config line %d: maintenance_pin must be 4 to 8 digits",
                              line);
     }
+    unsigned char pk[SEAL_KEY_BYTES];
+    if (k->kind == KEY_SEAL_PK && seal_pk_from_text(value, pk) != 0)
+        return kerr_fail(err, errlen,
+                         "config line %d: collector_key is not a key `" SEAL_PK_PREFIX
+                         "...` as `collector key show` prints it",
+                         line);
     memcpy((char *)cfg + k->offset, value, n + 1);
     return 0;
 }

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "seal.h"
+
 #define CONFIG_MAX_FILE_BYTES (64u * 1024)
 #define CONFIG_VALUE_LEN      512
 #define CONFIG_ERR_LEN        256
@@ -18,11 +20,14 @@ struct kiosk_config {
     char name[CONFIG_VALUE_LEN];          /* optional: shown on the maintenance screen */
     char maintenance_pin[16];             /* optional, 4-8 digits; "" = maintenance locked */
     char fonts_dir[CONFIG_VALUE_LEN];     /* optional: where BIZUDGothic-*.ttf are */
-    int min_batch;                        /* default 5, 1..1000 */
-    int idle_timeout_s;                   /* default 60, 10..3600 */
-    int sync_interval_s;                  /* default 30: how often the sync thread wakes */
-    int heartbeat_interval_s;             /* default 300 */
-    int max_backoff_s; /* default 600: longest wait after failures (tests shorten it) */
+    /* optional: the collector's public key "ssk1:..." (`collector key show`);
+     * pins it: a survey served with another key is refused. "" = not pinned. */
+    char collector_key[SEAL_PK_TEXT_LEN];
+    int min_batch;            /* default 5, 1..1000 */
+    int idle_timeout_s;       /* default 60, 10..3600 */
+    int sync_interval_s;      /* default 30: how often the sync thread wakes */
+    int heartbeat_interval_s; /* default 300 */
+    int max_backoff_s;        /* default 600: longest wait after failures (tests shorten it) */
 };
 
 void kiosk_config_defaults(struct kiosk_config *cfg);

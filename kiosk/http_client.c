@@ -80,6 +80,11 @@ static size_t on_header(char *line, size_t size, size_t n, void *user)
     if ((v = header_value(line, len, "ETag", &vlen)) && vlen < sizeof b->r->etag) {
         memcpy(b->r->etag, v, vlen);
         b->r->etag[vlen] = '\0';
+    } else if ((v = header_value(line, len, "X-Collector-Key", &vlen))) {
+        if (vlen < sizeof b->r->collector_key) {
+            memcpy(b->r->collector_key, v, vlen);
+            b->r->collector_key[vlen] = '\0';
+        }
     } else if ((v = header_value(line, len, "Retry-After", &vlen))) {
         long secs = 0;
         for (size_t i = 0;
@@ -247,6 +252,7 @@ out:
     if (rc != 0) {
         out->status = 0;
         out->etag[0] = '\0';
+        out->collector_key[0] = '\0';
     }
     return rc;
 }

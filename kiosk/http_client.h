@@ -20,6 +20,8 @@
 #define HTTP_LOW_SPEED_BYTES   100 /* slower than this for ... */
 #define HTTP_LOW_SPEED_S       10  /* ... this long aborts the transfer */
 
+#define HTTP_KEY_LEN 64 /* X-Collector-Key: "ssk1:" and 44 base64 characters fit */
+
 struct http_client;
 
 struct http_reply {
@@ -27,6 +29,8 @@ struct http_reply {
     char *body;  /* malloc'ed, NUL-terminated, "" when empty; NULL after release */
     size_t len;
     char etag[HTTP_ETAG_LEN]; /* the ETag header, "" when none */
+    /* X-Collector-Key (the collector's public key, with the survey), "" when none or too long */
+    char collector_key[HTTP_KEY_LEN];
     long retry_after_s;       /* Retry-After in seconds (429/503), 0 when none */
     char error[HTTP_ERR_LEN]; /* transport error in words, "" when a reply came */
 };

@@ -1,8 +1,9 @@
-/* The kiosk's offline store: responses until sealed, sealed batches until the
- * collector acknowledges them, the cached survey and whether the collector
- * closed it. Assumes one handle per
- * thread and a small file (thousands of rows); every write is one transaction
- * and nothing finer than the day is stored, so the file reveals no answer order. */
+/* The kiosk's offline store: responses sealed for the collector's key until
+ * batched, batches until the collector acknowledges them, the cached survey,
+ * the collector's public key and whether the survey was closed. Assumes one
+ * handle per thread and a small file (thousands of rows); every write is one
+ * transaction, no answer is written in clear and nothing finer than the day
+ * is stored. */
 #include "kiosk_store.h"
 #include "kerr.h"
 
@@ -21,6 +22,7 @@
 #include "batch.h"
 #include "crypto.h"
 #include "kclock.h"
+#include "seal.h"
 #include "utf8.h"
 
 #define STORE_BUSY_MS     5000
@@ -29,12 +31,20 @@
 #define STORE_PATH_MAX    4096
 #define STORE_ASIDE_TRIES 100
 
+/* Responses are stored sealed for the collector's key (seal.h): a row holds
+ * the sealed text and the survey version it answers, nothing else. The day
+ * the oldest of a version started waiting (for the one-day rule) is one row
+ * per version in a table of its own, written once, so that nothing written
+ * between responses dates or orders them. Stores made before sealing have a
+ * table `responses` in clear; it is sealed and dropped once a key is known. */
 static const char SCHEMA[] =
-    "CREATE TABLE IF NOT EXISTS responses("
+    "CREATE TABLE IF NOT EXISTS sealed_responses("
     " id INTEGER PRIMARY KEY," /* random, so that the row id tells no order */
+    " survey_id TEXT NOT NULL, survey_version INTEGER NOT NULL, sealed TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS waiting("
     " survey_id TEXT NOT NULL, survey_version INTEGER NOT NULL,"
-    " month TEXT NOT NULL, answers TEXT NOT NULL, attributes TEXT NOT NULL,"
-    " created_at INTEGER NOT NULL);" /* kclock time truncated to the day */
+    " since INTEGER NOT NULL," /* kclock day the oldest waiting response was given */
+    " PRIMARY KEY(survey_id, survey_version));"
     "CREATE TABLE IF NOT EXISTS batches("
     " batch_id TEXT PRIMARY KEY, survey_id TEXT NOT NULL, survey_version INTEGER NOT NULL,"
     " n_responses INTEGER NOT NULL, body TEXT NOT NULL,"
@@ -43,6 +53,8 @@ static const char SCHEMA[] =
     " last_status INTEGER, last_error TEXT);"
     "CREATE TABLE IF NOT EXISTS survey_cache("
     " id INTEGER PRIMARY KEY CHECK(id = 1), json TEXT NOT NULL, etag TEXT);"
+    "CREATE TABLE IF NOT EXISTS collector_key(" /* the public key the survey came with */
+    " id INTEGER PRIMARY KEY CHECK(id = 1), pk TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS survey_closed(" /* a table of its own: older stores gain it */
     " id INTEGER PRIMARY KEY CHECK(id = 1), survey_id TEXT NOT NULL,"
     " survey_version INTEGER NOT NULL, closed_at INTEGER NOT NULL);"
@@ -53,13 +65,20 @@ static const char SCHEMA[] =
     X(BEGIN, "BEGIN IMMEDIATE")                                                                    \
     X(COMMIT, "COMMIT")                                                                            \
     X(ROLLBACK, "ROLLBACK")                                                                        \
-    X(INSERT_RESPONSE, "INSERT INTO responses(id, survey_id, survey_version, month, answers,"      \
-                       " attributes, created_at) VALUES(?,?,?,?,?,?,?)")                           \
-    X(GROUPS, "SELECT survey_id, survey_version, count(*), min(created_at) FROM responses"         \
-              " GROUP BY survey_id, survey_version")                                               \
-    X(GROUP_ROWS, "SELECT id, month, answers, attributes, created_at FROM responses"               \
+    X(INSERT_RESPONSE, "INSERT INTO sealed_responses(id, survey_id, survey_version, sealed)"       \
+                       " VALUES(?,?,?,?)")                                                         \
+    X(INSERT_WAITING, "INSERT OR IGNORE INTO waiting(survey_id, survey_version, since)"            \
+                      " VALUES(?,?,?)")                                                            \
+    X(GROUPS, "SELECT r.survey_id, r.survey_version, count(*), coalesce(min(w.since), 0)"          \
+              " FROM sealed_responses r LEFT JOIN waiting w"                                       \
+              " ON w.survey_id = r.survey_id AND w.survey_version = r.survey_version"              \
+              " GROUP BY r.survey_id, r.survey_version")                                           \
+    X(GROUP_ROWS, "SELECT id, sealed FROM sealed_responses"                                        \
                   " WHERE survey_id = ? AND survey_version = ? LIMIT ?")                           \
-    X(DELETE_RESPONSE, "DELETE FROM responses WHERE id = ?")                                       \
+    X(DELETE_RESPONSE, "DELETE FROM sealed_responses WHERE id = ?")                                \
+    X(DELETE_WAITING, "DELETE FROM waiting WHERE survey_id = ? AND survey_version = ?")            \
+    X(GET_KEY, "SELECT pk FROM collector_key WHERE id = 1")                                        \
+    X(SET_KEY, "INSERT OR REPLACE INTO collector_key(id, pk) VALUES(1, ?)")                        \
     X(INSERT_BATCH, "INSERT INTO batches(batch_id, survey_id, survey_version, n_responses, body,"  \
                     " state, created_at) VALUES(?,?,?,?,?,'sealed',?)")                            \
     X(LIST_SEALED, "SELECT batch_id FROM batches WHERE state = 'sealed'"                           \
@@ -69,10 +88,10 @@ static const char SCHEMA[] =
     X(MARK_BATCH, "UPDATE batches SET state = ?, last_attempt = ?, attempts = attempts + 1,"       \
                   " last_status = ?, last_error = ? WHERE batch_id = ?")                           \
     X(REQUEUE, "UPDATE batches SET state = 'sealed' WHERE state = 'quarantined'")                  \
-    X(COUNTS, "SELECT (SELECT count(*) FROM responses),"                                           \
+    X(COUNTS, "SELECT (SELECT count(*) FROM sealed_responses),"                                    \
               " (SELECT count(*) FROM batches WHERE state = 'sealed'),"                            \
               " (SELECT count(*) FROM batches WHERE state = 'quarantined'),"                       \
-              " (SELECT min(t) FROM (SELECT min(created_at) AS t FROM responses"                   \
+              " (SELECT min(t) FROM (SELECT min(since) AS t FROM waiting"                          \
               "  UNION ALL SELECT min(created_at) FROM batches))")                                 \
     X(GET_META, "SELECT value FROM meta WHERE key = ?")                                            \
     X(SET_META, "INSERT INTO meta(key, value) VALUES(?, ?)"                                        \
@@ -101,6 +120,10 @@ static const char *const STMT_SQL[] = {
 struct kiosk_store {
     sqlite3 *db;
     sqlite3_stmt *stmt[STMT_COUNT];
+    /* In memory only, never written: made from the stored collector key
+     * when first needed and again when that key changes. */
+    struct seal_session *session;
+    unsigned char session_pk[SEAL_KEY_BYTES];
 };
 
 /* A write error in words; disk full gets its own sentence because staff can act on it. */
@@ -260,6 +283,8 @@ static int prepare_all(struct kiosk_store *st, char *err, size_t errlen)
     return 0;
 }
 
+static int migrate_clear(struct kiosk_store *st);
+
 int kiosk_store_open(const char *path, struct kiosk_store **out, bool *set_aside, char *err,
                      size_t errlen)
 {
@@ -287,6 +312,11 @@ int kiosk_store_open(const char *path, struct kiosk_store **out, bool *set_aside
     }
     if (prepare_all(st, err, errlen) != 0)
         goto fail;
+    if (migrate_clear(st) != 0) {
+        kerr_fail(err, errlen, "kiosk store: cannot seal the responses an older version kept: %s",
+                  sqlite3_errmsg(st->db));
+        goto fail;
+    }
     *out = st;
     return 0;
 fail:
@@ -301,6 +331,7 @@ void kiosk_store_close(struct kiosk_store *st)
     for (int i = 0; i < STMT_COUNT; i++)
         sqlite3_finalize(st->stmt[i]);
     sqlite3_close(st->db);
+    seal_session_free(st->session);
     free(st);
 }
 
@@ -343,14 +374,15 @@ static int check_response(const struct survey *s, const char *month, const int *
     return 0;
 }
 
-/* answers {"q01": 3, "q13": null} and attributes {"employment": "regular"}
- * as compact JSON, in the survey's order. */
-static int response_json(const struct survey *s, const int *values, const int *options,
-                         char **answers, char **attrs)
+/* The response object of batch format 1, {"month":..,"answers":{..},
+ * "attributes":{..}}, as compact JSON in the survey's order: the plaintext
+ * that is sealed. *out is malloc'ed; the caller wipes and frees it. */
+static char *response_plain(const struct survey *s, const char *month, const int *values,
+                            const int *options)
 {
-    json_t *a = json_object(), *t = json_object();
-    int rc = -1;
-    if (!a || !t)
+    json_t *a = json_object(), *t = json_object(), *r = json_object();
+    char *out = NULL;
+    if (!a || !t || !r)
         goto out;
     for (size_t i = 0; i < s->n_questions; i++) {
         json_t *v = values[i] == BATCH_ANSWER_NONE ? json_null() : json_integer(values[i]);
@@ -364,13 +396,22 @@ static int response_json(const struct survey *s, const int *values, const int *o
         if (json_object_set_new(t, at->id, v) != 0)
             goto out;
     }
-    *answers = json_dumps(a, JSON_COMPACT);
-    *attrs = json_dumps(t, JSON_COMPACT);
-    rc = *answers && *attrs ? 0 : -1;
+    if (json_object_set_new(r, "month", json_string(month)) == 0 &&
+        json_object_set(r, "answers", a) == 0 && json_object_set(r, "attributes", t) == 0)
+        out = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
 out:
     json_decref(a);
     json_decref(t);
-    return rc;
+    json_decref(r);
+    return out;
+}
+
+static void plain_free(char *p)
+{
+    if (p) {
+        explicit_bzero(p, strlen(p));
+        free(p);
+    }
 }
 
 static int random_id(sqlite3_int64 *id)
@@ -382,38 +423,184 @@ static int random_id(sqlite3_int64 *id)
     return 0;
 }
 
+/* ---- the collector's key and the session that seals for it ---- */
+
+int kiosk_store_collector_key(struct kiosk_store *st, char out[SEAL_PK_TEXT_LEN])
+{
+    sqlite3_stmt *q = stmt_get(st, STMT_GET_KEY);
+    int rc = sqlite3_step(q), found = 0;
+    out[0] = '\0';
+    if (rc == SQLITE_ROW && sqlite3_column_text(q, 0)) {
+        snprintf(out, SEAL_PK_TEXT_LEN, "%s", (const char *)sqlite3_column_text(q, 0));
+        found = 1;
+    } else if (rc != SQLITE_DONE) {
+        found = -1;
+    }
+    sqlite3_reset(q);
+    return found;
+}
+
+/* The session for the stored key, made anew when the key changed (another
+ * handle may have stored it). NULL when there is no usable key. */
+static struct seal_session *session_for_key(struct kiosk_store *st)
+{
+    char text[SEAL_PK_TEXT_LEN];
+    unsigned char pk[SEAL_KEY_BYTES];
+    if (kiosk_store_collector_key(st, text) != 1 || seal_pk_from_text(text, pk) != 0)
+        return NULL;
+    if (st->session && memcmp(pk, st->session_pk, sizeof pk) == 0)
+        return st->session;
+    seal_session_free(st->session);
+    st->session = seal_session_new(pk);
+    memcpy(st->session_pk, pk, sizeof pk);
+    return st->session;
+}
+
+static int insert_sealed(struct kiosk_store *st, const char *survey_id, int version,
+                         const char *sealed, size_t len, time_t day)
+{
+    sqlite3_int64 id;
+    if (random_id(&id) != 0)
+        return SQLITE_ERROR;
+    sqlite3_stmt *ins = stmt_get(st, STMT_INSERT_RESPONSE);
+    sqlite3_bind_int64(ins, 1, id);
+    sqlite3_bind_text(ins, 2, survey_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(ins, 3, version);
+    sqlite3_bind_text(ins, 4, sealed, (int)len, SQLITE_STATIC);
+    int rc = sqlite3_step(ins);
+    sqlite3_reset(ins);
+    if (rc != SQLITE_DONE)
+        return rc;
+    /* Written by the first response of a version only: later ones change no page here. */
+    sqlite3_stmt *w = stmt_get(st, STMT_INSERT_WAITING);
+    sqlite3_bind_text(w, 1, survey_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(w, 2, version);
+    sqlite3_bind_int64(w, 3, (sqlite3_int64)day);
+    rc = sqlite3_step(w);
+    sqlite3_reset(w);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static bool table_exists(struct kiosk_store *st, const char *name)
+{
+    sqlite3_stmt *q = NULL;
+    bool yes = false;
+    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                           -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+        yes = sqlite3_step(q) == SQLITE_ROW;
+    }
+    sqlite3_finalize(q);
+    return yes;
+}
+
+/* One row of a pre-sealing store, sealed as the response object it stands for. */
+static int migrate_row(struct kiosk_store *st, struct seal_session *se, sqlite3_stmt *q)
+{
+    const char *month = (const char *)sqlite3_column_text(q, 2);
+    const char *answers = (const char *)sqlite3_column_text(q, 3);
+    const char *attrs = (const char *)sqlite3_column_text(q, 4);
+    size_t n = strlen(month) + strlen(answers) + strlen(attrs) + 64, len = 0;
+    char *plain = malloc(n), *sealed = NULL;
+    int rc = SQLITE_NOMEM;
+    if (!plain)
+        return rc;
+    snprintf(plain, n, "{\"month\":\"%s\",\"answers\":%s,\"attributes\":%s}", month, answers,
+             attrs);
+    if (seal_response(se, plain, strlen(plain), &sealed, &len) == SEAL_OK)
+        rc = insert_sealed(st, (const char *)sqlite3_column_text(q, 0), sqlite3_column_int(q, 1),
+                           sealed, len, (time_t)sqlite3_column_int64(q, 5));
+    plain_free(plain);
+    free(sealed);
+    return rc;
+}
+
+/* A store written before sealing holds responses in clear: they are sealed
+ * and the clear table dropped in one transaction (secure_delete zeroes its
+ * pages), as soon as a collector key is known. */
+static int migrate_clear(struct kiosk_store *st)
+{
+    struct seal_session *se;
+    sqlite3_stmt *q = NULL;
+    int rc;
+    if (!table_exists(st, "responses") || !(se = session_for_key(st)))
+        return 0;
+    rc = begin(st);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(st->db,
+                                "SELECT survey_id, survey_version, month, answers, attributes,"
+                                " created_at FROM responses",
+                                -1, &q, NULL);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
+        rc = migrate_row(st, se, q);
+    sqlite3_finalize(q);
+    if (rc == SQLITE_DONE)
+        rc = sqlite3_exec(st->db, "DROP TABLE responses", NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = commit(st);
+    if (rc != SQLITE_OK) {
+        rollback(st);
+        return -1;
+    }
+    sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    return 0;
+}
+
+int kiosk_store_set_collector_key(struct kiosk_store *st, const char *pk_text)
+{
+    char have[SEAL_PK_TEXT_LEN];
+    unsigned char pk[SEAL_KEY_BYTES];
+    if (seal_pk_from_text(pk_text, pk) != 0)
+        return -1;
+    if (kiosk_store_collector_key(st, have) == 1 && strcmp(have, pk_text) == 0)
+        return migrate_clear(st);
+    sqlite3_stmt *q = stmt_get(st, STMT_SET_KEY);
+    sqlite3_bind_text(q, 1, pk_text, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return -1;
+    return migrate_clear(st);
+}
+
+bool kiosk_store_has_clear(struct kiosk_store *st)
+{
+    return table_exists(st, "responses");
+}
+
 int kiosk_store_submit(struct kiosk_store *st, const struct survey *s, const char *month,
                        const int *values, const int *options, char *err, size_t errlen)
 {
-    char *answers = NULL, *attrs = NULL;
-    sqlite3_int64 id;
+    char *plain = NULL, *sealed = NULL;
+    size_t len = 0;
+    struct seal_session *se;
     int rc = -1, db_rc;
 
     if (check_response(s, month, values, options, err, errlen) != 0)
         return -1;
-    if (response_json(s, values, options, &answers, &attrs) != 0 || random_id(&id) != 0) {
+    if (!(se = session_for_key(st)) || migrate_clear(st) != 0)
+        return kerr_fail(err, errlen,
+                         "kiosk store: no collector key to seal the answer for; it was not saved");
+    if (!(plain = response_plain(s, month, values, options)) ||
+        seal_response(se, plain, strlen(plain), &sealed, &len) != SEAL_OK) {
         kerr_fail(err, errlen,
                   "kiosk store: out of memory or randomness; the answer was not saved");
         goto out;
     }
-    sqlite3_stmt *ins = stmt_get(st, STMT_INSERT_RESPONSE);
-    sqlite3_bind_int64(ins, 1, id);
-    sqlite3_bind_text(ins, 2, s->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(ins, 3, s->version);
-    sqlite3_bind_text(ins, 4, month, -1, SQLITE_STATIC);
-    sqlite3_bind_text(ins, 5, answers, -1, SQLITE_STATIC);
-    sqlite3_bind_text(ins, 6, attrs, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(ins, 7, (sqlite3_int64)kclock_day_start(kclock_now()));
-    db_rc = sqlite3_step(ins);
-    sqlite3_reset(ins);
-    if (db_rc != SQLITE_DONE) {
+    db_rc = begin(st);
+    if (db_rc == SQLITE_OK)
+        db_rc = insert_sealed(st, s->id, s->version, sealed, len, kclock_day_start(kclock_now()));
+    if (db_rc == SQLITE_OK)
+        db_rc = commit(st);
+    if (db_rc != SQLITE_OK) {
+        rollback(st);
         fail_db(st, db_rc, "the answer", err, errlen);
         goto out;
     }
     rc = 0;
 out:
-    free(answers);
-    free(attrs);
+    plain_free(plain);
+    free(sealed);
     return rc;
 }
 
@@ -423,10 +610,7 @@ out:
 
 struct row {
     sqlite3_int64 id;
-    char month[8];
-    char *answers;
-    char *attrs;
-    time_t created;
+    char *sealed;
 };
 
 struct group {
@@ -438,10 +622,8 @@ struct group {
 
 static void rows_free(struct row *rows, size_t n)
 {
-    for (size_t i = 0; rows && i < n; i++) {
-        free(rows[i].answers);
-        free(rows[i].attrs);
-    }
+    for (size_t i = 0; rows && i < n; i++)
+        free(rows[i].sealed);
     free(rows);
 }
 
@@ -460,14 +642,10 @@ static int load_rows(struct kiosk_store *st, const struct group *g, struct row *
     while ((rc = sqlite3_step(q)) == SQLITE_ROW && k < cap) {
         struct row *r = &rows[k++];
         r->id = sqlite3_column_int64(q, 0);
-        snprintf(r->month, sizeof r->month, "%s", (const char *)sqlite3_column_text(q, 1));
-        r->answers = strdup((const char *)sqlite3_column_text(q, 2));
-        r->attrs = strdup((const char *)sqlite3_column_text(q, 3));
-        r->created = (time_t)sqlite3_column_int64(q, 4);
-        if (!r->answers || !r->attrs)
+        if (!(r->sealed = strdup((const char *)sqlite3_column_text(q, 1)))) {
             rc = SQLITE_NOMEM;
-        if (rc == SQLITE_NOMEM)
             break;
+        }
     }
     sqlite3_reset(q);
     *out = rows;
@@ -501,58 +679,7 @@ static int shuffle(struct row *rows, size_t n)
     return 0;
 }
 
-static int fill_answers(struct batch_response *r, json_t *obj)
-{
-    const char *key;
-    json_t *v;
-    r->answers = calloc(json_object_size(obj) + 1, sizeof(*r->answers));
-    if (!r->answers)
-        return -1;
-    json_object_foreach(obj, key, v)
-    {
-        struct batch_answer *a = &r->answers[r->n_answers];
-        if (!(a->question_id = strdup(key)))
-            return -1;
-        r->n_answers++;
-        a->is_null = !json_is_integer(v);
-        a->value = a->is_null ? 0 : (int)json_integer_value(v);
-    }
-    return 0;
-}
-
-static int fill_attrs(struct batch_response *r, json_t *obj)
-{
-    const char *key;
-    json_t *v;
-    r->attrs = calloc(json_object_size(obj) + 1, sizeof(*r->attrs));
-    if (!r->attrs)
-        return -1;
-    json_object_foreach(obj, key, v)
-    {
-        struct batch_attr *a = &r->attrs[r->n_attrs];
-        if (!(a->attribute_id = strdup(key)))
-            return -1;
-        r->n_attrs++;
-        if (json_is_string(v) && !(a->option_id = strdup(json_string_value(v))))
-            return -1;
-    }
-    return 0;
-}
-
-static int fill_response(struct batch_response *r, const struct row *row)
-{
-    json_t *answers = json_loads(row->answers, 0, NULL);
-    json_t *attrs = json_loads(row->attrs, 0, NULL);
-    int rc = -1;
-    memcpy(r->month, row->month, sizeof r->month);
-    if (json_is_object(answers) && json_is_object(attrs) && fill_answers(r, answers) == 0 &&
-        fill_attrs(r, attrs) == 0)
-        rc = 0;
-    json_decref(answers);
-    json_decref(attrs);
-    return rc;
-}
-
+/* A batch of format 2: the sealed texts in the (shuffled) order of rows. */
 static int encode_chunk(const struct group *g, const struct row *rows, size_t n, char *id,
                         char **body, size_t *len)
 {
@@ -560,12 +687,13 @@ static int encode_chunk(const struct group *g, const struct row *rows, size_t n,
     int rc = -1;
     if (!b)
         return -1;
-    b->responses = calloc(n, sizeof(*b->responses));
-    if (!b->responses)
+    b->format = BATCH_FORMAT_SEALED;
+    b->sealed = calloc(n, sizeof(*b->sealed));
+    if (!b->sealed)
         goto out;
     for (size_t i = 0; i < n; i++) {
-        b->n_responses = i + 1; /* so batch_free releases a half-filled response too */
-        if (fill_response(&b->responses[i], &rows[i]) != 0)
+        b->n_sealed = i + 1; /* so batch_free releases what was copied */
+        if (!(b->sealed[i] = strdup(rows[i].sealed)))
             goto out;
     }
     if (batch_encode(b, body, len) != BATCH_OK)
@@ -583,20 +711,17 @@ static int seal_chunk(struct kiosk_store *st, const struct group *g, const struc
 {
     char id[CRYPTO_UUID_LEN], *body = NULL;
     size_t len = 0;
-    time_t oldest = rows[0].created;
     int rc;
 
     if (encode_chunk(g, rows, n, id, &body, &len) != 0)
         return SQLITE_NOMEM;
-    for (size_t i = 1; i < n; i++)
-        oldest = rows[i].created < oldest ? rows[i].created : oldest;
     sqlite3_stmt *ins = stmt_get(st, STMT_INSERT_BATCH);
     sqlite3_bind_text(ins, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(ins, 2, g->survey_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(ins, 3, g->version);
     sqlite3_bind_int64(ins, 4, (sqlite3_int64)n);
     sqlite3_bind_text(ins, 5, body, (int)len, SQLITE_STATIC);
-    sqlite3_bind_int64(ins, 6, (sqlite3_int64)oldest);
+    sqlite3_bind_int64(ins, 6, (sqlite3_int64)g->oldest);
     rc = sqlite3_step(ins);
     sqlite3_reset(ins);
     free(body);
@@ -611,6 +736,19 @@ static int seal_chunk(struct kiosk_store *st, const struct group *g, const struc
             return rc;
     }
     return SQLITE_OK;
+}
+
+/* The day mark goes with the last waiting response of its version. */
+static int clear_waiting(struct kiosk_store *st, const struct group *g, size_t sealed)
+{
+    if (sealed < (size_t)g->count)
+        return SQLITE_OK;
+    sqlite3_stmt *q = stmt_get(st, STMT_DELETE_WAITING);
+    sqlite3_bind_text(q, 1, g->survey_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, g->version);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 /* Seals one survey version's waiting responses into batches of nearly equal
@@ -636,6 +774,9 @@ static int seal_group(struct kiosk_store *st, const struct group *g, int *db_rc)
             goto out;
         start += size;
     }
+    *db_rc = clear_waiting(st, g, n);
+    if (*db_rc != SQLITE_OK)
+        goto out;
     sealed = (int)chunks;
 out:
     rows_free(rows, n);

@@ -1,7 +1,8 @@
 /* The kiosk's offline store: one SQLite file (WAL, synchronous=FULL,
- * secure_delete) holding submitted responses until the collector has
- * acknowledged them, the sealed batches, the cached survey definition and
- * whether the collector closed it.
+ * secure_delete) holding submitted responses, sealed for the collector's
+ * key, until the collector has acknowledged them, the batches, the cached
+ * survey definition with the collector's public key, and whether the
+ * collector closed it.
  * Each thread opens its own handle; a handle is used by one thread. */
 #ifndef KIOSK_STORE_H
 #define KIOSK_STORE_H
@@ -10,6 +11,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "seal.h"
 #include "survey.h"
 
 #define KSTORE_ERR_LEN 256
@@ -34,7 +36,20 @@ int kiosk_store_open(const char *path, struct kiosk_store **out, bool *set_aside
                      size_t errlen);
 void kiosk_store_close(struct kiosk_store *st); /* accepts NULL */
 
-/* Writes one complete response in one transaction. values[i] answers survey
+/* The collector's public key ("ssk1:..."), kept beside the cached survey:
+ * into out; returns 1, 0 when none is stored, -1 on error. */
+int kiosk_store_collector_key(struct kiosk_store *st, char out[SEAL_PK_TEXT_LEN]);
+/* Stores the key (a text seal_pk_from_text takes) and, if the store still
+ * holds responses in clear from before sealing, seals them in one
+ * transaction. Returns 0, or -1 (bad key, database error). */
+int kiosk_store_set_collector_key(struct kiosk_store *st, const char *pk_text);
+/* Whether responses in clear from before sealing still wait for a key. */
+bool kiosk_store_has_clear(struct kiosk_store *st);
+
+/* Seals one complete response for the stored collector key (a session
+ * kept in this handle's memory only) and writes the sealed text in one
+ * transaction; the plaintext is wiped. Without a collector key nothing is
+ * written and -1 is returned. values[i] answers survey
  * question i (BATCH_ANSWER_NONE for none), options[j] attribute j
  * (BATCH_OPTION_NONE for none). Returns 0, or -1 with err (disk full: the
  * message says so and nothing is written). */

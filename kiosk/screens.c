@@ -213,8 +213,25 @@ static const char *period_text(struct app *a)
                        s->period_from, s->period_to);
 }
 
+/* A survey is cached but no collector key to seal answers for is known yet. */
+static void build_no_key(struct app *a, const struct frame *f)
+{
+    struct block b[] = {
+        text_block("アンケートをまだ開始できません。", S(f, THEME_TITLE_PX), true, THEME_TEXT,
+                   true),
+        text_block("集計サーバーとの接続を待っています。しばらくしてからお越しください。",
+                   S(f, THEME_BODY_PX), false, THEME_MUTED, true),
+        text_block(set_aside_note(a), S(f, THEME_SMALL_PX), false, THEME_MUTED, true),
+    };
+    stack(a, f, f->content, b, 3, true);
+}
+
 static void build_no_survey(struct app *a, const struct frame *f)
 {
+    if (a->survey && !a->survey_closed && !a->key_id[0]) {
+        build_no_key(a, f);
+        return;
+    }
     struct block b[] = {
         text_block("現在、実施中のアンケートはありません。", S(f, THEME_TITLE_PX), true, THEME_TEXT,
                    true),
@@ -612,6 +629,10 @@ static void build_maintenance(struct app *a, const struct frame *f)
             px, false, THEME_TEXT, false),
         text_block(state_text(a), px, false, THEME_TEXT, false),
         text_block(closed_text(a), px, false, THEME_TEXT, false),
+        text_block(a->key_id[0] ? view_printf(v, "集計サーバーの鍵：%s", a->key_id)
+                                : "集計サーバーの鍵：なし。集計サーバーに接続するか設定に "
+                                  "collector_key を書くまで、アンケートを開始できません",
+                   px, false, a->key_id[0] ? THEME_TEXT : THEME_WARN, false),
         text_block(view_printf(v, "送信待ちのバッチ：%d 件", st->sealed), px, false, THEME_TEXT,
                    false),
         text_block(view_printf(v, "隔離されたバッチ：%d 件", st->quarantined), px, false,

@@ -19,6 +19,7 @@
 #include "http_client.h"
 #include "kclock.h"
 #include "kiosk_store.h"
+#include "seal.h"
 #include "upload.h"
 
 #define SYNC_BATCHES_PER_ROUND 64 /* more wait for the next round, which follows at once */
@@ -48,6 +49,8 @@ struct sync {
     double next_heartbeat; /* monotonic seconds: a --date jump must not stop heartbeats */
     char survey_id[SURVEY_MAX_ID_BYTES + 1];
     int survey_version;
+    bool key_seen;    /* the collector answered with an acceptable key (or none) */
+    bool key_refused; /* its key differs from the pinned one: nothing is sent */
 };
 
 /* What one round found, for the status and the schedule. */
@@ -161,6 +164,48 @@ static void survey_served(struct sync *s, const struct http_reply *reply, bool w
     survey_free(sv);
 }
 
+/* The collector's key comes with every survey reply. Pinned in the config,
+ * another key refuses the survey and stops uploads (the batches are sealed
+ * for the pinned key); not pinned, a new key is stored and later answers are
+ * sealed for it. No header (an older collector) keeps what the store has. */
+static bool key_accepted(struct sync *s, const struct http_reply *reply, struct round_result *res)
+{
+    unsigned char pk[SEAL_KEY_BYTES], pin[SEAL_KEY_BYTES];
+    char have[SEAL_PK_TEXT_LEN], got_id[SEAL_KEY_ID_LEN], pin_id[SEAL_KEY_ID_LEN];
+    const char *got = reply->collector_key;
+    s->key_seen = true;
+    s->key_refused = false;
+    if (!got[0])
+        return true;
+    if (seal_pk_from_text(got, pk) != 0) {
+        snprintf(res->error, sizeof res->error, "集計サーバーの鍵が読めません（%.60s）", got);
+        s->key_refused = true;
+        return false;
+    }
+    seal_key_id(pk, got_id);
+    if (s->cfg.collector_key[0] && strcmp(got, s->cfg.collector_key) != 0) {
+        seal_pk_from_text(s->cfg.collector_key, pin);
+        seal_key_id(pin, pin_id);
+        snprintf(res->error, sizeof res->error,
+                 "集計サーバーの鍵が設定と一致しません（設定 %s、サーバー %s）。"
+                 "アンケートを更新せず、回答を送信しません",
+                 pin_id, got_id);
+        fprintf(stderr, "kiosk: sync: the collector's key %s is not the pinned key %s\n", got_id,
+                pin_id);
+        s->key_refused = true;
+        return false;
+    }
+    if (kiosk_store_collector_key(s->st, have) != 1 || strcmp(have, got) != 0) {
+        if (kiosk_store_set_collector_key(s->st, got) != 0) {
+            snprintf(res->error, sizeof res->error, "集計サーバーの鍵を保存できません");
+            return false;
+        }
+        fprintf(stderr, "kiosk: sync: answers are sealed for the collector's key %s\n", got_id);
+        res->survey_changed = true;
+    }
+    return true;
+}
+
 static void fetch_survey(struct sync *s, struct round_result *res)
 {
     char *json = NULL, *etag = NULL;
@@ -176,6 +221,9 @@ static void fetch_survey(struct sync *s, struct round_result *res)
         snprintf(res->error, sizeof res->error, "収集サーバーに接続できません (%.150s)",
                  reply.error);
         res->failed = true;
+    } else if ((reply.status == 200 || reply.status == 304 || reply.status == 410) &&
+               !key_accepted(s, &reply, res)) {
+        res->contact_ok = true; /* the collector answered; its survey is not used */
     } else if (reply.status == 304 || reply.status == 404) {
         res->contact_ok = true; /* 404: no survey published yet; the cache stays */
     } else if (reply.status == 410) {
@@ -262,10 +310,22 @@ static void run_round(struct sync *s, struct round_result *res)
 {
     char err[KSTORE_ERR_LEN];
     memset(res, 0, sizeof(*res));
+    /* With a pinned key, the collector's key is checked before anything is
+     * sent. When the survey request fails (no route, a refused token), the
+     * usual order follows, so the upload's answer says why. */
+    bool fetched = s->key_refused || (s->cfg.collector_key[0] && !s->key_seen);
+    if (fetched) {
+        fetch_survey(s, res);
+        if (res->failed && !s->key_refused) {
+            memset(res, 0, sizeof(*res));
+            fetched = false;
+        }
+    }
     if (kiosk_store_seal(s->st, s->cfg.min_batch, kclock_now(), err, sizeof err) < 0)
         snprintf(res->error, sizeof res->error, "%s", err);
-    upload_all(s, res);
-    if (!res->failed)
+    if (!s->key_refused && !res->failed)
+        upload_all(s, res);
+    if (!res->failed && !fetched)
         fetch_survey(s, res);
     if (!res->failed && monotonic_s() >= s->next_heartbeat)
         send_heartbeat(s, res);
@@ -385,6 +445,10 @@ static int init_sync(struct sync *s, const struct kiosk_config *cfg, char *err, 
     }
     if (kiosk_store_open(cfg->db, &s->st, NULL, err, errlen) != 0)
         return -1;
+    if (cfg->collector_key[0] && kiosk_store_set_collector_key(s->st, cfg->collector_key) != 0) {
+        snprintf(err, errlen, "sync: cannot store the pinned collector key");
+        return -1;
+    }
     s->http = http_client_new(cfg->collector_url, cfg->token, cfg->ca_file, err, errlen);
     if (!s->http)
         return -1;

@@ -40,6 +40,7 @@ struct world {
     char log[N_KIOSKS][PATH_LEN];
     struct tu_server server;
     int port;
+    char key[128]; /* the collector's public key, as `collector key show` prints it */
 };
 
 /* What the simulated respondents chose, per fiscal year and question. */
@@ -59,6 +60,10 @@ static void write_conf(struct world *w, int k, const char *url)
             "collector_url = %s\ntoken = %s\ndb = %s\nname = breakroom-%d\n"
             "min_batch = 5\nidle_timeout_s = 60\nsync_interval_s = 1\n",
             k, url, w->token[k], path, k);
+    /* The kiosk without a network is installed with the collector's key
+     * pinned, or its survey could not start; the others get it with the survey. */
+    if (k == OFFLINE)
+        fprintf(f, "collector_key = %s\n", w->key);
     assert_int_equal(fclose(f), 0);
 }
 
@@ -160,6 +165,9 @@ static void setup_world(struct world *w)
         tu_collector(out, sizeof out, err, sizeof err, "admin-token", "--db", w->db, NULL), 0);
     snprintf(w->admin, sizeof w->admin, "%s", tu_chomp(out));
     start_collector(w);
+    assert_int_equal(
+        tu_collector(out, sizeof out, err, sizeof err, "key", "show", "--db", w->db, NULL), 0);
+    snprintf(w->key, sizeof w->key, "%s", tu_chomp(out));
     for (int k = 0; k < N_KIOSKS; k++)
         write_conf(w, k, k == OFFLINE ? CLOSED_URL : w->server.url);
 }

@@ -2,6 +2,8 @@
  * is built; every child is waited for with a deadline and killed after it. */
 #include "helper_ui.h"
 
+#include <jansson.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -21,6 +23,7 @@
 #include <unistd.h>
 
 #include "kiosk_store.h"
+#include "seal.h"
 
 #define UI_MAX_ARGS 32
 
@@ -47,7 +50,10 @@ static int init_config(struct ui_kiosk *k, const char *name, int idle_timeout_s,
     snprintf(k->conf, sizeof k->conf, "%s/kiosk.conf", k->dir);
     snprintf(k->db, sizeof k->db, "%s/kiosk.db", k->dir);
     snprintf(k->script_path, sizeof k->script_path, "%s/run.script", k->dir);
-    char conf[2048];
+    char conf[2048], pin[128] = "";
+    /* Offline kiosks get a pinned key; one with a collector takes the collector's. */
+    if (strcmp(url, "http://127.0.0.1:9") == 0)
+        snprintf(pin, sizeof pin, "collector_key = %s\n", UI_TEST_COLLECTOR_KEY);
     snprintf(conf, sizeof conf,
              "# written by a UI test\n"
              "collector_url = %s\n"
@@ -57,8 +63,9 @@ static int init_config(struct ui_kiosk *k, const char *name, int idle_timeout_s,
              "maintenance_pin = 1234\n"
              "min_batch = %d\n"
              "idle_timeout_s = %d\n"
-             "sync_interval_s = 1\n",
-             url, token, k->db, min_batch, idle_timeout_s);
+             "sync_interval_s = 1\n"
+             "%s",
+             url, token, k->db, min_batch, idle_timeout_s, pin);
     return write_file(k->conf, conf);
 }
 
@@ -166,7 +173,10 @@ int ui_stored(const struct ui_kiosk *k)
 static int submit_one(struct kiosk_store *st, const struct survey *s)
 {
     int values[SURVEY_MAX_QUESTIONS], options[SURVEY_MAX_ATTRIBUTES];
-    char err[KSTORE_ERR_LEN];
+    char err[KSTORE_ERR_LEN], key[SEAL_PK_TEXT_LEN];
+    if (kiosk_store_collector_key(st, key) != 1 &&
+        kiosk_store_set_collector_key(st, UI_TEST_COLLECTOR_KEY) != 0)
+        return -1;
     for (size_t i = 0; i < s->n_questions; i++)
         values[i] = s->points[0].value;
     for (size_t j = 0; j < s->n_attributes; j++)
@@ -223,6 +233,34 @@ static char *read_text(const char *path)
     }
     text[n] = '\0';
     return text;
+}
+
+json_t *ui_open_sealed(const json_t *sealed)
+{
+    unsigned char pk[SEAL_KEY_BYTES], sk[SEAL_KEY_BYTES];
+    struct seal_keyring *kr = seal_keyring_new();
+    const char *text = json_string_value(sealed);
+    char *plain = NULL;
+    size_t len = 0;
+    json_t *r = NULL;
+    if (kr && text && seal_pk_from_text(UI_TEST_COLLECTOR_KEY, pk) == 0 &&
+        seal_sk_from_text(UI_TEST_COLLECTOR_SECRET, sk) == 0 && seal_keyring_add(kr, pk, sk) == 0 &&
+        seal_open(kr, text, strlen(text), &plain, &len) == SEAL_OK)
+        r = json_loadb(plain, len, 0, NULL);
+    seal_plain_free(plain, len);
+    seal_keyring_free(kr);
+    return r;
+}
+
+int ui_pin_collector_key(const struct ui_kiosk *k, const char *db)
+{
+    char out[512], err[512];
+    /* The daemon makes the key file on its first start; `key init` if not yet. */
+    if (tu_collector(out, sizeof out, err, sizeof err, "key", "show", "--db", db, NULL) != 0 &&
+        (tu_collector(out, sizeof out, err, sizeof err, "key", "init", "--db", db, NULL) != 0 ||
+         tu_collector(out, sizeof out, err, sizeof err, "key", "show", "--db", db, NULL) != 0))
+        return -1;
+    return ui_conf_set(k, "collector_key", tu_chomp(out));
 }
 
 int ui_conf_set(const struct ui_kiosk *k, const char *key, const char *value)

@@ -28,6 +28,11 @@ struct ui_kiosk {
 
 /* A fresh folder and config: idle_timeout_s as given, PIN 1234, min_batch
  * high enough that nothing is sealed behind the test's back. Returns 0 or -1. */
+/* A collector public key for kiosks without a collector: the offline
+ * configs pin it, so answers are sealed (for a key nobody holds). */
+#define UI_TEST_COLLECTOR_KEY    "ssk1:y8gjGQJvH2tTtG+IjzlcXLM3PUbCB7ZtYucIhTt3Ugs="
+#define UI_TEST_COLLECTOR_SECRET "ssk1-secret:O+rCOSudnvVnQD3qELWdR2Mts1oWQMNG2L0i6wmDMrM="
+
 int ui_init(struct ui_kiosk *k, const char *name, int idle_timeout_s);
 /* The same with the config's min_batch. */
 int ui_init_batch(struct ui_kiosk *k, const char *name, int idle_timeout_s, int min_batch);
@@ -52,6 +57,13 @@ void ui_cleanup(struct ui_kiosk *k);
 /* Sets "key = value" in k's config, replacing the key's line or adding
  * one. Returns 0 or -1. */
 int ui_conf_set(const struct ui_kiosk *k, const char *key, const char *value);
+/* Pins in k's config the public key of the collector database db, as
+ * `collector key show` prints it, so the kiosk seals before its first sync. */
+int ui_pin_collector_key(const struct ui_kiosk *k, const char *db);
+/* A response of a format-2 batch (a JSON string) opened with the secret of
+ * UI_TEST_COLLECTOR_KEY, as the collector would; NULL when it does not open. */
+struct json_t;
+struct json_t *ui_open_sealed(const struct json_t *sealed);
 /* Writes the sample survey src with "version": 1 made version, into dst
  * (another version of the same survey). Returns 0 or -1. */
 int ui_survey_version(const char *src, int version, const char *dst);

@@ -136,6 +136,23 @@ static void test_config_rejects_over_long_value(void **state)
     expect_error(GOOD_HEAD "maintenance_pin = 12a4\n", "config line 4: maintenance_pin");
 }
 
+static void test_config_pins_collector_key(void **state)
+{
+    (void)state;
+    struct kiosk_config cfg;
+    char err[CONFIG_ERR_LEN] = "";
+    const char *key = "ssk1:y8gjGQJvH2tTtG+IjzlcXLM3PUbCB7ZtYucIhTt3Ugs=";
+    char text[512];
+    snprintf(text, sizeof text, GOOD_HEAD "collector_key = %s\n", key);
+    assert_int_equal(parse(text, &cfg, err), 0);
+    assert_string_equal(cfg.collector_key, key);
+    assert_int_equal(parse(GOOD_HEAD, &cfg, err), 0);
+    assert_string_equal(cfg.collector_key, ""); /* not pinned */
+    expect_error(GOOD_HEAD "collector_key = ssk1:abc\n", "config line 4: collector_key");
+    expect_error(GOOD_HEAD "collector_key = y8gjGQJvH2tTtG+IjzlcXLM3PUbCB7ZtYucIhTt3Ugs=\n",
+                 "config line 4: collector_key is not a key");
+}
+
 static void test_config_rejects_file_over_cap(void **state)
 {
     (void)state;
@@ -199,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_config_rejects_missing_required_key),
         cmocka_unit_test(test_config_rejects_bad_numbers),
         cmocka_unit_test(test_config_rejects_over_long_value),
+        cmocka_unit_test(test_config_pins_collector_key),
         cmocka_unit_test(test_config_rejects_file_over_cap),
         cmocka_unit_test(test_config_rejects_nul_byte),
         cmocka_unit_test(test_config_rejects_line_without_equals),

@@ -18,11 +18,13 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "batch.h"
 #include "kclock.h"
 #include "kiosk_store.h"
+#include "seal.h"
 #include "survey.h"
 
 #define CRASH_RUNS        40
@@ -31,6 +33,8 @@
 struct fixture {
     char path[512];
     struct survey *survey;
+    char pk_text[SEAL_PK_TEXT_LEN]; /* the collector key responses are sealed for */
+    struct seal_keyring *kr;        /* its secret key, to open them */
 };
 
 static void remove_store(const char *path)
@@ -50,6 +54,10 @@ static int setup(void **state)
     if (!f || survey_load_file(SURVEYS_DIR "/goshogawara-staff.json", &f->survey, err,
                                sizeof err) != SURVEY_OK)
         return -1;
+    unsigned char pk[SEAL_KEY_BYTES], sk[SEAL_KEY_BYTES];
+    if (seal_keypair_new(pk, sk) != 0 || seal_pk_to_text(pk, f->pk_text) != 0 ||
+        !(f->kr = seal_keyring_new()) || seal_keyring_add(f->kr, pk, sk) != 0)
+        return -1;
     snprintf(f->path, sizeof f->path, "%s/test_crash_%d.db", TEST_OUTPUT_DIR, (int)getpid());
     remove_store(f->path);
     *state = f;
@@ -61,6 +69,7 @@ static int teardown(void **state)
     struct fixture *f = *state;
     remove_store(f->path);
     survey_free(f->survey);
+    seal_keyring_free(f->kr);
     free(f);
     return 0;
 }
@@ -72,7 +81,8 @@ static void child_run(struct fixture *f, int fd, unsigned seed)
     struct kiosk_store *st = NULL;
     char err[256];
     int values[SURVEY_MAX_QUESTIONS], options[SURVEY_MAX_ATTRIBUTES];
-    if (kiosk_store_open(f->path, &st, NULL, err, sizeof err) != 0)
+    if (kiosk_store_open(f->path, &st, NULL, err, sizeof err) != 0 ||
+        kiosk_store_set_collector_key(st, f->pk_text) != 0)
         _exit(2);
     if (write(fd, "o", 1) != 1) /* opened */
         _exit(4);
@@ -135,7 +145,39 @@ static long long query(sqlite3 *db, const char *sql)
 
 /* Responses held: unsealed rows plus the responses inside sealed batches.
  * Also checks that the file is sound and that no row is partial. */
-static long long responses_held(const char *path)
+/* Whether one sealed response opens to an answer for each of the 12 questions. */
+static bool whole(struct seal_keyring *kr, const char *sealed, size_t len)
+{
+    char *plain = NULL;
+    size_t plen = 0;
+    int n = 0;
+    if (seal_open(kr, sealed, len, &plain, &plen) != SEAL_OK)
+        return false;
+    json_t *j = json_loads(plain, 0, NULL), *v;
+    const char *key;
+    json_object_foreach(json_object_get(j, "answers"), key, v)
+    {
+        n += json_integer_value(v) >= 1 && json_integer_value(v) <= 4;
+    }
+    json_decref(j);
+    seal_plain_free(plain, plen);
+    return n == 12;
+}
+
+static long long partial_rows(sqlite3 *db, struct seal_keyring *kr)
+{
+    sqlite3_stmt *s = NULL;
+    long long bad = 0;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT sealed FROM sealed_responses", -1, &s, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(s) == SQLITE_ROW)
+        bad +=
+            !whole(kr, (const char *)sqlite3_column_text(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+    sqlite3_finalize(s);
+    return bad;
+}
+
+static long long responses_held(const char *path, struct seal_keyring *kr)
 {
     sqlite3 *db = NULL;
     struct kiosk_store *st = NULL;
@@ -154,16 +196,13 @@ static long long responses_held(const char *path)
     assert_string_equal((const char *)sqlite3_column_text(s, 0), "ok");
     sqlite3_finalize(s);
     /* Every stored response answers all 12 questions with a scale value. */
-    assert_int_equal(query(db, "SELECT count(*) FROM responses WHERE NOT json_valid(answers)"
-                               " OR (SELECT count(*) FROM json_each(answers)"
-                               "     WHERE value BETWEEN 1 AND 4) != 12"),
-                     0);
+    assert_int_equal(partial_rows(db, kr), 0);
     /* Each batch body is whole and says how many responses it holds. */
     assert_int_equal(query(db, "SELECT count(*) FROM batches WHERE NOT json_valid(body)"
                                " OR json_array_length(body, '$.responses') != n_responses"
                                " OR n_responses < 5"),
                      0);
-    long long n = query(db, "SELECT (SELECT count(*) FROM responses)"
+    long long n = query(db, "SELECT (SELECT count(*) FROM sealed_responses)"
                             " + (SELECT coalesce(sum(json_array_length(body, '$.responses')), 0)"
                             "    FROM batches)");
     sqlite3_close(db);
@@ -207,7 +246,7 @@ static void test_crash_sigkill_keeps_every_submitted_response(void **state)
         killed_busy += seen > 0;
         confirmed += seen;
         in_doubt++; /* the submit under way at the kill may or may not have committed */
-        long long held = responses_held(f->path);
+        long long held = responses_held(f->path, f->kr);
         /* Every confirmed response is there; at most one unconfirmed per kill. */
         if (held < confirmed || held > confirmed + in_doubt)
             fail_msg("run %d: store holds %lld responses, %lld were confirmed (+%lld in doubt)",

@@ -17,6 +17,7 @@
 #include "batch.h"
 #include "kclock.h"
 #include "kiosk_store.h"
+#include "seal.h"
 #include "survey.h"
 
 #define DAY 86400
@@ -25,7 +26,18 @@ struct fixture {
     char path[512];
     struct kiosk_store *st;
     struct survey *survey;
+    char pk_text[SEAL_PK_TEXT_LEN]; /* the collector key the store seals for */
+    struct seal_keyring *kr;        /* holds its secret key, to open what was sealed */
 };
+
+/* Opens the store at f->path and gives it the collector key, as the sync
+ * thread does when the survey arrives. */
+static int open_keyed(struct fixture *f, bool *set_aside, char *err, size_t errlen)
+{
+    if (kiosk_store_open(f->path, &f->st, set_aside, err, errlen) != 0)
+        return -1;
+    return kiosk_store_set_collector_key(f->st, f->pk_text);
+}
 
 static void remove_store(const char *path)
 {
@@ -52,7 +64,11 @@ static int setup(void **state)
         fprintf(stderr, "survey: %s\n", err);
         return -1;
     }
-    if (kiosk_store_open(f->path, &f->st, NULL, err, sizeof err) != 0) {
+    unsigned char pk[SEAL_KEY_BYTES], sk[SEAL_KEY_BYTES];
+    if (seal_keypair_new(pk, sk) != 0 || seal_pk_to_text(pk, f->pk_text) != 0 ||
+        !(f->kr = seal_keyring_new()) || seal_keyring_add(f->kr, pk, sk) != 0)
+        return -1;
+    if (open_keyed(f, NULL, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }
@@ -65,6 +81,7 @@ static int teardown(void **state)
     struct fixture *f = *state;
     kiosk_store_close(f->st);
     survey_free(f->survey);
+    seal_keyring_free(f->kr);
     remove_store(f->path);
     free(f);
     return 0;
@@ -121,9 +138,64 @@ static struct batch *load_batch(struct fixture *f, const char *id)
     struct batch *b = NULL;
     assert_int_equal(kiosk_store_batch_body(f->st, id, &body, &len), 0);
     assert_int_equal(batch_decode(body, len, &b, err, sizeof err), BATCH_OK);
+    assert_int_equal(b->format, BATCH_FORMAT_SEALED);
+    assert_int_equal(batch_open(b, f->kr, err, sizeof err), BATCH_OK);
     assert_int_equal(batch_validate(b, f->survey, err, sizeof err), BATCH_OK);
     free(body);
     return b;
+}
+
+/* Whether the bytes of needle occur in the file at path (absent file: no). */
+static int file_contains(const char *path, const char *needle)
+{
+    FILE *fp = fopen(path, "rb");
+    size_t n = strlen(needle), cap = 1 << 20, len = 0;
+    char *buf;
+    int found = 0;
+    if (!fp)
+        return 0;
+    buf = malloc(cap);
+    assert_non_null(buf);
+    for (;;) {
+        size_t got = fread(buf + len, 1, cap - len, fp);
+        len += got;
+        for (size_t i = 0; i + n <= len; i++)
+            if (memcmp(buf + i, needle, n) == 0)
+                found = 1;
+        if (got == 0 || found || len < n)
+            break;
+        memmove(buf, buf + len - (n - 1), n - 1); /* keep a tail for matches across reads */
+        len = n - 1;
+    }
+    free(buf);
+    fclose(fp);
+    return found;
+}
+
+static int store_contains(struct fixture *f, const char *needle)
+{
+    char wal[600];
+    snprintf(wal, sizeof wal, "%s-wal", f->path);
+    return file_contains(f->path, needle) || file_contains(wal, needle);
+}
+
+/* The plaintext of the one waiting row, opened with the collector's key. */
+static char *open_only_row(struct fixture *f)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    char *plain = NULL;
+    size_t len = 0;
+    assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT sealed FROM sealed_responses", -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(seal_open(f->kr, (const char *)sqlite3_column_text(q, 0),
+                               (size_t)sqlite3_column_bytes(q, 0), &plain, &len),
+                     SEAL_OK);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return plain;
 }
 
 static void test_store_submit_writes_one_row(void **state)
@@ -131,13 +203,19 @@ static void test_store_submit_writes_one_row(void **state)
     struct fixture *f = *state;
     char err[256] = "";
     assert_int_equal(submit_n(f, 5, err), 0);
-    assert_int_equal(count(f, "responses"), 1);
+    assert_int_equal(count(f, "sealed_responses"), 1);
     assert_int_equal(count(f, "batches"), 0);
-    assert_int_equal(query_int(f->path, "SELECT count(*) FROM responses WHERE month = '2025-02'"
-                                        " AND survey_id = 'goshogawara-staff'"
-                                        " AND answers LIKE '{\"q01\":2,\"q02\":2,%'"
-                                        " AND attributes = '{\"employment\":\"regular\"}'"),
+    assert_int_equal(query_int(f->path, "SELECT count(*) FROM sealed_responses"
+                                        " WHERE survey_id = 'goshogawara-staff'"
+                                        " AND survey_version = 1"),
                      1);
+    /* The row holds the response sealed: only the collector's key opens it. */
+    char *plain = open_only_row(f);
+    assert_non_null(strstr(plain, "{\"month\":\"2025-02\",\"answers\":{\"q01\":2,\"q02\":2,"));
+    assert_non_null(strstr(plain, "\"attributes\":{\"employment\":\"regular\"}}"));
+    seal_plain_free(plain, strlen(plain));
+    assert_false(store_contains(f, "2025-02"));
+    assert_false(store_contains(f, "\"q01\":"));
     struct kiosk_store_status s;
     kiosk_store_get_status(f->st, &s);
     assert_int_equal(s.unsealed, 1);
@@ -167,13 +245,12 @@ static void test_store_submit_rejects_incomplete_response(void **state)
     options[0] = BATCH_OPTION_NONE;
     assert_int_equal(kiosk_store_submit(f->st, f->survey, "2025-13", values, options, err, 256),
                      -1);
-    assert_int_equal(count(f, "responses"), 0);
+    assert_int_equal(count(f, "sealed_responses"), 0);
     /* An unanswered optional attribute is stored as null. */
     assert_int_equal(kiosk_store_submit(f->st, f->survey, "2025-02", values, options, err, 256), 0);
-    assert_int_equal(
-        query_int(f->path,
-                  "SELECT count(*) FROM responses WHERE attributes = '{\"employment\":null}'"),
-        1);
+    char *plain = open_only_row(f);
+    assert_non_null(strstr(plain, "\"attributes\":{\"employment\":null}"));
+    seal_plain_free(plain, strlen(plain));
 }
 
 static void test_store_stores_no_time_finer_than_the_day(void **state)
@@ -186,9 +263,7 @@ static void test_store_stores_no_time_finer_than_the_day(void **state)
     }
     /* Every stored time is a midnight in Japan (UTC+9). */
     assert_int_equal(
-        query_int(f->path,
-                  "SELECT count(*) FROM responses WHERE (created_at + 32400) % 86400 != 0"),
-        0);
+        query_int(f->path, "SELECT count(*) FROM waiting WHERE (since + 32400) % 86400 != 0"), 0);
     assert_true(kiosk_store_seal(f->st, 5, kclock_now(), err, sizeof err) >= 1);
     assert_int_equal(
         query_int(f->path, "SELECT count(*) FROM batches WHERE (created_at + 32400) % 86400 != 0"),
@@ -205,10 +280,10 @@ static void test_store_seal_waits_for_min_batch(void **state)
     for (int i = 0; i < 4; i++)
         assert_int_equal(submit_n(f, i, err), 0);
     assert_int_equal(kiosk_store_seal(f->st, 5, now, err, sizeof err), 0);
-    assert_int_equal(count(f, "responses"), 4);
+    assert_int_equal(count(f, "sealed_responses"), 4);
     assert_int_equal(submit_n(f, 4, err), 0);
     assert_int_equal(kiosk_store_seal(f->st, 5, now, err, sizeof err), 1);
-    assert_int_equal(count(f, "responses"), 0);
+    assert_int_equal(count(f, "sealed_responses"), 0);
     assert_int_equal(count(f, "batches"), 1);
 
     char ids[4][37];
@@ -230,11 +305,11 @@ static void test_store_seal_after_a_day_even_below_min_batch(void **state)
     char err[256] = "";
     assert_int_equal(submit_n(f, 1, err), 0);
     time_t now = kclock_now();
-    time_t created = (time_t)query_int(f->path, "SELECT created_at FROM responses");
+    time_t created = (time_t)query_int(f->path, "SELECT since FROM waiting");
     assert_true(created <= now && created > now - DAY);
     assert_int_equal(kiosk_store_seal(f->st, 5, now, err, sizeof err), 0);
     assert_int_equal(kiosk_store_seal(f->st, 5, created + DAY - 1, err, sizeof err), 0);
-    assert_int_equal(count(f, "responses"), 1);
+    assert_int_equal(count(f, "sealed_responses"), 1);
     assert_int_equal(kiosk_store_seal(f->st, 5, created + DAY, err, sizeof err), 1);
     struct kiosk_store_status s;
     kiosk_store_get_status(f->st, &s);
@@ -267,8 +342,8 @@ static void test_store_seal_keeps_survey_versions_apart(void **state)
     assert_int_equal(b->survey_version, 2);
     assert_int_equal(b->n_responses, 6);
     batch_free(b);
-    assert_int_equal(query_int(f->path, "SELECT count(*) FROM responses WHERE survey_version = 1"),
-                     4);
+    assert_int_equal(
+        query_int(f->path, "SELECT count(*) FROM sealed_responses WHERE survey_version = 1"), 4);
     f->survey = v1;
     survey_free(v2);
     free(v2_json);
@@ -310,9 +385,8 @@ static void clone_rows(struct fixture *f, int copies)
     sqlite3_busy_timeout(db, 5000);
     snprintf(sql, sizeof sql,
              "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)"
-             " INSERT INTO responses(id, survey_id, survey_version, month, answers, attributes,"
-             " created_at) SELECT abs(random()), survey_id, survey_version, month, answers,"
-             " attributes, created_at FROM responses, n",
+             " INSERT INTO sealed_responses(id, survey_id, survey_version, sealed)"
+             " SELECT abs(random()), survey_id, survey_version, sealed FROM sealed_responses, n",
              copies);
     assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
@@ -324,9 +398,9 @@ static void test_store_seal_caps_batches_at_1000(void **state)
     char err[256] = "", ids[8][37];
     assert_int_equal(submit_n(f, 3, err), 0);
     clone_rows(f, 2000);
-    assert_int_equal(count(f, "responses"), 2001);
+    assert_int_equal(count(f, "sealed_responses"), 2001);
     assert_int_equal(kiosk_store_seal(f->st, 5, kclock_now(), err, sizeof err), 3);
-    assert_int_equal(count(f, "responses"), 0);
+    assert_int_equal(count(f, "sealed_responses"), 0);
     int n = kiosk_store_list_sealed(f->st, ids, 8);
     assert_int_equal(n, 3);
     size_t total = 0;
@@ -338,40 +412,6 @@ static void test_store_seal_caps_batches_at_1000(void **state)
         batch_free(b);
     }
     assert_int_equal(total, 2001);
-}
-
-/* Whether the bytes of needle occur in the file at path (absent file: no). */
-static int file_contains(const char *path, const char *needle)
-{
-    FILE *fp = fopen(path, "rb");
-    size_t n = strlen(needle), cap = 1 << 20, len = 0;
-    char *buf;
-    int found = 0;
-    if (!fp)
-        return 0;
-    buf = malloc(cap);
-    assert_non_null(buf);
-    for (;;) {
-        size_t got = fread(buf + len, 1, cap - len, fp);
-        len += got;
-        for (size_t i = 0; i + n <= len; i++)
-            if (memcmp(buf + i, needle, n) == 0)
-                found = 1;
-        if (got == 0 || found || len < n)
-            break;
-        memmove(buf, buf + len - (n - 1), n - 1); /* keep a tail for matches across reads */
-        len = n - 1;
-    }
-    free(buf);
-    fclose(fp);
-    return found;
-}
-
-static int store_contains(struct fixture *f, const char *needle)
-{
-    char wal[600];
-    snprintf(wal, sizeof wal, "%s-wal", f->path);
-    return file_contains(f->path, needle) || file_contains(wal, needle);
 }
 
 static void test_store_deletes_only_delivered_batch_and_leaves_no_trace(void **state)
@@ -400,11 +440,97 @@ static void test_store_deletes_only_delivered_batch_and_leaves_no_trace(void **s
     kiosk_store_close(f->st);
     f->st = NULL;
     assert_true(store_contains(f, ids[0]));
-    assert_int_equal(kiosk_store_open(f->path, &f->st, NULL, err, sizeof err), 0);
+    assert_int_equal(open_keyed(f, NULL, err, sizeof err), 0);
     assert_int_equal(kiosk_store_batch_delivered(f->st, ids[0]), 0);
     assert_int_equal(count(f, "batches"), 0);
     assert_false(store_contains(f, ids[0]));
     assert_false(store_contains(f, "\"responses\":[{"));
+}
+
+static void test_store_without_collector_key_stores_nothing(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "";
+    kiosk_store_close(f->st);
+    remove_store(f->path);
+    assert_int_equal(kiosk_store_open(f->path, &f->st, NULL, err, sizeof err), 0);
+    assert_int_equal(submit_n(f, 1, err), -1);
+    assert_non_null(strstr(err, "no collector key"));
+    assert_int_equal(count(f, "sealed_responses"), 0);
+    assert_int_equal(kiosk_store_set_collector_key(f->st, "ssk1:not-a-key"), -1);
+    assert_int_equal(kiosk_store_set_collector_key(f->st, f->pk_text), 0);
+    assert_int_equal(submit_n(f, 1, err), 0);
+    assert_int_equal(count(f, "sealed_responses"), 1);
+}
+
+/* A store from before sealing: the clear table as it was, two responses and
+ * a batch of format 1. Opening it with a key seals the two and drops the
+ * table; the old batch is sent as it is. */
+static void test_store_migrates_clear_responses_once_a_key_is_known(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "", ids[4][37], *body = NULL;
+    size_t len = 0;
+    sqlite3 *db = NULL;
+    kiosk_store_close(f->st);
+    f->st = NULL;
+    remove_store(f->path);
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(
+            db,
+            "PRAGMA journal_mode = WAL;"
+            "CREATE TABLE responses(id INTEGER PRIMARY KEY, survey_id TEXT NOT NULL,"
+            " survey_version INTEGER NOT NULL, month TEXT NOT NULL, answers TEXT NOT NULL,"
+            " attributes TEXT NOT NULL, created_at INTEGER NOT NULL);"
+            "INSERT INTO responses VALUES(11, 'goshogawara-staff', 1, '2025-02',"
+            " '{\"q01\":1,\"q02\":1,\"q03\":1,\"q04\":1,\"q05\":1,\"q06\":1,\"q07\":1,"
+            "\"q08\":1,\"q09\":1,\"q10\":1,\"q11\":1,\"q12\":1}', '{\"employment\":\"kaikei\"}',"
+            " 1738940400);"
+            "INSERT INTO responses SELECT 12, survey_id, survey_version, month, answers,"
+            " attributes, created_at FROM responses;"
+            "CREATE TABLE batches(batch_id TEXT PRIMARY KEY, survey_id TEXT NOT NULL,"
+            " survey_version INTEGER NOT NULL, n_responses INTEGER NOT NULL, body TEXT NOT NULL,"
+            " state TEXT NOT NULL CHECK(state IN ('sealed','quarantined')),"
+            " created_at INTEGER NOT NULL, last_attempt INTEGER,"
+            " attempts INTEGER NOT NULL DEFAULT 0, last_status INTEGER, last_error TEXT);"
+            "INSERT INTO batches(batch_id, survey_id, survey_version, n_responses, body, state,"
+            " created_at) VALUES('0b9f5a2e-8d1c-4c3e-9a7b-1f2e3d4c5b6a', 'goshogawara-staff', 1,"
+            " 1, '{\"format\":1,\"old\":true}', 'sealed', 1738940400);",
+            NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+
+    /* No key yet: the clear rows wait, nothing new is taken. */
+    assert_int_equal(kiosk_store_open(f->path, &f->st, NULL, err, sizeof err), 0);
+    assert_true(kiosk_store_has_clear(f->st));
+    assert_int_equal(submit_n(f, 1, err), -1);
+    /* The key arrives: sealed in one go, the clear table gone. */
+    assert_int_equal(kiosk_store_set_collector_key(f->st, f->pk_text), 0);
+    assert_false(kiosk_store_has_clear(f->st));
+    assert_int_equal(count(f, "sealed_responses"), 2);
+    assert_int_equal(query_int(f->path, "SELECT count(*) FROM sqlite_master"
+                                        " WHERE name = 'responses'"),
+                     0);
+    assert_false(store_contains(f, "\"employment\":\"kaikei\""));
+    assert_int_equal(kiosk_store_seal(f->st, 2, kclock_now(), err, sizeof err), 1);
+    assert_int_equal(kiosk_store_list_sealed(f->st, ids, 4), 2);
+    int opened = 0;
+    for (int i = 0; i < 2; i++) {
+        if (strcmp(ids[i], "0b9f5a2e-8d1c-4c3e-9a7b-1f2e3d4c5b6a") == 0) {
+            assert_int_equal(kiosk_store_batch_body(f->st, ids[i], &body, &len), 0);
+            assert_string_equal(body, "{\"format\":1,\"old\":true}");
+            free(body);
+            continue;
+        }
+        struct batch *b = load_batch(f, ids[i]);
+        assert_int_equal(b->n_responses, 2);
+        assert_string_equal(b->responses[0].month, "2025-02");
+        assert_string_equal(b->responses[0].attrs[0].option_id, "kaikei");
+        batch_free(b);
+        opened++;
+    }
+    assert_int_equal(opened, 1);
 }
 
 static void test_store_sets_aside_garbage_file(void **state)
@@ -420,7 +546,7 @@ static void test_store_sets_aside_garbage_file(void **state)
     for (int i = 0; i < 2000; i++)
         fputs("this is not a database. ", fp);
     fclose(fp);
-    assert_int_equal(kiosk_store_open(f->path, &f->st, &set_aside, err, sizeof err), 0);
+    assert_int_equal(open_keyed(f, &set_aside, err, sizeof err), 0);
     assert_true(set_aside);
     /* The damaged file is kept for an expert, under PATH.corrupt-<UTC stamp>. */
     char cmd[800];
@@ -434,7 +560,7 @@ static void test_store_sets_aside_garbage_file(void **state)
     remove(aside);
     /* The fresh store works. */
     assert_int_equal(submit_n(f, 1, err), 0);
-    assert_int_equal(count(f, "responses"), 1);
+    assert_int_equal(count(f, "sealed_responses"), 1);
 }
 
 static void test_store_sets_aside_truncated_file(void **state)
@@ -452,14 +578,14 @@ static void test_store_sets_aside_truncated_file(void **state)
     assert_int_equal(stat(f->path, &sb), 0);
     assert_true(sb.st_size > 8 * 4096);
     assert_int_equal(truncate(f->path, sb.st_size / 2), 0);
-    assert_int_equal(kiosk_store_open(f->path, &f->st, &set_aside, err, sizeof err), 0);
+    assert_int_equal(open_keyed(f, &set_aside, err, sizeof err), 0);
     assert_true(set_aside);
-    assert_int_equal(count(f, "responses"), 0);
+    assert_int_equal(count(f, "sealed_responses"), 0);
 
     /* A sound store is not set aside. */
     kiosk_store_close(f->st);
     f->st = NULL;
-    assert_int_equal(kiosk_store_open(f->path, &f->st, &set_aside, err, sizeof err), 0);
+    assert_int_equal(open_keyed(f, &set_aside, err, sizeof err), 0);
     assert_false(set_aside);
     char cmd[800];
     snprintf(cmd, sizeof cmd, "rm -f %s.corrupt-*", f->path);
@@ -483,9 +609,9 @@ static void test_store_sets_aside_overwritten_file(void **state)
     assert_int_equal(fseek(fp, 4096, SEEK_SET), 0);
     assert_int_equal(fwrite(junk, 1, sizeof junk, fp), sizeof junk);
     assert_int_equal(fclose(fp), 0);
-    assert_int_equal(kiosk_store_open(f->path, &f->st, &set_aside, err, sizeof err), 0);
+    assert_int_equal(open_keyed(f, &set_aside, err, sizeof err), 0);
     assert_true(set_aside);
-    assert_int_equal(count(f, "responses"), 0);
+    assert_int_equal(count(f, "sealed_responses"), 0);
     assert_int_equal(submit_n(f, 1, err), 0);
     char cmd[800];
     snprintf(cmd, sizeof cmd, "rm -f %s.corrupt-*", f->path);
@@ -520,12 +646,12 @@ static void test_store_disk_full_fails_cleanly(void **state)
     assert_int_equal(rc, -1);
     assert_non_null(strstr(err, "disk is full"));
     /* What was stored before is all there, and a failed submit added nothing. */
-    assert_int_equal(count(f, "responses"), 1 + stored);
+    assert_int_equal(count(f, "sealed_responses"), 1 + stored);
     assert_int_equal(submit_n(f, 1, err), -1);
-    assert_int_equal(count(f, "responses"), 1 + stored);
+    assert_int_equal(count(f, "sealed_responses"), 1 + stored);
     /* Sealing in a full store fails as one transaction, keeping the responses. */
     if (kiosk_store_seal(f->st, 1, kclock_now(), err, sizeof err) < 0)
-        assert_int_equal(count(f, "responses"), 1 + stored);
+        assert_int_equal(count(f, "sealed_responses"), 1 + stored);
     /* Once there is room again, submitting works. */
     assert_int_equal(kiosk_store_set_max_pages(f->st, 1000000), 0);
     assert_int_equal(submit_n(f, 2, err), 0);
@@ -564,12 +690,12 @@ static void test_store_closed_mark_lasts_until_a_survey_is_stored(void **state)
     assert_int_equal(kiosk_store_set_closed(f->st, "goshogawara-staff", 1, 1796292000), 0);
     kiosk_store_close(f->st);
     f->st = NULL;
-    assert_int_equal(kiosk_store_open(f->path, &f->st, NULL, err, sizeof err), 0);
+    assert_int_equal(open_keyed(f, NULL, err, sizeof err), 0);
     assert_true(kiosk_store_closed(f->st, "goshogawara-staff", 1, &at));
     assert_int_equal(at, 1796292000);
     assert_false(kiosk_store_closed(f->st, "goshogawara-staff", 2, NULL));
     assert_false(kiosk_store_closed(f->st, "kamaishi-wellbeing", 1, NULL));
-    assert_int_equal(count(f, "responses"), 1);
+    assert_int_equal(count(f, "sealed_responses"), 1);
     assert_int_equal(kiosk_store_seal(f->st, 1, kclock_now(), err, sizeof err), 1);
     assert_int_equal(kiosk_store_set_survey(f->st, src, strlen(src), "\"v1\""), 0);
     assert_false(kiosk_store_closed(f->st, "goshogawara-staff", 1, NULL));
@@ -668,6 +794,8 @@ int main(void)
         T(test_store_seal_shuffles_responses),
         T(test_store_seal_caps_batches_at_1000),
         T(test_store_deletes_only_delivered_batch_and_leaves_no_trace),
+        T(test_store_without_collector_key_stores_nothing),
+        T(test_store_migrates_clear_responses_once_a_key_is_known),
         T(test_store_sets_aside_garbage_file),
         T(test_store_sets_aside_truncated_file),
         T(test_store_sets_aside_overwritten_file),

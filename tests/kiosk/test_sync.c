@@ -26,6 +26,7 @@
 
 #include "batch.h"
 #include "kclock.h"
+#include "helper_ui.h"
 #include "kiosk_store.h"
 #include "survey.h"
 #include "sync.h"
@@ -143,10 +144,11 @@ static void on_batch(struct fake *f, int fd, const char *head, const char *body,
         pthread_mutex_lock(&f->mu);
         if (f->n_ids < FAKE_MAX_IDS)
             snprintf(f->ids[f->n_ids++], 37, "%s", b->batch_id);
-        f->n_responses += (int)b->n_responses;
+        /* Format 2 carries sealed texts, which the fake cannot open: it counts them. */
+        f->n_responses += (int)(b->n_responses + b->n_sealed);
         pthread_mutex_unlock(&f->mu);
         snprintf(msg, sizeof msg, "{\"batch_id\":\"%s\",\"stored\":%zu}", b->batch_id,
-                 b->n_responses);
+                 b->n_responses + b->n_sealed);
         reply(fd, 201, NULL, "application/json", msg);
     }
 out:
@@ -306,7 +308,9 @@ static int setup(void **state)
     f->cfg.sync_interval_s = 1;
     f->cfg.max_backoff_s = 1;
     f->cfg.heartbeat_interval_s = 1;
-    if (kiosk_store_open(f->cfg.db, &f->st, NULL, err, sizeof err) != 0)
+    /* The fake collector sends no key: the store keeps the one it has. */
+    if (kiosk_store_open(f->cfg.db, &f->st, NULL, err, sizeof err) != 0 ||
+        kiosk_store_set_collector_key(f->st, UI_TEST_COLLECTOR_KEY) != 0)
         return -1;
     *state = f;
     return 0;

@@ -54,7 +54,17 @@ static int setup(void **state)
     f->cfg.sync_interval_s = 1;
     f->cfg.max_backoff_s = 1;
     f->cfg.heartbeat_interval_s = 60;
-    if (kiosk_store_open(f->cfg.db, &f->st, NULL, err, sizeof err) != 0)
+    /* Installed with the collector's key pinned: answers are sealed before
+     * the first sync (the collector may not be up yet). */
+    char out[512], cerr[512];
+    if (tu_collector(out, sizeof out, cerr, sizeof cerr, "key", "init", "--db", f->collector_db,
+                     NULL) != 0 ||
+        tu_collector(out, sizeof out, cerr, sizeof cerr, "key", "show", "--db", f->collector_db,
+                     NULL) != 0)
+        return -1;
+    snprintf(f->cfg.collector_key, sizeof f->cfg.collector_key, "%s", tu_chomp(out));
+    if (kiosk_store_open(f->cfg.db, &f->st, NULL, err, sizeof err) != 0 ||
+        kiosk_store_set_collector_key(f->st, f->cfg.collector_key) != 0)
         return -1;
     *state = f;
     return 0;

@@ -134,7 +134,7 @@ static json_t *stored_response(const struct ui_kiosk *k)
     json_t *batch = json_loadb(body, len, 0, NULL);
     free(body);
     assert_non_null(batch);
-    json_t *r = json_incref(json_array_get(json_object_get(batch, "responses"), 0));
+    json_t *r = ui_open_sealed(json_array_get(json_object_get(batch, "responses"), 0));
     json_decref(batch);
     assert_non_null(r);
     return r;
@@ -425,8 +425,12 @@ static int sealed_responses(const struct ui_kiosk *k, char **out, int max)
     json_t *rs = json_object_get(batch, "responses");
     int n = (int)json_array_size(rs);
     assert_true(n <= max);
-    for (int i = 0; i < n; i++)
-        out[i] = canonical(json_array_get(rs, (size_t)i));
+    for (int i = 0; i < n; i++) {
+        json_t *r = ui_open_sealed(json_array_get(rs, (size_t)i));
+        assert_non_null(r);
+        out[i] = canonical(r);
+        json_decref(r);
+    }
     json_decref(batch);
     qsort(out, (size_t)n, sizeof *out, cmp_str);
     return n;
@@ -496,6 +500,7 @@ static void fill_store(const char *db)
     int values[GOSHO_QUESTIONS], options[1] = {0};
     assert_int_equal(survey_load_file(UI_GOSHOGAWARA, &s, err, sizeof err), SURVEY_OK);
     assert_int_equal(kiosk_store_open(db, &st, NULL, err, sizeof err), 0);
+    assert_int_equal(kiosk_store_set_collector_key(st, UI_TEST_COLLECTOR_KEY), 0);
     assert_int_equal(kiosk_store_set_survey(st, s->source, s->source_len, NULL), 0);
     assert_int_equal(kiosk_store_set_max_pages(st, 1), 0); /* SQLite keeps the current size */
     for (int i = 0; i < GOSHO_QUESTIONS; i++)
