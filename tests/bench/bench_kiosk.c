@@ -68,7 +68,10 @@ static int run_once(int i, struct sample *out)
     unlink(db);
     snprintf(conf, sizeof conf,
              "collector_url = http://127.0.0.1:9\ntoken = bench-token-0123456789\ndb = %s\n"
-             "min_batch = 1000\nidle_timeout_s = 120\n",
+             "min_batch = 1000\nidle_timeout_s = 120\n"
+             /* A pinned collector key, as an installer gives a kiosk that starts
+              * from a survey file: without one it seals nothing and cannot start. */
+             "collector_key = ssk1:y8gjGQJvH2tTtG+IjzlcXLM3PUbCB7ZtYucIhTt3Ugs=\n",
              db);
     char conf_path[512];
     snprintf(conf_path, sizeof conf_path, "%s/bench.conf", BENCH_DIR);
