@@ -11,7 +11,6 @@
 
 #include "report_make.h"
 
-
 #define REPORT_CLI_USAGE                                                                           \
     "usage: collector report --db PATH --fiscal-year YYYY --format csv|json|html|text"             \
     " [--survey ID] [--group-by ATTR] [--min-group-size N] [--encoding utf-8|cp932]"

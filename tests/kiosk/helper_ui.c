@@ -338,3 +338,23 @@ struct app *ui_open_or_fail(const struct ui_kiosk *k, const char *survey_file, c
         fail_msg("app_open: %s", err);
     return a;
 }
+
+void ui_tap(struct app *a, enum app_action action, int arg)
+{
+    int x, y;
+
+    if (!app_button_center(a, action, arg, &x, &y))
+        fail_msg("no button for action %d (%d) on the %s screen", action, arg,
+                 screen_name(app_screen(a)));
+    app_tap(a, x, y);
+}
+
+void ui_open_maintenance(struct app *a)
+{
+    app_press(a, 5, 5, 2500);
+    assert_int_equal(app_screen(a), SCREEN_PIN);
+    for (int d = 1; d <= 4; d++)
+        ui_tap(a, ACTION_PIN_DIGIT, d);
+    ui_tap(a, ACTION_PIN_OK, 0);
+    assert_int_equal(app_screen(a), SCREEN_MAINTENANCE);
+}

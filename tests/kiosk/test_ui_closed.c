@@ -29,32 +29,11 @@
 
 static const char *const SIZES[] = {"800x480", "1280x800", "1920x1080", "1080x1920"};
 
-/* Taps the button doing action/arg; fails the test when it is not there. */
-static void tap(struct app *a, enum app_action action, int arg)
-{
-    int x, y;
-    if (!app_button_center(a, action, arg, &x, &y))
-        fail_msg("no button for action %d (%d) on the %s screen", action, arg,
-                 screen_name(app_screen(a)));
-    app_tap(a, x, y);
-}
-
 static void assert_layout_ok(const struct app *a)
 {
     char why[512];
     if (!app_layout_ok(a, why, sizeof why))
         fail_msg("layout on %s: %s", screen_name(app_screen(a)), why);
-}
-
-/* Long press in the corner and PIN 1234, as staff do. */
-static void open_maintenance(struct app *a)
-{
-    app_press(a, 5, 5, 2500);
-    assert_int_equal(app_screen(a), SCREEN_PIN);
-    for (int d = 1; d <= 4; d++)
-        tap(a, ACTION_PIN_DIGIT, d);
-    tap(a, ACTION_PIN_OK, 0);
-    assert_int_equal(app_screen(a), SCREEN_MAINTENANCE);
 }
 
 /* Start, the first option of the first n items (all of them when n < 0). */
@@ -63,7 +42,7 @@ static void answer_items(struct app *a, int n)
     const struct survey *s = app_survey(a);
     int all = (int)(s->n_attributes + s->n_questions);
     for (int i = 0; i < (n < 0 ? all : n); i++) {
-        tap(a, ACTION_CHOOSE, 0);
+        ui_tap(a, ACTION_CHOOSE, 0);
         app_wait(a, 500);
     }
 }
@@ -72,12 +51,12 @@ static void answer_items(struct app *a, int n)
 static void answer_once(struct app *a)
 {
     int before = app_stored(a);
-    tap(a, ACTION_START, 0);
+    ui_tap(a, ACTION_START, 0);
     answer_items(a, -1);
     assert_int_equal(app_screen(a), SCREEN_CONFIRM);
-    tap(a, ACTION_SEND, 0);
+    ui_tap(a, ACTION_SEND, 0);
     assert_int_equal(app_stored(a), before + 1);
-    tap(a, ACTION_RESTART, 0);
+    ui_tap(a, ACTION_RESTART, 0);
 }
 
 /* The closed screen as a respondent meets it: the words, no button, and a
@@ -178,7 +157,7 @@ static void test_closed_survey_takes_no_answers_and_delivers_what_it_holds(void 
     answer_once(a);
     answer_once(a);
     /* A third respondent is half-way when the close arrives. */
-    tap(a, ACTION_START, 0);
+    ui_tap(a, ACTION_START, 0);
     answer_items(a, 5);
     assert_int_equal(app_screen(a), SCREEN_QUESTION);
     assert_int_equal(ui_stored(&k), 2);
@@ -190,9 +169,9 @@ static void test_closed_survey_takes_no_answers_and_delivers_what_it_holds(void 
     assert_int_equal(app_screen(a), SCREEN_QUESTION);
     answer_items(a, (int)(app_survey(a)->n_attributes + app_survey(a)->n_questions) - 5);
     assert_int_equal(app_screen(a), SCREEN_CONFIRM);
-    tap(a, ACTION_SEND, 0);
+    ui_tap(a, ACTION_SEND, 0);
     assert_int_equal(app_stored(a), 3);
-    tap(a, ACTION_RESTART, 0);
+    ui_tap(a, ACTION_RESTART, 0);
     /* The next welcome is the closed screen, at once. */
     assert_closed_screen(a, sx, sy);
     assert_true(app_text_shown(a, "五所川原市"));
@@ -202,14 +181,14 @@ static void test_closed_survey_takes_no_answers_and_delivers_what_it_holds(void 
     assert_int_equal(collector_responses(db, 1), 3);
     assert_closed_screen(a, sx, sy);
 
-    open_maintenance(a);
+    ui_open_maintenance(a);
     assert_true(app_text_shown(a, CLOSED_STATE));
     assert_true(app_text_shown(a, "アンケート：goshogawara-staff（版 1）"));
     assert_true(app_text_shown(a, "終了日時：2025-02-10 09:00（日本時間）")); /* midnight UTC */
     assert_true(app_text_shown(a, "最後のエラー：なし"));
     assert_layout_ok(a);
     ui_shot_or_fail(a, "closed-maintenance-1920x1080.bmp");
-    tap(a, ACTION_LEAVE, 0);
+    ui_tap(a, ACTION_LEAVE, 0);
     assert_int_equal(app_screen(a), SCREEN_CLOSED);
     app_close(a);
 
@@ -232,9 +211,9 @@ static void test_closed_survey_takes_no_answers_and_delivers_what_it_holds(void 
     deliver(a, &k, "after publishing version 2");
     assert_int_equal(app_screen(a), SCREEN_WELCOME);
     assert_int_equal(app_survey(a)->version, 2);
-    open_maintenance(a);
+    ui_open_maintenance(a);
     assert_true(app_text_shown(a, OPEN_STATE));
-    tap(a, ACTION_LEAVE, 0);
+    ui_tap(a, ACTION_LEAVE, 0);
     answer_once(a);
     deliver(a, &k, "an answer to version 2");
     assert_int_equal(collector_responses(db, 2), 1);
@@ -326,14 +305,14 @@ static void closed_at_size(const char *file, const char *size)
     assert_true(app_text_shown(a, app_survey(a)->thanks));
     snprintf(name, sizeof name, "closed-offline-%.*s-%s.bmp", (int)strcspn(base, "."), base, size);
     ui_shot_or_fail(a, name);
-    open_maintenance(a);
+    ui_open_maintenance(a);
     assert_true(app_text_shown(a, CLOSED_STATE));
     assert_true(app_text_shown(a, "終了日時：2026-12-03 19:00（日本時間）"));
     assert_layout_ok(a);
     snprintf(name, sizeof name, "closed-maintenance-%.*s-%s.bmp", (int)strcspn(base, "."), base,
              size);
     ui_shot_or_fail(a, name);
-    tap(a, ACTION_LEAVE, 0);
+    ui_tap(a, ACTION_LEAVE, 0);
     assert_int_equal(app_screen(a), SCREEN_CLOSED);
     app_close(a);
     assert_int_equal(ui_stored(&k), 0);

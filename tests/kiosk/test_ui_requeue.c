@@ -30,27 +30,6 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* Taps the button doing action/arg; fails the test when it is not there. */
-static void tap(struct app *a, enum app_action action, int arg)
-{
-    int x, y;
-    if (!app_button_center(a, action, arg, &x, &y))
-        fail_msg("no button for action %d (%d) on the %s screen", action, arg,
-                 screen_name(app_screen(a)));
-    app_tap(a, x, y);
-}
-
-/* Long press in the corner and PIN 1234, as staff do. */
-static void open_maintenance(struct app *a)
-{
-    app_press(a, 5, 5, 2500);
-    assert_int_equal(app_screen(a), SCREEN_PIN);
-    for (int d = 1; d <= 4; d++)
-        tap(a, ACTION_PIN_DIGIT, d);
-    tap(a, ACTION_PIN_OK, 0);
-    assert_int_equal(app_screen(a), SCREEN_MAINTENANCE);
-}
-
 static void assert_layout_ok(const struct app *a)
 {
     char why[512];
@@ -125,15 +104,15 @@ static void answer_once(struct app *a)
 {
     const struct survey *s = app_survey(a);
     assert_non_null(s);
-    tap(a, ACTION_START, 0);
+    ui_tap(a, ACTION_START, 0);
     for (size_t i = 0; i < s->n_attributes + s->n_questions; i++) {
-        tap(a, ACTION_CHOOSE, 0);
+        ui_tap(a, ACTION_CHOOSE, 0);
         app_wait(a, 500);
     }
     assert_int_equal(app_screen(a), SCREEN_CONFIRM);
-    tap(a, ACTION_SEND, 0);
+    ui_tap(a, ACTION_SEND, 0);
     assert_int_equal(app_stored(a), 1);
-    tap(a, ACTION_RESTART, 0);
+    ui_tap(a, ACTION_RESTART, 0);
 }
 
 /* The kiosk log written while stderr went to path. */
@@ -170,8 +149,8 @@ static void test_requeue_after_publishing_delivers_once(void **state)
     answer_once(a);
     /* Rounds come only when asked (the interval is an hour): "sync now"
      * sends the batch, the collector refuses it for good. */
-    open_maintenance(a);
-    tap(a, ACTION_SYNC_NOW, 0);
+    ui_open_maintenance(a);
+    ui_tap(a, ACTION_SYNC_NOW, 0);
     assert_true(wait_batches(a, &k, "quarantined", 1));
     assert_int_equal(tu_db_count(db, "SELECT count(*) FROM batches"), 0);
     assert_true(tu_server_log_has(&srv, "422"));
@@ -196,7 +175,7 @@ static void test_requeue_after_publishing_delivers_once(void **state)
     int saved = dup(2), fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     assert_true(saved >= 0 && fd >= 0);
     dup2(fd, 2);
-    tap(a, ACTION_REQUEUE, 0);
+    ui_tap(a, ACTION_REQUEUE, 0);
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
@@ -244,20 +223,20 @@ static void test_button_only_while_quarantined(void **state)
         int x, y;
         assert_int_equal(ui_init(&k, "ui-requeue-none", 60), 0);
         struct app *a = ui_open_or_fail(&k, UI_GOSHOGAWARA, sizes[i]);
-        open_maintenance(a);
+        ui_open_maintenance(a);
         assert_true(app_text_shown(a, "隔離されたバッチ：0 件"));
         assert_false(app_button_center(a, ACTION_REQUEUE, 0, &x, &y));
         assert_true(app_button_center(a, ACTION_SYNC_NOW, 0, &x, &y));
-        tap(a, ACTION_LEAVE, 0);
+        ui_tap(a, ACTION_LEAVE, 0);
         app_close(a);
 
         /* Two refused batches: the button is there, and after it none is. */
         assert_int_equal(ui_quarantine(&k, UI_GOSHOGAWARA, 2, 422, "unknown_survey"), 0);
         a = ui_open_or_fail(&k, UI_GOSHOGAWARA, sizes[i]);
-        open_maintenance(a);
+        ui_open_maintenance(a);
         assert_true(app_text_shown(a, "隔離されたバッチ：2 件"));
         assert_layout_ok(a);
-        tap(a, ACTION_REQUEUE, 0);
+        ui_tap(a, ACTION_REQUEUE, 0);
         assert_true(app_text_shown(a, "隔離されたバッチ：0 件"));
         assert_false(app_button_center(a, ACTION_REQUEUE, 0, &x, &y));
         assert_layout_ok(a);

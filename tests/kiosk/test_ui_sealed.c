@@ -31,40 +31,21 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static void tap(struct app *a, enum app_action action, int arg)
-{
-    int x, y;
-    if (!app_button_center(a, action, arg, &x, &y))
-        fail_msg("no button for action %d (%d) on the %s screen", action, arg,
-                 screen_name(app_screen(a)));
-    app_tap(a, x, y);
-}
-
-static void open_maintenance(struct app *a)
-{
-    app_press(a, 5, 5, 2500);
-    assert_int_equal(app_screen(a), SCREEN_PIN);
-    for (int d = 1; d <= 4; d++)
-        tap(a, ACTION_PIN_DIGIT, d);
-    tap(a, ACTION_PIN_OK, 0);
-    assert_int_equal(app_screen(a), SCREEN_MAINTENANCE);
-}
-
 /* One respondent: option n of the attribute, point n of every question. */
 static void answer_once(struct app *a, int n)
 {
     const struct survey *s = app_survey(a);
     assert_non_null(s);
     int before = app_stored(a);
-    tap(a, ACTION_START, 0);
+    ui_tap(a, ACTION_START, 0);
     for (size_t i = 0; i < s->n_attributes + s->n_questions; i++) {
-        tap(a, ACTION_CHOOSE, i < s->n_attributes ? n % 2 : n % 4);
+        ui_tap(a, ACTION_CHOOSE, i < s->n_attributes ? n % 2 : n % 4);
         app_wait(a, 500);
     }
     assert_int_equal(app_screen(a), SCREEN_CONFIRM);
-    tap(a, ACTION_SEND, 0);
+    ui_tap(a, ACTION_SEND, 0);
     assert_int_equal(app_stored(a), before + 1);
-    tap(a, ACTION_RESTART, 0);
+    ui_tap(a, ACTION_RESTART, 0);
 }
 
 /* Runs the UI's virtual clock and real time together until cond holds. */
@@ -207,7 +188,7 @@ static void test_pinned_key_that_differs_sends_nothing(void **state)
         app_wait(a, 100);
         sleep_ms(100);
     }
-    open_maintenance(a);
+    ui_open_maintenance(a);
     app_wait(a, 2500); /* maintenance polls the status */
     snprintf(want, sizeof want,
              "最後のエラー：集計サーバーの鍵が設定と一致しません（設定 %s、サーバー %s）。"
