@@ -86,6 +86,11 @@ enum batch_err batch_decode(const char *json, size_t len, struct batch **out, ch
  * *out is malloc'ed and NUL-terminated; the caller frees it. */
 enum batch_err batch_encode(const struct batch *b, char **out, size_t *len);
 
+/* One response as the object of format 1 that a sealed text opens to, in
+ * batch_encode()'s form; for sealing a response of format 1. *out is
+ * malloc'ed and NUL-terminated; the caller frees it. */
+enum batch_err batch_encode_response(const struct batch_response *r, char **out, size_t *len);
+
 struct seal_keyring;
 
 /* Format 2: opens each sealed text with kr and reads it as one response

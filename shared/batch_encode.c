@@ -156,6 +156,20 @@ static void enc_response(struct enc *e, const struct batch_response *r, const vo
     enc_raw(e, "}", 1);
 }
 
+/* Hands e's text to the caller, NUL-terminated, or frees it on an error. */
+static enum batch_err enc_finish(struct enc *e, char **out, size_t *len)
+{
+    if (e->err != BATCH_OK) {
+        free(e->p);
+        return e->err;
+    }
+    e->p[e->len] = '\0';
+    *out = e->p;
+    if (len)
+        *len = e->len;
+    return BATCH_OK;
+}
+
 enum batch_err batch_encode(const struct batch *b, char **out, size_t *len)
 {
     struct enc e = {NULL, 0, 0, BATCH_OK};
@@ -189,13 +203,19 @@ enum batch_err batch_encode(const struct batch *b, char **out, size_t *len)
     }
     enc_lit(&e, "]}");
     free(sorted);
-    if (e.err != BATCH_OK) {
-        free(e.p);
-        return e.err;
-    }
-    e.p[e.len] = '\0';
-    *out = e.p;
-    if (len)
-        *len = e.len;
-    return BATCH_OK;
+    return enc_finish(&e, out, len);
+}
+
+enum batch_err batch_encode_response(const struct batch_response *r, char **out, size_t *len)
+{
+    struct enc e = {NULL, 0, 0, BATCH_OK};
+    size_t most = r->n_answers > r->n_attrs ? r->n_answers : r->n_attrs;
+    const void **sorted = malloc((most ? most : 1) * sizeof *sorted);
+
+    *out = NULL;
+    if (sorted == NULL)
+        return BATCH_E_NOMEM;
+    enc_response(&e, r, sorted);
+    free(sorted);
+    return enc_finish(&e, out, len);
 }

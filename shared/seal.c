@@ -428,19 +428,29 @@ void seal_plain_free(char *p, size_t len)
     free(p);
 }
 
-void seal_describe(enum seal_err err, const char *sealed, size_t len, char *msg, size_t msglen)
+int seal_text_key_id(const char *sealed, size_t len, char out[SEAL_KEY_ID_LEN])
 {
     unsigned char raw[SEAL_KEY_ID_BYTES + 1];
-    char id[SEAL_KEY_ID_LEN];
     size_t raw_len = 0;
 
-    assert(msg != NULL && msglen > 0);
+    assert(out != NULL);
+    out[0] = '\0';
     /* The first 12 characters of any sealed text carry the key id and are
      * never padding, since a box is far longer than 9 bytes. */
-    if (err == SEAL_E_UNKNOWN_KEY && sealed != NULL && len >= 12 &&
-        sodium_base642bin(raw, sizeof raw, sealed, 12, NULL, &raw_len, NULL, SEAL_B64) == 0 &&
-        raw_len == sizeof raw) {
-        sodium_bin2hex(id, sizeof id, raw, SEAL_KEY_ID_BYTES);
+    if (sealed == NULL || len < 12 ||
+        sodium_base642bin(raw, sizeof raw, sealed, 12, NULL, &raw_len, NULL, SEAL_B64) != 0 ||
+        raw_len != sizeof raw)
+        return -1;
+    sodium_bin2hex(out, SEAL_KEY_ID_LEN, raw, SEAL_KEY_ID_BYTES);
+    return 0;
+}
+
+void seal_describe(enum seal_err err, const char *sealed, size_t len, char *msg, size_t msglen)
+{
+    char id[SEAL_KEY_ID_LEN];
+
+    assert(msg != NULL && msglen > 0);
+    if (err == SEAL_E_UNKNOWN_KEY && seal_text_key_id(sealed, len, id) == 0) {
         snprintf(msg, msglen,
                  "seal: the response is sealed for key %s, which this keyring does not hold; "
                  "bring back that retired key to open it",

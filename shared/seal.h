@@ -99,6 +99,10 @@ enum seal_err seal_open(struct seal_keyring *kr, const char *sealed, size_t len,
 /* Wipes len bytes of p and frees it; NULL does nothing. */
 void seal_plain_free(char *p, size_t len);
 
+/* The id of the key a sealed text (len characters) was sealed for, as
+ * seal_key_id() names keys: 0, or -1 (out = "") when the text is too
+ * short or its head is not base64. Opens nothing. */
+int seal_text_key_id(const char *sealed, size_t len, char out[SEAL_KEY_ID_LEN]);
 /* Writes into msg[msglen] a message for a person about err as seal_open
  * returned it for sealed: for SEAL_E_UNKNOWN_KEY it names the key id the
  * response was sealed for, so an officer knows which retired key to bring
