@@ -420,6 +420,31 @@ static int cli_key_act(struct keys *k, const char *sub, const struct cli_args *a
     return 0;
 }
 
+/* Whether responses still wait, sealed for key id: then it must stay, or
+ * they could never be opened. Returns 0 when the key may go. */
+static int cli_key_needed(const struct cli_args *a, const char *id)
+{
+    struct store *st = NULL;
+    long long n;
+
+    if (cli_open(a, "key retire", &st) != 0)
+        return -1;
+    n = store_waiting_for_key(st, id);
+    store_close(st);
+    if (n == 0)
+        return 0;
+    if (n < 0)
+        fprintf(stderr, "collector key retire: %s; nothing changed\n",
+                store_strerror(STORE_E_UNAVAILABLE));
+    else
+        fprintf(stderr,
+                "collector key retire: %lld response%s waiting for a release %s sealed for key"
+                " %s; release them first (collector release, or collector survey close), then"
+                " retire it; nothing changed\n",
+                n, n == 1 ? "" : "s", n == 1 ? "is" : "are", id);
+    return -1;
+}
+
 /* `key init|show|rotate|retire --db PATH`: the collector's key pairs in
  * PATH.keys (keys.h); only init makes the file when it is missing. */
 static int cli_key(int argc, char **argv)
@@ -449,6 +474,10 @@ static int cli_key(int argc, char **argv)
     }
     if (keys_open(db, init, &k, NULL, err, sizeof err) != KEYS_OK) {
         fprintf(stderr, "collector key %s: %s\n", sub, err);
+        return 1;
+    }
+    if (retire && cli_key_needed(&a, a.pos[0]) != 0) {
+        keys_close(k);
         return 1;
     }
     status = cli_key_act(k, sub, &a);
@@ -567,7 +596,8 @@ static int cli_release(int argc, char **argv)
     if (e == STORE_OK)
         release_describe(&r, year, stdout);
     else
-        fprintf(stderr, "collector release: %s; nothing changed\n", store_strerror(e));
+        fprintf(stderr, "collector release: %s; nothing changed\n",
+                e == STORE_E_SEALED ? r.error : store_strerror(e));
     store_close(st);
     return e == STORE_OK ? 0 : 1;
 }

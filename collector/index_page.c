@@ -137,24 +137,31 @@ static void year_row(struct store *stx, sqlite3 *db, struct report_buf *b, const
     report_buf_puts(b, "</tr>");
 }
 
+struct index_years_ctx {
+    struct store *st;
+    sqlite3 *db;
+    struct report_buf *b;
+    const char *active_id;
+    int rows;
+};
+
+static void index_year(const char *survey_id, int fiscal_year, void *ctx)
+{
+    struct index_years_ctx *c = ctx;
+
+    year_row(c->st, c->db, c->b, survey_id, strcmp(survey_id, c->active_id) == 0, fiscal_year);
+    c->rows++;
+}
+
 static void index_years(struct store *stx, sqlite3 *db, struct report_buf *b, const char *active_id)
 {
-    sqlite3_stmt *st = NULL;
-    int rows = 0;
+    struct index_years_ctx c = {stx, db, b, active_id, 0};
+    int rows;
 
     report_buf_puts(b, "<h2>年度ごとの集計</h2><table><tr><th>調査</th><th>年度</th>"
                        "<th>公開の状況</th><th>ダウンロード</th></tr>");
-    if (sqlite3_prepare_v2(db,
-                           "SELECT survey_id, fiscal_year FROM respondent_counts"
-                           " WHERE attribute_id = '' AND option_id = '' AND count > 0"
-                           " ORDER BY survey_id, fiscal_year DESC",
-                           -1, &st, NULL) == SQLITE_OK)
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            const char *id = (const char *)sqlite3_column_text(st, 0);
-            year_row(stx, db, b, id, strcmp(id, active_id) == 0, sqlite3_column_int(st, 1));
-            rows++;
-        }
-    sqlite3_finalize(st);
+    store_stored_years(db, index_year, &c);
+    rows = c.rows;
     if (!rows)
         report_buf_puts(b, "<tr><td colspan=\"4\">まだ回答が届いていません。</td></tr>");
     report_buf_puts(

@@ -1,6 +1,5 @@
-/* Yearly KPI from the store's aggregates. Assumes the ingest keeps
- * answer_counts and respondent_counts in step with the raw responses (same
- * transaction), keyed as collector/schema.h says; raw rows are never read. */
+/* Yearly KPI from the store's release tables (collector/schema.h): the
+ * counts a release froze; no response, sealed or released, is read. */
 #include "kpi_query.h"
 
 #include <errno.h>

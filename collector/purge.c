@@ -42,7 +42,7 @@ static void purge_years(const struct store_purge *p, char *line, size_t len)
 static void purge_summary(const char *name, const char *since, bool dry_run,
                           const struct store_purge *p)
 {
-    char years[PURGE_LINE_MAX];
+    char years[PURGE_LINE_MAX], released[256] = "";
 
     if (!p->batches) {
         printf("kiosk %s: nothing to purge (no batches stored%s%s); nothing changed\n", name,
@@ -50,10 +50,17 @@ static void purge_summary(const char *name, const char *since, bool dry_run,
         return;
     }
     purge_years(p, years, sizeof years);
-    printf("%s kiosk %s: %lld %s, %lld %s (%s)%s\n", dry_run ? "dry run, would purge" : "purged",
-           name, p->batches, purge_plural(p->batches, "batch", "batches"), p->responses,
-           purge_plural(p->responses, "response", "responses"), years,
-           dry_run ? "; nothing changed" : "; the KPIs of those years are recomputed");
+    if (p->released)
+        snprintf(released, sizeof released,
+                 "; %lld %s of these batches %s released already and stay%s: a release keeps no"
+                 " link to a batch or kiosk",
+                 p->released, purge_plural(p->released, "response", "responses"),
+                 p->released == 1 ? "was" : "were", dry_run ? "" : " in the figures");
+    printf("%s kiosk %s: %lld %s, %lld waiting %s%s%s%s%s%s\n",
+           dry_run ? "dry run, would purge" : "purged", name, p->batches,
+           purge_plural(p->batches, "batch", "batches"), p->responses,
+           purge_plural(p->responses, "response", "responses"), p->n_years ? " (" : "", years,
+           p->n_years ? ")" : "", released, dry_run ? "; nothing changed" : "");
 }
 
 int purge_run(struct store *st, const char *name, const char *since, bool dry_run)

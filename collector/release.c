@@ -48,7 +48,7 @@ int release_years(struct store *st, const char *survey_id, long min_group, const
         enum store_err e = store_release(st, survey_id, years[i], min_group, reason, &r);
         if (e != STORE_OK) {
             fprintf(err, "FY%d: the release failed (%s); nothing of it changed\n", years[i],
-                    store_strerror(e));
+                    e == STORE_E_SEALED ? r.error : store_strerror(e));
             return -1;
         }
         if (out)

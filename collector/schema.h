@@ -1,7 +1,7 @@
-/* The collector's database schema, version 1. Raw responses are kept for
- * re-computation and export; the *_counts tables are aggregates updated in
- * the same transaction as the raw rows, so that a yearly KPI reads a few
- * hundred rows whatever the number of responses.
+/* The collector's database schema, as three forward migrations. Version 1
+ * kept raw responses in clear beside live aggregates; version 2 added the
+ * release model; version 3 keeps every response sealed until a release
+ * opens it (docs/design.md, "What the collector stores").
  *
  * Aggregate keys: attribute_id = '' and option_id = '' is the whole
  * population; attribute_id = A and option_id = O is the group that chose
@@ -11,7 +11,7 @@
 #ifndef COLLECTOR_SCHEMA_H
 #define COLLECTOR_SCHEMA_H
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 /* Applied to a database whose PRAGMA user_version is 0. */
 #define SCHEMA_V1_SQL                                                                              \
@@ -132,5 +132,45 @@
     "  respondents INTEGER NOT NULL," /* stored, all of them, at that count */                     \
     "  released INTEGER NOT NULL,"    /* of those, in the latest release then */                   \
     "  PRIMARY KEY (survey_id, fiscal_year));"
+
+/* Version 3, sealed until release (issue 11). responses now holds only
+ * what waits for a release: the sealed text as received (or as the
+ * collector sealed a response of format 1 on arrival), the id of the key
+ * it is sealed for, its batch (for duplicates, purge and kiosk health), its
+ * survey version and its fiscal year (for participation and the release of
+ * that year); no
+ * answer, attribute or month in clear. A release opens the responses it
+ * takes into released_responses, in random order, with no batch, kiosk,
+ * month or arrival time, and deletes their sealed rows (secure_delete
+ * zeroes them). The live aggregates are gone: no figure exists before a
+ * release. The responses of a version 2 database that wait are sealed by
+ * the C step of this migration (store.c), which then drops responses_v2. */
+#define SCHEMA_V3_SQL                                                                              \
+    "ALTER TABLE responses RENAME TO responses_v2;"                                                \
+    "DROP INDEX responses_by_year;"                                                                \
+    "CREATE TABLE responses ("                                                                     \
+    "  response_id INTEGER PRIMARY KEY,"                                                           \
+    "  batch_id TEXT NOT NULL REFERENCES batches(batch_id),"                                       \
+    "  survey_id TEXT NOT NULL,"                                                                   \
+    "  survey_version INTEGER NOT NULL," /* its batch's, so a release need not join */             \
+    "  fiscal_year INTEGER NOT NULL,"                                                              \
+    "  key_id TEXT NOT NULL," /* 16 hex digits: the collector key it is sealed for */              \
+    "  sealed TEXT NOT NULL);"                                                                     \
+    "CREATE INDEX responses_waiting ON responses(survey_id, fiscal_year);"                         \
+    "CREATE INDEX responses_by_batch ON responses(batch_id);"                                      \
+    "CREATE TABLE released_responses ("                                                            \
+    "  response_id INTEGER PRIMARY KEY,"                                                           \
+    "  survey_id TEXT NOT NULL,"                                                                   \
+    "  fiscal_year INTEGER NOT NULL,"                                                              \
+    "  release_rev INTEGER NOT NULL,"                                                              \
+    "  answers TEXT NOT NULL,"     /* {"q01":3,...} nulls left out */                              \
+    "  attributes TEXT NOT NULL);" /* {"employment":"regular"} unanswered left out */              \
+    "CREATE INDEX released_by_year ON released_responses(survey_id, fiscal_year);"                 \
+    "INSERT INTO released_responses (survey_id, fiscal_year, release_rev, answers, attributes)"    \
+    "  SELECT survey_id, fiscal_year, release_rev, answers, attributes FROM responses_v2"          \
+    "  WHERE release_rev IS NOT NULL ORDER BY random();"                                           \
+    "DELETE FROM responses_v2 WHERE release_rev IS NOT NULL;"                                      \
+    "DROP TABLE answer_counts;"                                                                    \
+    "DROP TABLE respondent_counts;"
 
 #endif

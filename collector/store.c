@@ -21,16 +21,18 @@
 
 #include "cclock.h"
 #include "fiscal.h"
+#include "keys.h"
 #include "log.h"
 #include "schema.h"
 #include "store_internal.h"
-#include "tally.h"
+#include "seal.h"
 
 /* Forward migrations: step i takes the database from user_version i to
  * i + 1. A new schema version appends a step and never edits an old one. */
 static const char *const store_migrations[] = {
     SCHEMA_V1_SQL,
     SCHEMA_V2_SQL,
+    SCHEMA_V3_SQL,
 };
 #define STORE_N_MIGRATIONS (sizeof store_migrations / sizeof store_migrations[0])
 _Static_assert(STORE_N_MIGRATIONS == SCHEMA_VERSION, "one migration step per schema version");
@@ -41,8 +43,6 @@ enum store_stmt {
     ST_BATCH_GET,
     ST_BATCH_INS,
     ST_RESP_INS,
-    ST_ANSWER_UP,
-    ST_RESPONDENT_UP,
     ST_KIOSK_TOTALS,
     ST_KIOSK_BY_TOKEN,
     ST_SURVEY_ACTIVE,
@@ -62,14 +62,8 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_BATCH_GET] = "SELECT content_sha256 FROM batches WHERE batch_id = ?1",
     [ST_BATCH_INS] = "INSERT INTO batches (batch_id, kiosk_id, survey_id, survey_version,"
                      " content_sha256, responses, received_at) VALUES (?1,?2,?3,?4,?5,?6,?7)",
-    [ST_RESP_INS] = "INSERT INTO responses (batch_id, survey_id, fiscal_year, month, answers,"
-                    " attributes) VALUES (?1,?2,?3,?4,?5,?6)",
-    [ST_ANSWER_UP] = "INSERT INTO answer_counts (survey_id, fiscal_year, attribute_id, option_id,"
-                     " question_id, value, count) VALUES (?1,?2,?3,?4,?5,?6,?7)"
-                     " ON CONFLICT DO UPDATE SET count = count + excluded.count",
-    [ST_RESPONDENT_UP] = "INSERT INTO respondent_counts (survey_id, fiscal_year, attribute_id,"
-                         " option_id, count) VALUES (?1,?2,?3,?4,?5)"
-                         " ON CONFLICT DO UPDATE SET count = count + excluded.count",
+    [ST_RESP_INS] = "INSERT INTO responses (batch_id, survey_id, survey_version, fiscal_year,"
+                    " key_id, sealed) VALUES (?1,?2,?3,?4,?5,?6)",
     [ST_KIOSK_TOTALS] = "UPDATE kiosks SET batches = batches + 1, responses = responses + ?1"
                         " WHERE kiosk_id = ?2",
     [ST_KIOSK_BY_TOKEN] = "SELECT kiosk_id, name, revoked_at IS NOT NULL, token_sha256"
@@ -97,7 +91,8 @@ struct store_job {
     const struct batch *b;
     const struct survey *s;
     const char *sha;
-    struct tally t;
+    char *const *sealed;             /* n_responses sealed texts: b's, or sealed by the store */
+    char (*key_id)[SEAL_KEY_ID_LEN]; /* the key each is sealed for */
     enum store_err result;
     bool done;
     struct store_job *next;
@@ -192,10 +187,92 @@ static int store_user_version(sqlite3 *db, int *version)
     return rc;
 }
 
+/* A seal session for the current key of the key file beside the database:
+ * how the store seals what arrives in clear (a batch of format 1, a
+ * response of a version 2 database). */
+struct store_sealer {
+    struct seal_session *session;
+    char key_id[SEAL_KEY_ID_LEN];
+};
+
+static int store_sealer_start(struct store_sealer *s, const char *db_path, char *err, size_t errlen)
+{
+    struct keys *k = NULL;
+    struct keys_public cur;
+    unsigned char pk[SEAL_KEY_BYTES];
+
+    if (keys_open(db_path, true, &k, NULL, err, errlen) != KEYS_OK)
+        return -1;
+    keys_current(k, &cur);
+    keys_close(k);
+    snprintf(s->key_id, sizeof s->key_id, "%s", cur.id);
+    if (seal_pk_from_text(cur.text, pk) != 0 || !(s->session = seal_session_new(pk))) {
+        snprintf(err, errlen, "cannot seal with the collector's key %s", cur.id);
+        return -1;
+    }
+    return 0;
+}
+
+/* The C half of migration 3: seals, with the current key of the key file
+ * beside the database (made when there is none), each response of a
+ * version 2 database that waited for a release, as the response object
+ * of format 1 it stands for, then drops the clear table (secure_delete
+ * zeroes its pages). Inside the migration's transaction. SQLITE_AUTH with
+ * err set when the key file cannot be had. */
+static int store_seal_v2(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = NULL, *ins = NULL;
+    struct store_sealer sealer = {0};
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT r.batch_id, r.survey_id, r.fiscal_year, r.month, r.answers,"
+                                " r.attributes, b.survey_version FROM responses_v2 r"
+                                " JOIN batches b USING (batch_id) ORDER BY random()",
+                                -1, &q, NULL);
+
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db,
+                                "INSERT INTO responses (batch_id, survey_id, fiscal_year, key_id,"
+                                " sealed, survey_version) VALUES (?1,?2,?3,?4,?5,?6)",
+                                -1, &ins, NULL);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *month = (const char *)sqlite3_column_text(q, 3);
+        const char *answers = (const char *)sqlite3_column_text(q, 4);
+        const char *attrs = (const char *)sqlite3_column_text(q, 5);
+        char *plain = NULL, *sealed = NULL;
+        size_t len = 0;
+        rc = SQLITE_NOMEM;
+        if (!sealer.session && store_sealer_start(&sealer, path, err, errlen) != 0) {
+            rc = SQLITE_AUTH;
+            break;
+        }
+        if (month && answers && attrs &&
+            asprintf(&plain, "{\"month\":\"%s\",\"answers\":%s,\"attributes\":%s}", month, answers,
+                     attrs) > 0 &&
+            seal_response(sealer.session, plain, strlen(plain), &sealed, &len) == SEAL_OK) {
+            sqlite3_bind_value(ins, 1, sqlite3_column_value(q, 0));
+            sqlite3_bind_value(ins, 2, sqlite3_column_value(q, 1));
+            sqlite3_bind_int(ins, 3, sqlite3_column_int(q, 2));
+            sqlite3_bind_text(ins, 4, sealer.key_id, -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins, 5, sealed, (int)len, SQLITE_STATIC);
+            sqlite3_bind_int(ins, 6, sqlite3_column_int(q, 6));
+            rc = store_step_reset(ins);
+        }
+        if (plain)
+            seal_plain_free(plain, strlen(plain));
+        free(sealed);
+    }
+    if (rc == SQLITE_DONE)
+        rc = SQLITE_OK;
+    sqlite3_finalize(q);
+    sqlite3_finalize(ins);
+    seal_session_free(sealer.session);
+    return rc == SQLITE_OK ? store_exec(db, "DROP TABLE responses_v2") : rc;
+}
+
 /* Applies the steps from the database's version on; each in its own
  * transaction, re-reading the version inside it in case another process
  * migrated first. */
-static enum store_err store_migrate(sqlite3 *db, char *err, size_t errlen)
+static enum store_err store_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
     for (;;) {
         char sql[64];
@@ -216,12 +293,14 @@ static enum store_err store_migrate(sqlite3 *db, char *err, size_t errlen)
             return store_exec(db, "COMMIT") == SQLITE_OK ? STORE_OK : STORE_E_UNAVAILABLE;
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
         if ((rc = store_exec(db, store_migrations[v])) != SQLITE_OK ||
+            (v + 1 == 3 && (rc = store_seal_v2(db, path, err, errlen)) != SQLITE_OK) ||
             (rc = store_exec(db, sql)) != SQLITE_OK || (rc = store_exec(db, "COMMIT")) != SQLITE_OK)
             goto fail;
         continue;
     fail:
-        snprintf(err, errlen, "cannot migrate the database to version %d: %s", v + 1,
-                 sqlite3_errmsg(db));
+        if (rc != SQLITE_AUTH) /* store_seal_v2() said why */
+            snprintf(err, errlen, "cannot migrate the database to version %d: %s", v + 1,
+                     sqlite3_errmsg(db));
         if (!sqlite3_get_autocommit(db))
             store_exec(db, "ROLLBACK");
         return store_map(rc) == STORE_OK ? STORE_E_SQL : store_map(rc);
@@ -242,7 +321,8 @@ static int store_pragmas(sqlite3 *db)
         return rc;
     if (!wal)
         return SQLITE_CANTOPEN;
-    if ((rc = store_exec(db, "PRAGMA synchronous = FULL")) != SQLITE_OK)
+    if ((rc = store_exec(db, "PRAGMA synchronous = FULL")) != SQLITE_OK ||
+        (rc = store_exec(db, "PRAGMA secure_delete = ON")) != SQLITE_OK)
         return rc;
     return store_exec(db, "PRAGMA foreign_keys = ON");
 }
@@ -421,7 +501,7 @@ enum store_err store_open(const char *path, const struct store_options *opt, str
         e = STORE_E_UNAVAILABLE;
         goto fail;
     }
-    if ((e = store_migrate(st->db, err, errlen)) != STORE_OK ||
+    if ((e = store_migrate(st->db, path, err, errlen)) != STORE_OK ||
         (e = store_prepare_all(st, err, errlen)) != STORE_OK)
         goto fail;
     /* After the migrations, so that a cap never stops an upgrade. */
@@ -515,8 +595,35 @@ static size_t store_json_int(char *out, int v)
     return n;
 }
 
+size_t store_response_json_cap(const struct survey *s)
+{
+    return (s->n_questions + s->n_attributes) * (2 * STORE_ID_JSON_MAX + 16) + 4;
+}
+
+const char *store_path(const struct store *st)
+{
+    return st->path;
+}
+
+long long store_waiting_for_key(struct store *st, const char *key_id)
+{
+    sqlite3_stmt *s = NULL;
+    long long n = -1;
+
+    pthread_mutex_lock(&st->lock);
+    if (sqlite3_prepare_v2(st->db, "SELECT COUNT(*) FROM responses WHERE key_id = ?1", -1, &s,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, key_id, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            n = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    pthread_mutex_unlock(&st->lock);
+    return n;
+}
+
 /* {"q01":3,...} with unanswered questions left out, in survey order. */
-static size_t store_answers_json(char *out, const struct survey *s, const struct batch_response *r)
+size_t store_answers_json(char *out, const struct survey *s, const struct batch_response *r)
 {
     size_t n = 0;
     out[n++] = '{';
@@ -533,7 +640,7 @@ static size_t store_answers_json(char *out, const struct survey *s, const struct
     return n;
 }
 
-static size_t store_attrs_json(char *out, const struct survey *s, const struct batch_response *r)
+size_t store_attrs_json(char *out, const struct survey *s, const struct batch_response *r)
 {
     size_t n = 0;
     out[n++] = '{';
@@ -603,196 +710,25 @@ static int store_batch_row(struct store *st, int64_t kiosk_id, const struct batc
     return store_step_reset(s);
 }
 
-static int store_response_rows(struct store *st, const struct batch *b, const struct survey *s)
+/* One row per response: its sealed text, the key it is sealed for, its
+ * batch and fiscal year; nothing in clear. */
+static int store_response_rows(struct store *st, const struct store_job *j)
 {
-    size_t cap = (s->n_questions + s->n_attributes) * (2 * STORE_ID_JSON_MAX + 16) + 4;
-    char *answers = malloc(cap), *attrs = malloc(cap);
     sqlite3_stmt *ins = st->stmt[ST_RESP_INS];
-    int rc = SQLITE_NOMEM;
 
-    if (!answers || !attrs)
-        goto out;
-    for (size_t i = 0; i < b->n_responses; i++) {
-        const struct batch_response *r = &b->responses[i];
-        int fy = 0;
-        fiscal_year_of_month(r->month, &fy);
-        size_t na = store_answers_json(answers, s, r);
-        size_t nt = store_attrs_json(attrs, s, r);
-        sqlite3_bind_text(ins, 1, b->batch_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 2, b->survey_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(ins, 3, fy);
-        sqlite3_bind_text(ins, 4, r->month, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 5, answers, (int)na, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 6, attrs, (int)nt, SQLITE_STATIC);
+    for (size_t i = 0; i < j->b->n_responses; i++) {
+        int fy = 0, rc;
+        fiscal_year_of_month(j->b->responses[i].month, &fy);
+        sqlite3_bind_text(ins, 1, j->b->batch_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 2, j->b->survey_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(ins, 3, j->b->survey_version);
+        sqlite3_bind_int(ins, 4, fy);
+        sqlite3_bind_text(ins, 5, j->key_id[i], -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 6, j->sealed[i], -1, SQLITE_STATIC);
         if ((rc = store_step_reset(ins)) != SQLITE_OK)
-            goto out;
+            return rc;
     }
-    rc = SQLITE_OK;
-out:
-    free(answers);
-    free(attrs);
-    return rc;
-}
-
-static int store_answer_up(struct store *st, const char *survey_id, const struct tally_answer *x,
-                           long count)
-{
-    sqlite3_stmt *a = st->stmt[ST_ANSWER_UP];
-
-    sqlite3_bind_text(a, 1, survey_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(a, 2, x->fiscal_year);
-    sqlite3_bind_text(a, 3, x->attribute_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(a, 4, x->option_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(a, 5, x->question_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(a, 6, x->value);
-    sqlite3_bind_int64(a, 7, count);
-    return store_step_reset(a);
-}
-
-static int store_respondents_up(struct store *st, const char *survey_id,
-                                const struct tally_respondents *x, long count)
-{
-    sqlite3_stmt *r = st->stmt[ST_RESPONDENT_UP];
-
-    sqlite3_bind_text(r, 1, survey_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(r, 2, x->fiscal_year);
-    sqlite3_bind_text(r, 3, x->attribute_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(r, 4, x->option_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(r, 5, count);
-    return store_step_reset(r);
-}
-
-/* The jobs of one survey definition among a group's stored batches. */
-struct store_merge {
-    struct store_job **job;
-    size_t n;
-    size_t *at; /* per job: the next entry not yet written */
-};
-
-/* One kind of tally entry, for the merge: where a job's entries are, and
- * the statement that writes one. Both kinds begin with their key. */
-struct store_kind {
-    size_t size, count_at;
-    const void *(*entries)(const struct tally *t, size_t *n);
-    int (*up)(struct store *st, const char *survey_id, const void *x, long count);
-};
-
-static const void *store_answers_of(const struct tally *t, size_t *n)
-{
-    *n = t->n_answers;
-    return t->answers;
-}
-
-static const void *store_respondents_of(const struct tally *t, size_t *n)
-{
-    *n = t->n_respondents;
-    return t->respondents;
-}
-
-static int store_answer_entry_up(struct store *st, const char *survey_id, const void *x, long count)
-{
-    return store_answer_up(st, survey_id, x, count);
-}
-
-static int store_respondents_entry_up(struct store *st, const char *survey_id, const void *x,
-                                      long count)
-{
-    return store_respondents_up(st, survey_id, x, count);
-}
-
-static const struct store_kind store_answer_kind = {sizeof(struct tally_answer),
-                                                    offsetof(struct tally_answer, count),
-                                                    store_answers_of, store_answer_entry_up};
-static const struct store_kind store_respondents_kind = {
-    sizeof(struct tally_respondents), offsetof(struct tally_respondents, count),
-    store_respondents_of, store_respondents_entry_up};
-
-/* Job i's next entry of kind k, or NULL when it has none left. */
-static const void *store_merge_head(const struct store_merge *m, const struct store_kind *k,
-                                    size_t i)
-{
-    size_t n;
-    const char *base = k->entries(&m->job[i]->t, &n);
-    return m->at[i] < n ? base + m->at[i] * k->size : NULL;
-}
-
-_Static_assert(offsetof(struct tally_answer, key) == 0, "tally entries begin with their key");
-_Static_assert(offsetof(struct tally_respondents, key) == 0, "tally entries begin with their key");
-
-static uint32_t store_entry_key(const void *x)
-{
-    uint32_t key;
-    memcpy(&key, x, sizeof key);
-    return key;
-}
-
-/* Upserts m's entries of kind k merged by key (each tally is sorted by
- * key): one statement per distinct key, its counts summed. */
-static int store_merged(struct store *st, const struct store_merge *m, const struct store_kind *k)
-{
-    const char *survey_id = m->job[0]->b->survey_id;
-    int rc = SQLITE_OK;
-
-    memset(m->at, 0, m->n * sizeof *m->at);
-    while (rc == SQLITE_OK) {
-        const void *min = NULL, *x;
-        long count = 0, c;
-        for (size_t i = 0; i < m->n; i++)
-            if ((x = store_merge_head(m, k, i)) &&
-                (!min || store_entry_key(x) < store_entry_key(min)))
-                min = x;
-        if (!min)
-            break;
-        for (size_t i = 0; i < m->n; i++)
-            if ((x = store_merge_head(m, k, i)) && store_entry_key(x) == store_entry_key(min)) {
-                memcpy(&c, (const char *)x + k->count_at, sizeof c);
-                count += c;
-                m->at[i]++;
-            }
-        rc = k->up(st, survey_id, min, count);
-    }
-    return rc;
-}
-
-/* The aggregates of every batch the group stored, summed across batches of
- * the same survey definition before they are written: a group of k batches
- * costs one upsert per distinct key instead of k. */
-static int store_group_aggregates(struct store *st, struct store_job *group)
-{
-    size_t n = 0;
-    int rc = SQLITE_OK;
-
-    for (struct store_job *j = group; j; j = j->next)
-        n++;
-    struct store_job **job = malloc(n * sizeof *job);
-    size_t *at = malloc(n * sizeof *at);
-    bool *done = calloc(n, sizeof *done);
-    struct store_job **all = malloc(n * sizeof *all);
-    if (!job || !at || !done || !all) {
-        rc = SQLITE_NOMEM;
-        goto out;
-    }
-    n = 0;
-    for (struct store_job *j = group; j; j = j->next)
-        all[n++] = j;
-    for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
-        if (done[i] || all[i]->result != STORE_OK)
-            continue;
-        struct store_merge m = {.job = job, .at = at};
-        for (size_t k = i; k < n; k++)
-            if (!done[k] && all[k]->result == STORE_OK && all[k]->s == all[i]->s) {
-                done[k] = true;
-                m.job[m.n++] = all[k];
-            }
-        if ((rc = store_merged(st, &m, &store_answer_kind)) == SQLITE_OK)
-            rc = store_merged(st, &m, &store_respondents_kind);
-    }
-out:
-    free(job);
-    free(at);
-    free(done);
-    free(all);
-    return rc;
+    return SQLITE_OK;
 }
 
 /* t as received_at is written: "YYYY-MM-DDTHH:MM:SSZ". */
@@ -848,7 +784,7 @@ static enum store_err store_batch_write(struct store *st, const struct store_job
         return e;
     store_time_text(now, at);
     if ((*rc = store_batch_row(st, j->kiosk_id, j->b, j->sha, at)) != SQLITE_OK ||
-        (*rc = store_response_rows(st, j->b, j->s)) != SQLITE_OK)
+        (*rc = store_response_rows(st, j)) != SQLITE_OK)
         return STORE_E_SQL;
     return STORE_OK;
 }
@@ -874,8 +810,8 @@ static bool store_job_run(struct store *st, struct store_job *j)
     return true;
 }
 
-/* Writes a group of batches in one transaction and one fsync: each under
- * its savepoint, then the group's aggregates. Each job's result says what
+/* Writes a group of batches in one transaction and one fsync, each under
+ * its savepoint. Each job's result says what
  * happened to it; STORE_OK only once COMMIT returned. When the group does
  * not commit, a batch found already stored may have been stored by this
  * very group, so it is not confirmed either, nor is a quota reached with
@@ -899,9 +835,7 @@ static void store_group_write(struct store *st, struct store_job *group)
             j->result = e;
         else if (!(alive = store_job_run(st, j))) /* SQLite rolled the group back: say why */
             e = j->result != STORE_OK ? j->result : STORE_E_UNAVAILABLE;
-    if (alive && (rc = store_group_aggregates(st, group)) != SQLITE_OK)
-        e = store_fail(st, rc, "aggregates");
-    else if (alive && (rc = store_step_reset(st->stmt[ST_COMMIT])) != SQLITE_OK)
+    if (alive && (rc = store_step_reset(st->stmt[ST_COMMIT])) != SQLITE_OK)
         e = store_fail(st, rc, "commit");
     if (e != STORE_OK)
         for (struct store_job *j = group; j; j = j->next)
@@ -941,17 +875,66 @@ static void store_job_submit(struct store *st, struct store_job *j)
     pthread_mutex_unlock(&st->qlock);
 }
 
+/* The sealed texts of b into j: a batch of format 2 brings its own (the
+ * caller opened them to validate); a batch of format 1, from a kiosk not
+ * yet upgraded, is sealed here for the collector's current key, so that
+ * no response is ever written in clear. */
+static enum store_err store_job_seal(struct store *st, struct store_job *j, char ***mine)
+{
+    const struct batch *b = j->b;
+    struct store_sealer sealer = {0};
+    char err[KEYS_ERR_LEN], q[KEYS_ERR_LEN + 16];
+    enum store_err e = STORE_OK;
+
+    *mine = NULL;
+    if (!(j->key_id = calloc(b->n_responses ? b->n_responses : 1, sizeof *j->key_id)))
+        return STORE_E_NOMEM;
+    if (b->format == BATCH_FORMAT_SEALED && b->n_sealed == b->n_responses) {
+        j->sealed = b->sealed;
+        for (size_t i = 0; i < b->n_responses; i++)
+            seal_text_key_id(b->sealed[i], strlen(b->sealed[i]), j->key_id[i]);
+        return STORE_OK;
+    }
+    if (!(*mine = calloc(b->n_responses ? b->n_responses : 1, sizeof **mine)))
+        return STORE_E_NOMEM;
+    if (store_sealer_start(&sealer, st->path, err, sizeof err) != 0) {
+        log_line("error", "store", "what=seal msg=%s", log_quote(err, q, sizeof q));
+        return STORE_E_UNAVAILABLE;
+    }
+    for (size_t i = 0; i < b->n_responses && e == STORE_OK; i++) {
+        char *plain = NULL;
+        size_t len = 0;
+        e = STORE_E_NOMEM;
+        if (batch_encode_response(&b->responses[i], &plain, &len) == BATCH_OK &&
+            seal_response(sealer.session, plain, len, &(*mine)[i], &len) == SEAL_OK) {
+            memcpy(j->key_id[i], sealer.key_id, sizeof sealer.key_id);
+            e = STORE_OK;
+        }
+        if (plain)
+            seal_plain_free(plain, strlen(plain));
+    }
+    seal_session_free(sealer.session);
+    j->sealed = *mine;
+    return e;
+}
+
 enum store_err store_batch_insert(struct store *st, int64_t kiosk_id, const struct batch *b,
                                   const struct survey *s, const char *content_sha256)
 {
     struct store_job j = {.kiosk_id = kiosk_id, .b = b, .s = s, .sha = content_sha256};
+    char **mine = NULL;
+    enum store_err e = store_job_seal(st, &j, &mine);
 
-    /* Aggregate before queueing: the writer's time is for SQLite only. */
-    if (tally_build(&j.t, b, s) != 0)
-        return STORE_E_NOMEM;
-    store_job_submit(st, &j);
-    tally_release(&j.t);
-    return j.result;
+    /* Sealed before queueing: the writer's time is for SQLite only. */
+    if (e == STORE_OK) {
+        store_job_submit(st, &j);
+        e = j.result;
+    }
+    for (size_t i = 0; mine && i < b->n_responses; i++)
+        free(mine[i]);
+    free(mine);
+    free(j.key_id);
+    return e;
 }
 
 long store_kiosk_day_quota(const struct store *st)
@@ -1319,25 +1302,10 @@ bool store_admin_check(struct store *st, const char *token_sha256)
 /* --- Purging a revoked kiosk's batches ---------------------------------- */
 
 /* The batches a purge removes: kiosk ?1's, received on or after ?2 ("" for
- * all; received_at is "YYYY-MM-DDTHH:MM:SSZ", so a date compares as text). */
-#define STORE_PURGED         "SELECT batch_id FROM batches WHERE kiosk_id = ?1 AND received_at >= ?2"
-#define STORE_PURGE_MAX_KEYS 65536 /* (survey, fiscal year) pairs one purge recomputes */
-
-/* One (survey, fiscal year) whose aggregates the purge recomputes. */
-struct store_purge_key {
-    char survey_id[SURVEY_MAX_ID_BYTES + 1];
-    int fiscal_year;
-};
-
-/* The remaining responses of one survey version, rebuilt as the text of a
- * batch (the stored answers and attributes have the shape of a batch's), so
- * that the codec, the validator and tally_build() count them as at upload. */
-struct store_chunk {
-    char *json;
-    size_t len, cap, n;
-    int version;
-    struct survey *s; /* the definition of version, loaded once */
-};
+ * all; received_at is "YYYY-MM-DDTHH:MM:SSZ", so a date compares as text).
+ * Only their responses that still wait, sealed, can go: a released
+ * response has no link to its batch (schema v3) and stays in the figures. */
+#define STORE_PURGED "SELECT batch_id FROM batches WHERE kiosk_id = ?1 AND received_at >= ?2"
 
 /* Prepares sql and binds the kiosk (?1) and, when sql has it, since (?2). */
 static int store_purge_prepare(struct store *st, const char *sql, int64_t kiosk_id,
@@ -1383,12 +1351,14 @@ static int store_purge_kiosk(struct store *st, const char *name, int64_t *id, bo
     return rc;
 }
 
-/* What the purge removes: batches and responses in all and per fiscal year
- * (a batch whose responses span two years counts in both). */
+/* What the purge removes: batches, and their responses that wait in all and
+ * per fiscal year (a batch whose responses span two years counts in both);
+ * the rest of the batches' responses were released and stay. */
 static int store_purge_count(struct store *st, int64_t kiosk_id, const char *since,
                              struct store_purge *out)
 {
     sqlite3_stmt *s = NULL;
+    long long waiting = 0;
     int rc = store_purge_prepare(st,
                                  "SELECT fiscal_year, count(DISTINCT batch_id), count(*) FROM"
                                  " responses WHERE batch_id IN (" STORE_PURGED ")"
@@ -1398,6 +1368,7 @@ static int store_purge_count(struct store *st, int64_t kiosk_id, const char *sin
         if (out->n_years < STORE_PURGE_MAX_YEARS)
             out->years[out->n_years++] = (struct store_purge_year){
                 sqlite3_column_int(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2)};
+        waiting += sqlite3_column_int64(s, 2);
         rc = SQLITE_OK;
     }
     sqlite3_finalize(s);
@@ -1410,208 +1381,17 @@ static int store_purge_count(struct store *st, int64_t kiosk_id, const char *sin
                              kiosk_id, since, &s);
     if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         out->batches = sqlite3_column_int64(s, 0);
-        out->responses = sqlite3_column_int64(s, 1);
+        out->responses = waiting;
+        out->released = sqlite3_column_int64(s, 1) - waiting;
         rc = SQLITE_OK;
     }
     sqlite3_finalize(s);
     return rc;
 }
 
-/* The (survey, fiscal year) pairs the purged responses fall in, into *keys
- * (malloc'ed, freed by the caller). */
-static int store_purge_keys(struct store *st, int64_t kiosk_id, const char *since,
-                            struct store_purge_key **keys, size_t *n)
-{
-    sqlite3_stmt *s = NULL;
-    size_t cap = 0;
-    int rc = store_purge_prepare(st,
-                                 "SELECT DISTINCT survey_id, fiscal_year FROM responses"
-                                 " WHERE batch_id IN (" STORE_PURGED ")",
-                                 kiosk_id, since, &s);
-
-    *keys = NULL;
-    *n = 0;
-    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (*n == cap) {
-            struct store_purge_key *k = NULL;
-            cap = cap ? 2 * cap : 16;
-            if (cap > STORE_PURGE_MAX_KEYS || !(k = realloc(*keys, cap * sizeof *k))) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            *keys = k;
-        }
-        snprintf((*keys)[*n].survey_id, sizeof(*keys)[*n].survey_id, "%s", store_col(s, 0));
-        (*keys)[(*n)++].fiscal_year = sqlite3_column_int(s, 1);
-        rc = SQLITE_OK;
-    }
-    sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-static int store_chunk_append(struct store_chunk *c, const char *text, size_t len)
-{
-    if (c->len + len + 1 > c->cap) {
-        size_t cap = 2 * (c->len + len + 1);
-        char *j = realloc(c->json, cap);
-        if (!j)
-            return SQLITE_NOMEM;
-        c->json = j;
-        c->cap = cap;
-    }
-    memcpy(c->json + c->len, text, len);
-    c->len += len;
-    c->json[c->len] = '\0';
-    return SQLITE_OK;
-}
-
-/* Starts the text of a batch of survey_id at version; the id is any valid
- * UUID, since the batch is never stored. */
-static int store_chunk_start(struct store_chunk *c, const char *survey_id, int version)
-{
-    char head[STORE_ID_JSON_MAX + 160];
-    size_t n =
-        (size_t)snprintf(head, sizeof head,
-                         "{\"format\":%d,\"batch_id\":\"00000000-0000-4000-8000-000000000000\""
-                         ",\"survey_id\":",
-                         BATCH_FORMAT);
-
-    n += store_json_string(head + n, survey_id);
-    n += (size_t)snprintf(head + n, sizeof head - n, ",\"survey_version\":%d,\"responses\":[",
-                          version);
-    c->len = 0;
-    c->n = 0;
-    c->version = version;
-    return store_chunk_append(c, head, n);
-}
-
-/* Appends one stored response row (month, answers, attributes). */
-static int store_chunk_add(struct store_chunk *c, sqlite3_stmt *row)
-{
-    int rc = store_chunk_append(c, c->n ? ",{\"month\":\"" : "{\"month\":\"", c->n ? 11 : 10);
-    const char *parts[] = {store_col(row, 1),  "\",\"answers\":", store_col(row, 2),
-                           ",\"attributes\":", store_col(row, 3), "}"};
-
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0] && rc == SQLITE_OK; i++)
-        rc = parts[i] ? store_chunk_append(c, parts[i], strlen(parts[i])) : SQLITE_CORRUPT;
-    c->n++;
-    return rc;
-}
-
-/* Loads the definition of the chunk's version; the caller holds the lock,
- * which store_survey_load() would take again. */
-static int store_chunk_survey(struct store *st, struct store_chunk *c, const char *survey_id)
-{
-    char *def = NULL, err[SURVEY_ERR_LEN];
-    size_t len = 0;
-    int rc;
-
-    if (c->s && c->s->version == c->version)
-        return SQLITE_OK;
-    survey_free(c->s);
-    c->s = NULL;
-    rc = store_survey_text(st, survey_id, c->version, &def, &len);
-    if (rc == SQLITE_OK && (!def || survey_load_buffer(def, len, &c->s, err, sizeof err)))
-        rc = SQLITE_CORRUPT; /* responses of a version that is not published */
-    free(def);
-    return rc;
-}
-
-/* Counts the chunk's responses into the aggregates, through the same
- * decoder, validator, tally and upserts as an upload. */
-static int store_chunk_flush(struct store *st, struct store_chunk *c, const char *survey_id)
-{
-    char err[BATCH_ERR_LEN], q[256];
-    struct batch *b = NULL;
-    struct store_job j = {.result = STORE_OK};
-    int rc = c->n ? store_chunk_append(c, "]}", 2) : SQLITE_OK;
-
-    if (!c->n || rc != SQLITE_OK || (rc = store_chunk_survey(st, c, survey_id)) != SQLITE_OK)
-        return rc;
-    if (batch_decode(c->json, c->len, &b, err, sizeof err) != BATCH_OK ||
-        batch_validate(b, c->s, err, sizeof err) != BATCH_OK) {
-        log_line("error", "store", "what=purge_recount survey=%s version=%d msg=%s", survey_id,
-                 c->version, log_quote(err, q, sizeof q));
-        rc = SQLITE_CORRUPT;
-    } else if (tally_build(&j.t, b, c->s) != 0) {
-        rc = SQLITE_NOMEM;
-    } else {
-        j.b = b;
-        j.s = c->s;
-        rc = store_group_aggregates(st, &j);
-    }
-    tally_release(&j.t);
-    batch_free(b);
-    c->n = 0;
-    return rc;
-}
-
-/* Prepares sql and binds the survey id (?1) and the fiscal year (?2) of k. */
-static int store_key_prepare(struct store *st, const char *sql, const struct store_purge_key *k,
-                             sqlite3_stmt **s)
-{
-    int rc = sqlite3_prepare_v2(st->db, sql, -1, s, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(*s, 1, k->survey_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(*s, 2, k->fiscal_year);
-    }
-    return rc;
-}
-
-/* Empties the aggregates of one (survey, fiscal year). */
-static int store_key_clear(struct store *st, const struct store_purge_key *k)
-{
-    static const char *const sql[] = {
-        "DELETE FROM answer_counts WHERE survey_id = ?1 AND fiscal_year = ?2",
-        "DELETE FROM respondent_counts WHERE survey_id = ?1 AND fiscal_year = ?2"};
-    int rc = SQLITE_OK;
-
-    for (size_t i = 0; i < 2 && rc == SQLITE_OK; i++) {
-        sqlite3_stmt *s = NULL;
-        if ((rc = store_key_prepare(st, sql[i], k, &s)) == SQLITE_OK)
-            rc = store_step_reset(s);
-        sqlite3_finalize(s);
-    }
-    return rc;
-}
-
-/* Replaces the aggregates of one (survey, fiscal year) by a count of the
- * responses that remain, a chunk of at most BATCH_MAX_RESPONSES at a time. */
-static int store_recount(struct store *st, const struct store_purge_key *k, struct store_chunk *c)
-{
-    sqlite3_stmt *s = NULL;
-    int rc = store_key_clear(st, k);
-
-    if (rc == SQLITE_OK)
-        rc = store_key_prepare(st,
-                               "SELECT b.survey_version, r.month, r.answers, r.attributes"
-                               " FROM responses r JOIN batches b USING (batch_id)"
-                               " WHERE r.survey_id = ?1 AND r.fiscal_year = ?2"
-                               " ORDER BY b.survey_version, r.response_id",
-                               k, &s);
-    c->n = 0;
-    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int version = sqlite3_column_int(s, 0);
-        size_t row = (size_t)sqlite3_column_bytes(s, 2) + (size_t)sqlite3_column_bytes(s, 3) + 64;
-        rc = SQLITE_OK;
-        if (c->n && (version != c->version || c->n == BATCH_MAX_RESPONSES ||
-                     c->len + row + 2 > BATCH_MAX_JSON_BYTES))
-            rc = store_chunk_flush(st, c, k->survey_id);
-        if (rc == SQLITE_OK && !c->n)
-            rc = store_chunk_start(c, k->survey_id, version);
-        if (rc == SQLITE_OK)
-            rc = store_chunk_add(c, s);
-    }
-    if (rc == SQLITE_DONE)
-        rc = store_chunk_flush(st, c, k->survey_id);
-    sqlite3_finalize(s);
-    return rc;
-}
-
-/* Deletes the purged rows, sets the kiosk's totals from the batches it keeps
- * and recomputes the aggregates the purged responses were counted in. */
-static int store_purge_write(struct store *st, int64_t kiosk_id, const char *since,
-                             const struct store_purge_key *keys, size_t n_keys)
+/* Deletes the purged batches and their waiting responses (secure_delete
+ * zeroes them) and sets the kiosk's totals from the batches it keeps. */
+static int store_purge_write(struct store *st, int64_t kiosk_id, const char *since)
 {
     static const char *const sql[] = {
         "DELETE FROM responses WHERE batch_id IN (" STORE_PURGED ")",
@@ -1619,23 +1399,16 @@ static int store_purge_write(struct store *st, int64_t kiosk_id, const char *sin
         "UPDATE kiosks SET batches = (SELECT count(*) FROM batches WHERE kiosk_id = ?1),"
         " responses = (SELECT coalesce(sum(responses), 0) FROM batches WHERE kiosk_id = ?1)"
         " WHERE kiosk_id = ?1"};
-    struct store_chunk c = {0};
     int rc = SQLITE_OK;
 
     for (size_t i = 0; i < sizeof sql / sizeof sql[0] && rc == SQLITE_OK; i++)
         rc = store_purge_exec(st, sql[i], kiosk_id, since);
-    for (size_t i = 0; i < n_keys && rc == SQLITE_OK; i++)
-        rc = store_recount(st, &keys[i], &c);
-    free(c.json);
-    survey_free(c.s);
     return rc;
 }
 
 enum store_err store_kiosk_purge(struct store *st, const char *name, const char *since,
                                  bool dry_run, struct store_purge *out)
 {
-    struct store_purge_key *keys = NULL;
-    size_t n_keys = 0;
     int64_t kiosk_id = 0;
     enum store_err e = STORE_OK;
     int rc;
@@ -1654,8 +1427,7 @@ enum store_err store_kiosk_purge(struct store *st, const char *name, const char 
         goto check;
     if ((rc = store_purge_count(st, kiosk_id, since, out)) != SQLITE_OK || dry_run || !out->batches)
         goto check;
-    if ((rc = store_purge_keys(st, kiosk_id, since, &keys, &n_keys)) == SQLITE_OK &&
-        (rc = store_purge_write(st, kiosk_id, since, keys, n_keys)) == SQLITE_OK)
+    if ((rc = store_purge_write(st, kiosk_id, since)) == SQLITE_OK)
         rc = store_step_reset(st->stmt[ST_COMMIT]);
 check:
     if (rc != SQLITE_OK)
@@ -1663,6 +1435,5 @@ check:
 out:
     store_rollback(st); /* a no-op after COMMIT; ends a dry run */
     pthread_mutex_unlock(&st->lock);
-    free(keys);
     return e;
 }

@@ -27,6 +27,7 @@
     X(STORE_E_CONFLICT, "already stored with different content")                                   \
     X(STORE_E_QUOTA, "the kiosk's responses for today would go over its daily quota")              \
     X(STORE_E_SCHEMA, "the database was written by a newer collector")                             \
+    X(STORE_E_SEALED, "sealed responses cannot be opened with the key file beside the database")   \
     X(STORE_E_NOMEM, "out of memory")                                                              \
     X(STORE_E_SQL, "database error")
 
@@ -144,22 +145,25 @@ enum store_err store_kiosk_heartbeat(struct store *st, int64_t kiosk_id, const c
 
 struct store_purge_year {
     int fiscal_year;
-    long long batches;   /* with at least one response in the year */
-    long long responses; /* in the year */
+    long long batches;   /* with at least one waiting response in the year */
+    long long responses; /* waiting responses in the year */
 };
 
 struct store_purge {
     bool revoked; /* false: the kiosk is active and nothing was done */
-    long long batches, responses;
+    long long batches;
+    long long responses; /* of those batches, still waiting for a release: removed */
+    long long released;  /* of those batches, already released: they stay (no link is kept) */
     struct store_purge_year years[STORE_PURGE_MAX_YEARS]; /* by year, ascending */
     size_t n_years;
 };
 
 /* Removes the batches kiosk name uploaded (received on or after since, a
- * "YYYY-MM-DD" date in UTC, when not NULL) with their responses, sets the
- * kiosk's totals from the batches it keeps, and recomputes the aggregates
- * of every (survey, fiscal year) the removed responses were in from the
- * responses that remain: one transaction, all or nothing. Only for a
+ * "YYYY-MM-DD" date in UTC, when not NULL) with their responses that still
+ * wait for a release, and sets the kiosk's totals from the batches it
+ * keeps: one transaction, all or nothing. Responses already released stay
+ * in their release: nothing links them to a batch any more. No figure
+ * changes, since no figure counts a waiting response. Only for a
  * revoked kiosk: for an active one out->revoked is false and nothing
  * changes. dry_run fills out and changes nothing. STORE_E_NOT_FOUND for an
  * unknown name. */
@@ -172,6 +176,7 @@ enum store_err store_kiosk_purge(struct store *st, const char *name, const char 
  * of one survey's fiscal year (docs/design.md, "Releases"). */
 
 #define STORE_RELEASE_WHY_LEN 256
+#define STORE_RELEASE_ERR_LEN 640
 
 struct store_release {
     int revision;          /* the latest revision after the call; 0: none yet */
@@ -182,18 +187,21 @@ struct store_release {
     long long needed;      /* more respondents that must arrive before the waiting ones can
                               join, when that is the reason; 0 otherwise */
     char held_back[STORE_RELEASE_WHY_LEN]; /* why waiting respondents stay out; "" */
+    char error[STORE_RELEASE_ERR_LEN];     /* on STORE_E_SEALED: which responses, which key */
 };
 
 /* Makes the next revision of (survey_id, fiscal_year) from the responses
- * that wait, in one transaction. The first revision takes every waiting
- * response. A later one takes the largest set of waiting responses (found
- * by removing, until none is left, those in a cell that would change by
- * 1..min_delta-1) such that no population (the total; each option, the
- * unanswered and every other value of each attribute) changes by fewer
- * than min_delta respondents, nor any of its per-question answer counts:
- * so no difference between two revisions describes fewer than min_delta
- * people. reason is "close", "period_end" or "release". Nothing waiting, or
- * nothing that may join: out->added is 0 and nothing changes. */
+ * that wait, in one transaction, opening them with the key file beside the
+ * database (STORE_E_SEALED, out->error saying why, when one does not open;
+ * nothing changes then). Those it takes become released_responses rows in
+ * random order, unlinked from batch, kiosk and time; the others stay sealed. The first revision
+ * takes every waiting response. A later one takes the largest set of waiting responses (found by
+ * removing, until none is left, those in a cell that would change by 1..min_delta-1) such that no
+ * population (the total; each option, the unanswered and every other value of each attribute)
+ * changes by fewer than min_delta respondents, nor any of its per-question answer counts: so no
+ * difference between two revisions describes fewer than min_delta people. reason is "close",
+ * "period_end" or "release". Nothing waiting, or nothing that may join: out->added is 0 and nothing
+ * changes. */
 enum store_err store_release(struct store *st, const char *survey_id, int fiscal_year,
                              long min_delta, const char *reason, struct store_release *out);
 
@@ -203,6 +211,10 @@ enum store_err store_release(struct store *st, const char *survey_id, int fiscal
  * the earliest close. */
 enum store_err store_survey_close(struct store *st, const char *survey_id, bool *was_closed,
                                   char closed_at[21]);
+
+/* How many responses wait, sealed, for the key with that id (any survey
+ * or year): a key they need must not be retired. -1 on a database error. */
+long long store_waiting_for_key(struct store *st, const char *key_id);
 
 /* The fiscal years of survey_id that hold stored responses, ascending;
  * returns how many (at most max), or -1 on a database error. */
@@ -254,6 +266,10 @@ int store_release_respondents(sqlite3 *db, const char *survey_id, int fiscal_yea
 int store_release_answers(
     sqlite3 *db, const char *survey_id, int fiscal_year, int revision, const char *attr,
     void (*fn)(const char *opt, const char *qid, int value, long long n, void *ctx), void *ctx);
+/* Each (survey, fiscal year) that holds responses, waiting or released,
+ * by survey and latest year first. */
+int store_stored_years(sqlite3 *db, void (*fn)(const char *survey_id, int fiscal_year, void *ctx),
+                       void *ctx);
 /* Respondents stored for the fiscal year, released or not; -1 on error. */
 long long store_year_respondents(sqlite3 *db, const char *survey_id, int fiscal_year);
 /* Fiscal years with a release, ascending; how many, or -1. */

@@ -21,4 +21,15 @@ void store_rollback(struct store *st);
  * SQLITE_OK for SQLITE_DONE, else the code. */
 int store_step_reset(sqlite3_stmt *s);
 
+/* The database's path (the key file is beside it). */
+const char *store_path(const struct store *st);
+
+/* A released row's JSON of response r of survey s, validated against s:
+ * {"q01":3,...} (unanswered left out) and {"employment":"regular"}; each
+ * writes at most store_response_json_cap(s) bytes with the NUL into out
+ * and returns the length. */
+size_t store_response_json_cap(const struct survey *s);
+size_t store_answers_json(char *out, const struct survey *s, const struct batch_response *r);
+size_t store_attrs_json(char *out, const struct survey *s, const struct batch_response *r);
+
 #endif

@@ -1,15 +1,19 @@
 /* Releases, participation and baselines in the store. Assumption: a
- * release reads the raw responses of one fiscal year that wait (at most a
- * few million) under the writer lock, in one transaction; the cells it
- * counts (populations x questions x scale values) are few. */
+ * release opens the sealed responses of one fiscal year that wait (at most
+ * a few million) under the writer lock, in one transaction, with the key
+ * file beside the database; the cells it counts (populations x questions x
+ * scale values) are few. */
 #include "store.h"
 
-#include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "cclock.h"
+#include "keys.h"
+#include "log.h"
 #include "release_rule.h"
 #include "store_internal.h"
 
@@ -18,6 +22,16 @@
 #define REL_MAX_VALUES    64   /* scale values across every version */
 #define REL_MAX_POPS      4096 /* populations: everyone, and each value of each attribute */
 #define REL_MAX_CELLS     (1L << 24)
+#define REL_CACHE_KIB     "524288"            /* 512 MiB of page cache while a release runs */
+#define REL_MAX_VERSIONS  256                 /* survey versions one release opens */
+#define REL_CHUNK         BATCH_MAX_RESPONSES /* sealed responses opened at a time */
+
+/* Respondents stored for (?1 survey, ?2 fiscal year): those waiting,
+ * sealed, and those of the latest release. */
+#define REL_STORED_SQL                                                                             \
+    "SELECT (SELECT COUNT(*) FROM responses WHERE survey_id = ?1 AND fiscal_year = ?2)"            \
+    " + (SELECT COALESCE(MAX(respondents), 0) FROM releases"                                       \
+    " WHERE survey_id = ?1 AND fiscal_year = ?2)"
 
 /* The ids of every version of one survey: releases count responses of any
  * version, keyed by the ids the respondents answered. */
@@ -33,10 +47,12 @@ struct rel_universe {
     size_t n_pops;
 };
 
-/* The waiting responses, parsed once. */
+/* The waiting responses, opened and parsed once; ans_json and att_json
+ * are each one's row of released_responses should it be taken. */
 struct rel_waiting {
     size_t n, cap;
     int64_t *id;
+    char **ans_json, **att_json;
     uint16_t *pop;     /* n * n_attrs */
     uint32_t *ans_off; /* n + 1 */
     uint16_t *ans_q, *ans_v;
@@ -165,6 +181,12 @@ static int rel_value(const struct rel_universe *u, long v)
 
 static void rel_waiting_free(struct rel_waiting *w)
 {
+    for (size_t i = 0; i < w->n; i++) {
+        free(w->ans_json[i]);
+        free(w->att_json[i]);
+    }
+    free(w->ans_json);
+    free(w->att_json);
     free(w->id);
     free(w->pop);
     free(w->ans_off);
@@ -187,6 +209,8 @@ static int rel_reserve(struct rel_waiting *w, size_t n_attrs, size_t n_more)
     if (w->n + 1 >= w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 1024;
         if (rel_grow((void **)&w->id, cap, sizeof *w->id) ||
+            rel_grow((void **)&w->ans_json, cap, sizeof *w->ans_json) ||
+            rel_grow((void **)&w->att_json, cap, sizeof *w->att_json) ||
             rel_grow((void **)&w->pop, cap * (n_attrs ? n_attrs : 1), sizeof *w->pop) ||
             rel_grow((void **)&w->ans_off, cap + 1, sizeof *w->ans_off))
             return -1;
@@ -204,64 +228,245 @@ static int rel_reserve(struct rel_waiting *w, size_t n_attrs, size_t n_more)
     return 0;
 }
 
-/* One stored response (its answers and attributes JSON) into w. */
-static int rel_parse(struct rel_universe *u, struct rel_waiting *w, int64_t id, const char *answers,
-                     const char *attributes)
-{
-    json_t *ans = json_loads(answers, 0, NULL), *att = json_loads(attributes, 0, NULL);
-    const char *key;
-    json_t *val;
-    int rc = -1;
+/* Where the ids of one survey version sit in the universe: qmap[q] is
+ * question q's index there, vmap[k] scale point k's, popmap[j][o] the
+ * population of option o of attribute j (o = n_options: unanswered), and
+ * absent[a] the population "unanswered" of universe attribute a, for the
+ * attributes this version does not ask. */
+struct rel_map {
+    int qmap[SURVEY_MAX_QUESTIONS];
+    int vmap[SURVEY_MAX_POINTS];
+    uint16_t popmap[SURVEY_MAX_ATTRIBUTES][SURVEY_MAX_OPTIONS + 1];
+    int amap[SURVEY_MAX_ATTRIBUTES]; /* universe attribute of survey attribute j */
+    uint16_t absent[REL_MAX_ATTRS];
+};
 
-    if (!json_is_object(ans) || !json_is_object(att) ||
-        rel_reserve(w, u->n_attrs, json_object_size(ans)) != 0)
-        goto done;
+static int rel_map_build(struct rel_universe *u, const struct survey *s, struct rel_map *m)
+{
+    for (size_t a = 0; a < u->n_attrs; a++) {
+        int p = rel_pop(u, (int)a, "");
+        if (p < 0)
+            return -1;
+        m->absent[a] = (uint16_t)p;
+    }
+    for (size_t q = 0; q < s->n_questions; q++)
+        if ((m->qmap[q] = rel_find(u->questions, u->n_questions, s->questions[q].id)) < 0)
+            return -1;
+    for (size_t k = 0; k < s->n_points; k++)
+        if ((m->vmap[k] = rel_value(u, s->points[k].value)) < 0)
+            return -1;
+    for (size_t j = 0; j < s->n_attributes; j++) {
+        const struct survey_attribute *at = &s->attributes[j];
+        if ((m->amap[j] = rel_find(u->attrs, u->n_attrs, at->id)) < 0)
+            return -1;
+        for (size_t o = 0; o <= at->n_options; o++) {
+            int p = rel_pop(u, m->amap[j], o < at->n_options ? at->options[o].id : "");
+            if (p < 0)
+                return -1;
+            m->popmap[j][o] = (uint16_t)p;
+        }
+    }
+    return 0;
+}
+
+/* The scale point index of value v in s, or -1. */
+static int rel_point(const struct survey *s, int v)
+{
+    for (size_t k = 0; k < s->n_points; k++)
+        if (s->points[k].value == v)
+            return (int)k;
+    return -1;
+}
+
+/* One opened response r of survey s into w, with the JSON of its
+ * released row. */
+static int rel_take(struct rel_universe *u, struct rel_waiting *w, const struct rel_map *m,
+                    const struct survey *s, int64_t id, const struct batch_response *r,
+                    const char *answers, const char *attributes)
+{
+    uint16_t *pop;
+
+    if (rel_reserve(w, u->n_attrs, s->n_questions) != 0)
+        return -1;
     if (w->n == 0)
         w->ans_off[0] = 0;
     w->id[w->n] = id;
-    for (size_t a = 0; a < u->n_attrs; a++) {
-        json_t *o = json_object_get(att, u->attrs[a]);
-        int p = rel_pop(u, (int)a, json_is_string(o) ? json_string_value(o) : "");
-        if (p < 0)
-            goto done;
-        w->pop[w->n * u->n_attrs + a] = (uint16_t)p;
+    if (!(w->ans_json[w->n] = strdup(answers)))
+        return -1;
+    if (!(w->att_json[w->n] = strdup(attributes))) {
+        free(w->ans_json[w->n]);
+        return -1;
     }
-    json_object_foreach(ans, key, val)
-    {
-        int q = rel_find(u->questions, u->n_questions, key);
-        int v = json_is_integer(val) ? rel_value(u, (long)json_integer_value(val)) : -1;
-        if (q < 0 || v < 0)
-            continue; /* validated at ingest; nothing else can be here */
-        w->ans_q[w->n_ans] = (uint16_t)q;
-        w->ans_v[w->n_ans++] = (uint16_t)v;
+    pop = &w->pop[w->n * u->n_attrs];
+    for (size_t a = 0; a < u->n_attrs; a++)
+        pop[a] = m->absent[a];
+    for (size_t j = 0; j < s->n_attributes; j++) {
+        int o = r->options[j];
+        pop[m->amap[j]] =
+            m->popmap[j][o == BATCH_OPTION_NONE ? s->attributes[j].n_options : (size_t)o];
+    }
+    for (size_t q = 0; q < s->n_questions; q++) {
+        int k = r->values[q] == BATCH_ANSWER_NONE ? -1 : rel_point(s, r->values[q]);
+        if (k < 0)
+            continue;
+        w->ans_q[w->n_ans] = (uint16_t)m->qmap[q];
+        w->ans_v[w->n_ans++] = (uint16_t)m->vmap[k];
     }
     w->ans_off[++w->n] = (uint32_t)w->n_ans;
-    rc = 0;
-done:
-    json_decref(ans);
-    json_decref(att);
+    return 0;
+}
+
+/* Sealed responses of one survey version being opened together. */
+struct rel_chunk {
+    int version;
+    struct batch *b; /* format 2: sealed[] as stored; NULL when empty */
+    int64_t ids[REL_CHUNK];
+    struct survey *s; /* the definition of the version, loaded once */
+    struct rel_map map;
+};
+
+/* One chunk per survey version met, so that rows come in any order. */
+struct rel_chunks {
+    struct rel_chunk *c[REL_MAX_VERSIONS];
+    size_t n;
+};
+
+static int rel_chunk_survey(sqlite3 *db, const char *survey_id, struct rel_universe *u,
+                            struct rel_chunk *c)
+{
+    sqlite3_stmt *q = rel_query(db,
+                                "SELECT definition FROM surveys WHERE survey_id = ?1 AND"
+                                " version = ?2",
+                                survey_id, c->version, 0);
+    int rc;
+
+    if (!q)
+        return sqlite3_errcode(db);
+    if ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        rc = survey_load_buffer((const char *)sqlite3_column_text(q, 0),
+                                (size_t)sqlite3_column_bytes(q, 0), &c->s, NULL, 0) == SURVEY_OK
+                 ? SQLITE_OK
+                 : SQLITE_CORRUPT;
+    else if (rc == SQLITE_DONE)
+        rc = SQLITE_CORRUPT; /* responses of a version never published */
+    sqlite3_finalize(q);
+    /* The universe holds every version's ids; only room can lack. */
+    if (rc == SQLITE_OK && rel_map_build(u, c->s, &c->map) != 0)
+        rc = SQLITE_NOMEM;
     return rc;
 }
 
-static int rel_load_waiting(sqlite3 *db, const char *survey_id, int fy, struct rel_universe *u,
-                            struct rel_waiting *w)
+/* Opens the chunk with kr, checks it as at upload, and adds each response
+ * to w. SQLITE_AUTH with why set when a response does not open (its key
+ * is not in the key file any more). */
+static int rel_chunk_flush(struct seal_keyring *kr, struct rel_chunk *c, struct rel_universe *u,
+                           struct rel_waiting *w, char *why, size_t whylen)
 {
-    static const char sql[] = "SELECT response_id, answers, attributes FROM responses"
-                              " WHERE survey_id = ?1 AND fiscal_year = ?2 AND release_rev IS NULL";
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    struct batch *b = c->b;
+    char err[BATCH_ERR_LEN], *ans = NULL, *att = NULL;
+    size_t cap = store_response_json_cap(c->s);
+    int rc;
 
+    if (!b || !b->n_sealed)
+        return SQLITE_OK;
+    if (batch_open(b, kr, err, sizeof err) != BATCH_OK) {
+        snprintf(why, whylen, "a waiting response cannot be opened: %s", err);
+        return SQLITE_AUTH;
+    }
+    if (batch_validate(b, c->s, err, sizeof err) != BATCH_OK) {
+        snprintf(why, whylen, "a waiting response is not valid for its survey: %s", err);
+        return SQLITE_CORRUPT;
+    }
+    ans = malloc(cap);
+    att = malloc(cap);
+    rc = ans && att ? SQLITE_OK : SQLITE_NOMEM;
+    for (size_t i = 0; rc == SQLITE_OK && i < b->n_responses; i++) {
+        store_answers_json(ans, c->s, &b->responses[i]);
+        store_attrs_json(att, c->s, &b->responses[i]);
+        if (rel_take(u, w, &c->map, c->s, c->ids[i], &b->responses[i], ans, att) != 0)
+            rc = SQLITE_NOMEM;
+    }
+    free(ans);
+    free(att);
+    batch_free(b);
+    c->b = NULL;
+    return rc;
+}
+
+/* The chunk of version, made (its definition loaded) the first time. */
+static int rel_chunk_of(sqlite3 *db, const char *survey_id, struct rel_universe *u,
+                        struct rel_chunks *cs, int version, struct rel_chunk **out)
+{
+    struct rel_chunk *c;
+    int rc;
+
+    for (size_t i = 0; i < cs->n; i++)
+        if (cs->c[i]->version == version) {
+            *out = cs->c[i];
+            return SQLITE_OK;
+        }
+    if (cs->n == REL_MAX_VERSIONS || !(c = calloc(1, sizeof *c)))
+        return SQLITE_NOMEM;
+    cs->c[cs->n++] = c;
+    c->version = version;
+    if ((rc = rel_chunk_survey(db, survey_id, u, c)) != SQLITE_OK)
+        return rc;
+    *out = c;
+    return SQLITE_OK;
+}
+
+/* Appends one stored row (id, survey version, sealed text) to its
+ * version's chunk, opening the chunk first when it is full. */
+static int rel_chunk_add(sqlite3 *db, struct seal_keyring *kr, struct rel_chunks *cs,
+                         const char *survey_id, sqlite3_stmt *row, struct rel_universe *u,
+                         struct rel_waiting *w, char *why, size_t whylen)
+{
+    const char *sealed = (const char *)sqlite3_column_text(row, 2);
+    struct rel_chunk *c = NULL;
+    int rc = rel_chunk_of(db, survey_id, u, cs, sqlite3_column_int(row, 1), &c);
+
+    if (rc == SQLITE_OK && c->b && c->b->n_sealed == REL_CHUNK)
+        rc = rel_chunk_flush(kr, c, u, w, why, whylen);
     if (rc != SQLITE_OK)
         return rc;
-    sqlite3_bind_text(st, 1, survey_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, fy);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        if (rel_parse(u, w, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
-                      (const char *)sqlite3_column_text(st, 2)) != 0) {
-            rc = SQLITE_NOMEM;
+    if (!c->b) {
+        if (!(c->b = batch_new(survey_id, c->version)) ||
+            !(c->b->sealed = calloc(REL_CHUNK, sizeof *c->b->sealed)))
+            return SQLITE_NOMEM;
+        c->b->format = BATCH_FORMAT_SEALED;
+    }
+    if (!sealed || !(c->b->sealed[c->b->n_sealed] = strdup(sealed)))
+        return SQLITE_NOMEM;
+    c->ids[c->b->n_sealed++] = sqlite3_column_int64(row, 0);
+    return SQLITE_OK;
+}
+
+/* The waiting responses of (survey_id, fy), opened with kr into w: read in
+ * the order of the index on (survey, year), no sort. */
+static int rel_load_waiting(sqlite3 *db, struct seal_keyring *kr, const char *survey_id, int fy,
+                            struct rel_universe *u, struct rel_waiting *w, char *why, size_t whylen)
+{
+    sqlite3_stmt *q = rel_query(db,
+                                "SELECT response_id, survey_version, sealed FROM responses"
+                                " WHERE survey_id = ?1 AND fiscal_year = ?2",
+                                survey_id, fy, 0);
+    struct rel_chunks cs = {0};
+    int rc;
+
+    if (!q)
+        return sqlite3_errcode(db);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        if ((rc = rel_chunk_add(db, kr, &cs, survey_id, q, u, w, why, whylen)) != SQLITE_OK)
             break;
-        }
-    sqlite3_finalize(st);
+    for (size_t i = 0; rc == SQLITE_DONE && i < cs.n; i++)
+        if ((rc = rel_chunk_flush(kr, cs.c[i], u, w, why, whylen)) == SQLITE_OK)
+            rc = SQLITE_DONE;
+    sqlite3_finalize(q);
+    for (size_t i = 0; i < cs.n; i++) {
+        batch_free(cs.c[i]->b);
+        survey_free(cs.c[i]->s);
+        free(cs.c[i]);
+    }
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -386,20 +591,59 @@ static int rel_write_delta(sqlite3 *db, const char *survey_id, int fy, int rev,
     return rc;
 }
 
-static int rel_mark(sqlite3 *db, const struct rel_waiting *w, const bool *sel, int rev)
+static int rel_by_id(const void *a, const void *b)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, "UPDATE responses SET release_rev = ?1 WHERE response_id = ?2",
-                                -1, &st, NULL);
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
 
-    for (size_t i = 0; rc == SQLITE_OK && i < w->n; i++) {
-        if (!sel[i])
-            continue;
-        sqlite3_bind_int(st, 1, rev);
-        sqlite3_bind_int64(st, 2, w->id[i]);
-        rc = store_step_reset(st);
+/* Moves the selected responses into released_responses, in an order
+ * drawn at random, with nothing of their batch, kiosk, month or arrival,
+ * then deletes their sealed rows in the order of their ids (so that the
+ * pages are visited once each, not at random). */
+static int rel_move(sqlite3 *db, const char *survey_id, int fy, const struct rel_waiting *w,
+                    const bool *sel, int rev)
+{
+    sqlite3_stmt *ins = NULL, *del = NULL;
+    size_t n = 0, *order = malloc((w->n ? w->n : 1) * sizeof *order);
+    int64_t *ids = malloc((w->n ? w->n : 1) * sizeof *ids);
+    int rc = order && ids ? SQLITE_OK : SQLITE_NOMEM;
+
+    for (size_t i = 0; rc == SQLITE_OK && i < w->n; i++)
+        if (sel[i]) {
+            ids[n] = w->id[i];
+            order[n++] = i;
+        }
+    for (size_t i = n; i > 1; i--) { /* Fisher-Yates */
+        size_t k = randombytes_uniform((uint32_t)i), t = order[i - 1];
+        order[i - 1] = order[k];
+        order[k] = t;
     }
-    sqlite3_finalize(st);
+    if (rc == SQLITE_OK)
+        qsort(ids, n, sizeof *ids, rel_by_id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db,
+                                "INSERT INTO released_responses (survey_id, fiscal_year,"
+                                " release_rev, answers, attributes) VALUES (?1,?2,?3,?4,?5)",
+                                -1, &ins, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, "DELETE FROM responses WHERE response_id = ?1", -1, &del, NULL);
+    for (size_t k = 0; rc == SQLITE_OK && k < n; k++) {
+        sqlite3_bind_text(ins, 1, survey_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(ins, 2, fy);
+        sqlite3_bind_int(ins, 3, rev);
+        sqlite3_bind_text(ins, 4, w->ans_json[order[k]], -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 5, w->att_json[order[k]], -1, SQLITE_STATIC);
+        rc = store_step_reset(ins);
+    }
+    for (size_t k = 0; rc == SQLITE_OK && k < n; k++) {
+        sqlite3_bind_int64(del, 1, ids[k]);
+        rc = store_step_reset(del);
+    }
+    sqlite3_finalize(ins);
+    sqlite3_finalize(del);
+    free(order);
+    free(ids);
     return rc;
 }
 
@@ -452,8 +696,9 @@ static void rel_explain(const struct rel_universe *u, const struct release_rule_
 }
 
 /* Chooses, counts and writes the next revision; rc SQLite's. */
-static int rel_run(sqlite3 *db, const char *survey_id, int fy, long min, const char *reason,
-                   struct rel_universe *u, struct rel_waiting *w, struct store_release *out)
+static int rel_run(sqlite3 *db, struct seal_keyring *kr, const char *survey_id, int fy, long min,
+                   const char *reason, struct rel_universe *u, struct rel_waiting *w,
+                   struct store_release *out)
 {
     struct release_rule_input in = {0};
     struct release_rule_block why = {.pop = -1, .question = -1};
@@ -472,7 +717,8 @@ static int rel_run(sqlite3 *db, const char *survey_id, int fy, long min, const c
                             "SELECT COALESCE(MAX(respondents), 0) FROM releases"
                             " WHERE survey_id = ?1 AND fiscal_year = ?2",
                             survey_id, fy, &prev_resp)) != SQLITE_OK ||
-        (rc = rel_load_waiting(db, survey_id, fy, u, w)) != SQLITE_OK)
+        (rc = rel_load_waiting(db, kr, survey_id, fy, u, w, out->error, sizeof out->error)) !=
+            SQLITE_OK)
         return rc;
     out->revision = (int)prev_rev;
     out->respondents = prev_resp;
@@ -507,7 +753,7 @@ static int rel_run(sqlite3 *db, const char *survey_id, int fy, long min, const c
     }
     if ((prev_rev == 0 || (rc = rel_copy(db, survey_id, fy, (int)prev_rev)) == SQLITE_OK) &&
         (rc = rel_write_delta(db, survey_id, fy, out->revision, u, &d)) == SQLITE_OK &&
-        (rc = rel_mark(db, w, sel, out->revision)) == SQLITE_OK)
+        (rc = rel_move(db, survey_id, fy, w, sel, out->revision)) == SQLITE_OK)
         rc = rel_insert(db, survey_id, fy, reason, out);
 done:
     free(d.resp);
@@ -527,30 +773,71 @@ static void rel_latest_info(sqlite3 *db, const char *survey_id, int fy, struct s
     }
 }
 
+/* The keyring of the key file beside the database, when responses of
+ * (survey_id, fy) wait to be opened; *kr stays NULL when none wait.
+ * SQLITE_AUTH with out->error set when the file cannot be read. */
+static int rel_keyring(struct store *st, sqlite3 *db, const char *survey_id, int fy,
+                       struct seal_keyring **kr, struct store_release *out)
+{
+    long long waiting = 0;
+    struct keys *k = NULL;
+    char err[KEYS_ERR_LEN];
+    int rc = rel_int_query(db,
+                           "SELECT COUNT(*) FROM responses WHERE survey_id = ?1 AND"
+                           " fiscal_year = ?2",
+                           survey_id, fy, &waiting);
+
+    *kr = NULL;
+    if (rc != SQLITE_OK || waiting == 0)
+        return rc;
+    if (keys_open(store_path(st), false, &k, NULL, err, sizeof err) != KEYS_OK) {
+        snprintf(out->error, sizeof out->error, "%lld sealed response%s cannot be opened: %s",
+                 waiting, waiting == 1 ? "" : "s", err);
+        return SQLITE_AUTH;
+    }
+    *kr = keys_keyring(k);
+    keys_close(k);
+    return *kr ? SQLITE_OK : SQLITE_NOMEM;
+}
+
 enum store_err store_release(struct store *st, const char *survey_id, int fiscal_year,
                              long min_delta, const char *reason, struct store_release *out)
 {
     struct rel_universe u;
     struct rel_waiting w = {0};
+    struct seal_keyring *kr = NULL;
     enum store_err e = STORE_OK;
     sqlite3 *db = store_writer_lock(st);
     int rc = store_exec(db, "BEGIN IMMEDIATE");
 
     memset(out, 0, sizeof *out);
     memset(&u, 0, sizeof u);
+    /* A year's release reads and rewrites a large share of the file: a
+     * page cache to match, for this transaction only. */
+    store_exec(db, "PRAGMA cache_size = -" REL_CACHE_KIB);
     if (rc == SQLITE_OK)
-        rc =
-            rel_run(db, survey_id, fiscal_year, min_delta < 1 ? 1 : min_delta, reason, &u, &w, out);
+        rc = rel_keyring(st, db, survey_id, fiscal_year, &kr, out);
+    if (rc == SQLITE_OK)
+        rc = rel_run(db, kr, survey_id, fiscal_year, min_delta < 1 ? 1 : min_delta, reason, &u, &w,
+                     out);
     if (rc == SQLITE_OK && !out->added)
         rel_latest_info(db, survey_id, fiscal_year, out);
     if (rc == SQLITE_OK)
         rc = store_exec(db, "COMMIT");
-    if (rc != SQLITE_OK) {
+    if (rc != SQLITE_OK && out->error[0]) {
+        char q[2 * STORE_RELEASE_ERR_LEN];
+        e = rc == SQLITE_AUTH ? STORE_E_SEALED : STORE_E_SQL;
+        log_line("error", "store", "what=release survey=%s fiscal_year=%d msg=%s", survey_id,
+                 fiscal_year, log_quote(out->error, q, sizeof q));
+    } else if (rc != SQLITE_OK) {
         e = store_fail(st, rc, "release");
-        out->added = 0;
     }
+    if (rc != SQLITE_OK)
+        out->added = 0;
     store_rollback(st);
+    store_exec(db, "PRAGMA cache_size = -2000"); /* SQLite's default again */
     store_writer_unlock(st);
+    seal_keyring_free(kr);
     rel_universe_free(&u);
     rel_waiting_free(&w);
     return e;
@@ -611,9 +898,9 @@ enum store_err store_survey_close(struct store *st, const char *survey_id, bool 
 
 int store_response_years(struct store *st, const char *survey_id, int *years, int max)
 {
-    static const char sql[] = "SELECT fiscal_year FROM respondent_counts WHERE survey_id = ?1"
-                              " AND attribute_id = '' AND option_id = '' AND count > 0"
-                              " ORDER BY fiscal_year";
+    static const char sql[] = "SELECT fiscal_year FROM responses WHERE survey_id = ?1 UNION"
+                              " SELECT fiscal_year FROM releases WHERE survey_id = ?1"
+                              " ORDER BY 1";
     sqlite3 *db = store_writer_lock(st);
     sqlite3_stmt *q = NULL;
     int n = 0, rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
@@ -710,11 +997,7 @@ static int part_read(sqlite3 *db, const char *survey_id, int fy, struct store_pa
 static int part_count(sqlite3 *db, const char *survey_id, int fy, struct store_participation *p)
 {
     sqlite3_stmt *q = NULL;
-    int rc = rel_int_query(db,
-                           "SELECT COALESCE(SUM(count), 0) FROM respondent_counts"
-                           " WHERE survey_id = ?1 AND fiscal_year = ?2 AND attribute_id = ''"
-                           " AND option_id = ''",
-                           survey_id, fy, &p->respondents);
+    int rc = rel_int_query(db, REL_STORED_SQL, survey_id, fy, &p->respondents);
     if (rc == SQLITE_OK)
         rc = rel_int_query(db,
                            "SELECT COALESCE(MAX(respondents), 0) FROM releases"
@@ -826,17 +1109,31 @@ int store_release_answers(
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+int store_stored_years(sqlite3 *db, void (*fn)(const char *survey_id, int fiscal_year, void *ctx),
+                       void *ctx)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT survey_id, fiscal_year FROM responses UNION"
+                                " SELECT survey_id, fiscal_year FROM releases"
+                                " ORDER BY 1, 2 DESC",
+                                -1, &q, NULL);
+
+    while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        fn((const char *)sqlite3_column_text(q, 0), sqlite3_column_int(q, 1), ctx);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 long long store_year_respondents(sqlite3 *db, const char *survey_id, int fiscal_year)
 {
     long long n = 0;
 
-    /* The raw rows, through the index on (survey_id, fiscal_year): asked only
-     * when a year has no release, so the count's cost does not matter. */
-    return rel_int_query(db,
-                         "SELECT COUNT(*) FROM responses WHERE survey_id = ?1 AND fiscal_year = ?2",
-                         survey_id, fiscal_year, &n) == SQLITE_OK
-               ? n
-               : -1;
+    /* The sealed rows, through the index on (survey_id, fiscal_year): asked
+     * only when a year has no release, so the count's cost does not matter. */
+    return rel_int_query(db, REL_STORED_SQL, survey_id, fiscal_year, &n) == SQLITE_OK ? n : -1;
 }
 
 int store_release_years(sqlite3 *db, const char *survey_id, int *years, int max)

@@ -3,8 +3,8 @@
  * upload deflated batches of RESPONSES responses to the 12-item survey.
  * Prints responses stored per second and p50/p99 batch latency, and beside
  * it the ceiling: a bare SQLite insert of the same rows with the same schema
- * and pragmas (raw rows + aggregate upserts, one transaction per batch) in
- * this process. Each is run RUNS times; medians are printed. */
+ * and pragmas (the batch row and one sealed row per response, one
+ * transaction per batch) in this process. Each is run RUNS times; medians are printed. */
 #include <curl/curl.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -17,7 +17,6 @@
 #include "fiscal.h"
 #include "schema.h"
 #include "survey.h"
-#include "tally.h"
 
 /* The bench target compiles only this file (tests/CMakeLists.txt); the
  * test utilities come in as source so that it starts the daemon exactly as
@@ -212,69 +211,55 @@ static int run_daemon(bool sealed, double *rate, double *p50, double *p99, doubl
     return 0;
 }
 
-/* The rows of one batch, computed before the clock starts. */
+/* The rows of one batch, computed before the clock starts: each response
+ * sealed for a key of this process, as the store writes it. */
 struct rows {
     struct batch *b;
-    char **answers, **attrs;
+    char **sealed;
+    char key_id[SEAL_KEY_ID_LEN];
     int *fy;
-    struct tally t;
 };
 
 static struct rows rows[N_BATCHES];
 
-static char *object_text(const struct survey *s, const struct batch_response *r, bool answers)
-{
-    char *out = malloc(1024);
-    size_t n = 0;
-    out[n++] = '{';
-    if (answers) {
-        for (size_t q = 0; q < s->n_questions; q++)
-            if (r->values[q] != BATCH_ANSWER_NONE)
-                n += (size_t)snprintf(out + n, 1024 - n, "%s\"%s\":%d", n > 1 ? "," : "",
-                                      s->questions[q].id, r->values[q]);
-    } else {
-        for (size_t j = 0; j < s->n_attributes; j++)
-            if (r->options[j] != BATCH_OPTION_NONE)
-                n += (size_t)snprintf(out + n, 1024 - n, "%s\"%s\":\"%s\"", n > 1 ? "," : "",
-                                      s->attributes[j].id,
-                                      s->attributes[j].options[r->options[j]].id);
-    }
-    snprintf(out + n, 1024 - n, "}");
-    return out;
-}
-
 static int prepare_rows(const struct survey *s)
 {
     char err[BATCH_ERR_LEN];
+    unsigned char pk[SEAL_KEY_BYTES], sk[SEAL_KEY_BYTES];
+    struct seal_session *se = NULL;
+
+    if (seal_keypair_new(pk, sk) != 0 || !(se = seal_session_new(pk)))
+        return -1;
     for (int i = 0; i < N_BATCHES; i++) {
         struct rows *w = &rows[i];
         if (batch_decode(payloads[i].json, strlen(payloads[i].json), &w->b, err, sizeof err) ||
-            batch_validate(w->b, s, err, sizeof err) || tally_build(&w->t, w->b, s)) {
+            batch_validate(w->b, s, err, sizeof err)) {
             fprintf(stderr, "bench: sample batch %d: %s\n", i, err);
             return -1;
         }
-        w->answers = calloc(w->b->n_responses, sizeof *w->answers);
-        w->attrs = calloc(w->b->n_responses, sizeof *w->attrs);
+        seal_key_id(pk, w->key_id);
+        w->sealed = calloc(w->b->n_responses, sizeof *w->sealed);
         w->fy = calloc(w->b->n_responses, sizeof *w->fy);
         for (size_t r = 0; r < w->b->n_responses; r++) {
-            w->answers[r] = object_text(s, &w->b->responses[r], true);
-            w->attrs[r] = object_text(s, &w->b->responses[r], false);
+            char *plain = NULL;
+            size_t len = 0;
+            if (batch_encode_response(&w->b->responses[r], &plain, &len) != BATCH_OK ||
+                seal_response(se, plain, len, &w->sealed[r], &len) != SEAL_OK)
+                return -1;
+            free(plain);
             fiscal_year_of_month(w->b->responses[r].month, &w->fy[r]);
         }
     }
+    seal_session_free(se);
     return 0;
 }
 
-enum { S_BATCH, S_RESP, S_ANSWER, S_RESPONDENT, S_KIOSK, S_N };
+enum { S_BATCH, S_RESP, S_KIOSK, S_N };
 
 static const char *const bare_sql[S_N] = {
     "INSERT INTO batches VALUES (?1, 1, ?2, 1, 'x', ?3, '2025-01-01T00:00:00Z')",
-    "INSERT INTO responses (batch_id, survey_id, fiscal_year, month, answers, attributes) "
-    "VALUES (?1,?2,?3,?4,?5,?6)",
-    "INSERT INTO answer_counts VALUES (?1,?2,?3,?4,?5,?6,?7) ON CONFLICT DO UPDATE SET count = "
-    "count + excluded.count",
-    "INSERT INTO respondent_counts VALUES (?1,?2,?3,?4,?5) ON CONFLICT DO UPDATE SET count = "
-    "count + excluded.count",
+    "INSERT INTO responses (batch_id, survey_id, survey_version, fiscal_year, key_id, sealed) "
+    "VALUES (?1,?2,1,?3,?4,?5)",
     "UPDATE kiosks SET batches = batches + 1, responses = responses + ?1 WHERE kiosk_id = 1",
 };
 
@@ -292,33 +277,8 @@ static void bare_batch(sqlite3 *db, sqlite3_stmt **st, const struct rows *w)
         sqlite3_bind_text(s, 1, b->batch_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, b->survey_id, -1, SQLITE_STATIC);
         sqlite3_bind_int(s, 3, w->fy[r]);
-        sqlite3_bind_text(s, 4, b->responses[r].month, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 5, w->answers[r], -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 6, w->attrs[r], -1, SQLITE_STATIC);
-        sqlite3_step(s);
-        sqlite3_reset(s);
-    }
-    for (size_t i = 0; i < w->t.n_answers; i++) {
-        const struct tally_answer *a = &w->t.answers[i];
-        sqlite3_stmt *s = st[S_ANSWER];
-        sqlite3_bind_text(s, 1, b->survey_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 2, a->fiscal_year);
-        sqlite3_bind_text(s, 3, a->attribute_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 4, a->option_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 5, a->question_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 6, a->value);
-        sqlite3_bind_int64(s, 7, a->count);
-        sqlite3_step(s);
-        sqlite3_reset(s);
-    }
-    for (size_t i = 0; i < w->t.n_respondents; i++) {
-        const struct tally_respondents *a = &w->t.respondents[i];
-        sqlite3_stmt *s = st[S_RESPONDENT];
-        sqlite3_bind_text(s, 1, b->survey_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 2, a->fiscal_year);
-        sqlite3_bind_text(s, 3, a->attribute_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 4, a->option_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 5, a->count);
+        sqlite3_bind_text(s, 4, w->key_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 5, w->sealed[r], -1, SQLITE_STATIC);
         sqlite3_step(s);
         sqlite3_reset(s);
     }
@@ -343,7 +303,8 @@ static int run_bare(double *rate, double *cpu_ms)
     if (sqlite3_open(path, &db) != SQLITE_OK ||
         sqlite3_exec(db,
                      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-                     "PRAGMA foreign_keys = ON;" SCHEMA_V1_SQL
+                     "PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;" SCHEMA_V1_SQL
+                         SCHEMA_V2_SQL SCHEMA_V3_SQL "DROP TABLE responses_v2;"
                      "INSERT INTO surveys VALUES ('" TU_SURVEY_ID "', 1, '{}', 'x', 'now', 1);"
                      "INSERT INTO kiosks (kiosk_id, name, token_sha256, created_at) VALUES "
                      "(1, 'k', 'h', 'now');",

@@ -62,8 +62,8 @@ static void snapshot(long long out[5])
 {
     out[0] = count("SELECT count(*) FROM batches");
     out[1] = count("SELECT count(*) FROM responses");
-    out[2] = count("SELECT coalesce(sum(count),0) FROM answer_counts");
-    out[3] = count("SELECT coalesce(sum(count),0) FROM respondent_counts");
+    out[2] = count("SELECT count(DISTINCT sealed) FROM responses");
+    out[3] = count("SELECT count(*) FROM released_responses");
     out[4] = count("SELECT responses FROM kiosks WHERE name = 'kiosk-1'");
 }
 
@@ -91,27 +91,36 @@ static void test_ingest_stores_batch_201(void **state)
     free(json);
 
     assert_int_equal(count("SELECT count(*) FROM batches"), 1);
+    /* Stored sealed (the collector sealed this format 1 batch on arrival):
+     * no answer, attribute or month in clear, no figure before a release. */
     assert_int_equal(count("SELECT count(*) FROM responses WHERE fiscal_year = 2024"), 20);
+    assert_int_equal(count("SELECT count(*) FROM responses WHERE sealed LIKE '%q01%' OR sealed"
+                           " LIKE '%employment%' OR sealed LIKE '%2025-02%'"),
+                     0);
+    assert_int_equal(count("SELECT count(*) FROM release_answer_counts"), 0);
+    assert_int_equal(count("SELECT responses FROM kiosks WHERE name = 'kiosk-1'"), 20);
+    assert_int_equal(tu_release(E.db, 2024), 1);
+    assert_int_equal(count("SELECT count(*) FROM responses"), 0);
     /* The whole population answered all 12 questions: 20 per question. */
-    assert_int_equal(count("SELECT sum(count) FROM answer_counts WHERE attribute_id = '' AND "
-                           "question_id = 'q01' AND fiscal_year = 2024"),
+    assert_int_equal(count("SELECT sum(count) FROM release_answer_counts WHERE attribute_id = ''"
+                           " AND question_id = 'q01' AND fiscal_year = 2024"),
                      20);
-    assert_int_equal(count("SELECT sum(count) FROM answer_counts WHERE attribute_id = ''"), 240);
-    assert_int_equal(count("SELECT count FROM respondent_counts WHERE attribute_id = '' AND "
-                           "fiscal_year = 2024"),
+    assert_int_equal(count("SELECT sum(count) FROM release_answer_counts WHERE attribute_id = ''"),
+                     240);
+    assert_int_equal(count("SELECT count FROM release_respondent_counts WHERE attribute_id = ''"
+                           " AND fiscal_year = 2024"),
                      20);
     /* Every fifth response left employment unanswered: 4 in the '' option. */
-    assert_int_equal(count("SELECT count FROM respondent_counts WHERE attribute_id = "
+    assert_int_equal(count("SELECT count FROM release_respondent_counts WHERE attribute_id = "
                            "'employment' AND option_id = ''"),
                      4);
-    assert_int_equal(count("SELECT sum(count) FROM respondent_counts WHERE attribute_id = "
-                           "'employment'"),
+    assert_int_equal(count("SELECT sum(count) FROM release_respondent_counts WHERE attribute_id"
+                           " = 'employment'"),
                      20);
-    assert_int_equal(count("SELECT responses FROM kiosks WHERE name = 'kiosk-1'"), 20);
-    /* The raw rows hold the answers as JSON, unanswered attributes left out. */
-    assert_int_equal(count("SELECT count(*) FROM responses WHERE attributes = '{}'"), 4);
-    assert_int_equal(count("SELECT count(*) FROM responses WHERE json_extract(answers, '$.q12') "
-                           "BETWEEN 1 AND 4"),
+    /* The released rows hold the answers as JSON, unanswered attributes left out. */
+    assert_int_equal(count("SELECT count(*) FROM released_responses WHERE attributes = '{}'"), 4);
+    assert_int_equal(count("SELECT count(*) FROM released_responses WHERE"
+                           " json_extract(answers, '$.q12') BETWEEN 1 AND 4"),
                      20);
 }
 

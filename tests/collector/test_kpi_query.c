@@ -8,15 +8,18 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "keys.h"
 #include "kpi_query.h"
 #include "report_csv.h"
 #include "report_html.h"
 #include "schema.h"
+#include "seal.h"
 #include "store.h"
 #include "testutil.h"
 
@@ -46,13 +49,32 @@ struct fixture {
     char dir[TU_PATH_MAX], path[TU_PATH_MAX + 32];
     struct store *st;
     sqlite3 *db, *reader;
+    struct seal_session *seal; /* for the collector's key, as a kiosk seals */
+    char key_id[KEYS_ID_LEN];
 };
 
 static struct fixture fx;
 
+/* The sample survey with every question optional, so that hand-written
+ * responses may leave any of them unanswered and still open at release. */
+static char *optional_survey(void)
+{
+    char *text = read_file(SURVEYS_DIR "/goshogawara-staff.json"), *out;
+    json_t *root = json_loads(text, 0, NULL), *q;
+    size_t i;
+
+    assert_non_null(root);
+    json_array_foreach(json_object_get(root, "questions"), i, q)
+        json_object_set_new(q, "optional", json_true());
+    out = json_dumps(root, 0);
+    json_decref(root);
+    free(text);
+    return out;
+}
+
 static sqlite3 *db_with_survey(void)
 {
-    char *def = read_file(SURVEYS_DIR "/goshogawara-staff.json"), err[STORE_ERR_LEN];
+    char *def = optional_survey(), err[STORE_ERR_LEN];
     struct survey *s = NULL;
     bool was_new;
 
@@ -61,6 +83,19 @@ static sqlite3 *db_with_survey(void)
     snprintf(fx.path, sizeof fx.path, "%s/collector.db", fx.dir);
     if (store_open(fx.path, NULL, &fx.st, err, sizeof err) != STORE_OK)
         fail_msg("store_open: %s", err);
+    {
+        char kerr[KEYS_ERR_LEN];
+        struct keys *k = NULL;
+        struct keys_public cur;
+        unsigned char pk[SEAL_KEY_BYTES];
+        if (keys_open(fx.path, true, &k, NULL, kerr, sizeof kerr) != KEYS_OK)
+            fail_msg("keys_open: %s", kerr);
+        keys_current(k, &cur);
+        keys_close(k);
+        assert_int_equal(seal_pk_from_text(cur.text, pk), 0);
+        assert_non_null(fx.seal = seal_session_new(pk));
+        memcpy(fx.key_id, cur.id, sizeof fx.key_id);
+    }
     assert_int_equal(survey_load_buffer(def, strlen(def), &s, NULL, 0), SURVEY_OK);
     assert_int_equal(store_survey_publish(fx.st, s, &was_new), STORE_OK);
     assert_int_equal(store_kiosk_add(fx.st, "kiosk-1", "00"), STORE_OK);
@@ -80,21 +115,29 @@ static void db_done(sqlite3 *db)
     sqlite3_close(fx.reader);
     sqlite3_close(fx.db);
     store_close(fx.st);
+    seal_session_free(fx.seal);
     tu_rmdir(fx.dir);
 }
 
-/* n responses of month ("YYYY-MM"), with answers and attributes as stored
- * ({"q01":3,...}, {"employment":"regular"}; unanswered left out). */
+/* n responses of month ("YYYY-MM"), with answers and attributes as a
+ * kiosk gives them ({"q01":3,...}, {"employment":"regular"}; unanswered
+ * left out), each sealed for the collector's key and stored as the store
+ * stores one. */
 static void respond(const char *month, int fiscal_year, const char *answers, const char *attributes,
                     int n)
 {
-    char sql[1024];
+    char plain[1024], sql[2048], *sealed = NULL;
+    size_t len = 0;
 
+    snprintf(plain, sizeof plain, "{\"month\":\"%s\",\"answers\":%s,\"attributes\":%s}", month,
+             answers, attributes);
     for (int i = 0; i < n; i++) {
+        assert_int_equal(seal_response(fx.seal, plain, strlen(plain), &sealed, &len), SEAL_OK);
         snprintf(sql, sizeof sql,
-                 "INSERT INTO responses (batch_id, survey_id, fiscal_year, month, answers,"
-                 " attributes) VALUES ('b1', 'goshogawara-staff', %d, '%s', '%s', '%s')",
-                 fiscal_year, month, answers, attributes);
+                 "INSERT INTO responses (batch_id, survey_id, survey_version, fiscal_year,"
+                 " key_id, sealed) VALUES ('b1', 'goshogawara-staff', 1, %d, '%s', '%s')",
+                 fiscal_year, fx.key_id, sealed);
+        free(sealed);
         exec(fx.db, sql);
     }
 }

@@ -1,8 +1,10 @@
 /* `collector kiosk purge` end to end: two kiosks upload through a real
  * collector on loopback, kiosk B is revoked and purged while the daemon
  * serves, and what remains must be what a database that only ever heard
- * from kiosk A holds: the same aggregates, the same KPI JSON. Refusals,
- * --dry-run and a second purge must change nothing at all. */
+ * from kiosk A holds: the same waiting responses and, once released, the
+ * same released responses and KPI JSON. After a release, a purge removes
+ * the batches and leaves the released responses (no link to a kiosk is
+ * kept). Refusals, --dry-run and a second purge must change nothing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -221,22 +223,23 @@ static char *dump(const char *db, const char *sql)
     return text;
 }
 
-#define ANSWERS_SQL                                                                                \
-    "SELECT * FROM answer_counts ORDER BY survey_id, fiscal_year, attribute_id, option_id,"        \
-    " question_id, value"
-#define RESPONDENTS_SQL                                                                            \
-    "SELECT * FROM respondent_counts ORDER BY survey_id, fiscal_year, attribute_id, option_id"
-#define RESPONSES_SQL                                                                              \
-    "SELECT batch_id, survey_id, fiscal_year, month, answers, attributes FROM responses"           \
-    " ORDER BY 1, 2, 3, 4, 5, 6"
+/* The waiting responses per batch and year (their sealed texts differ
+ * between two collectors: each sealed them with its own key), and the
+ * released ones as a release wrote them. */
+#define WAITING_SQL                                                                                \
+    "SELECT batch_id, survey_id, fiscal_year, count(*) FROM responses GROUP BY 1, 2, 3"            \
+    " ORDER BY 1, 2, 3"
+#define RELEASED_SQL                                                                               \
+    "SELECT survey_id, fiscal_year, release_rev, answers, attributes FROM released_responses"      \
+    " ORDER BY 1, 2, 3, 4, 5"
 
 /* Every table the purge may write, as text: equal before and after means
  * nothing changed. */
 static char *snapshot(const char *db)
 {
-    static const char *const tables[] = {"surveys",          "kiosks",    "admin_tokens",
-                                         "batches",          "responses", "answer_counts",
-                                         "respondent_counts"};
+    static const char *const tables[] = {
+        "surveys",   "kiosks",   "admin_tokens",          "batches",
+        "responses", "releases", "release_answer_counts", "released_responses"};
     char *text = NULL, sql[128];
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
@@ -315,17 +318,16 @@ static char *without_made_at(char *s)
     return s;
 }
 
-/* main and ref agree on every aggregate row, every response and, once both
- * are released, the KPIs of both fiscal years, overall and by employment. */
+/* main and ref agree on every waiting response and, once both are
+ * released, every released response and the KPIs of both fiscal years,
+ * overall and by employment. */
 static void assert_same_as_ref(const struct fixture *f)
 {
     static const char *const queries[] = {"fiscal_year=2024", "fiscal_year=2025",
                                           "fiscal_year=2024&group_by=employment",
                                           "fiscal_year=2025&group_by=employment"};
 
-    assert_same_rows(f->main.db, f->ref.db, ANSWERS_SQL);
-    assert_same_rows(f->main.db, f->ref.db, RESPONDENTS_SQL);
-    assert_same_rows(f->main.db, f->ref.db, RESPONSES_SQL);
+    assert_same_rows(f->main.db, f->ref.db, WAITING_SQL);
     assert_same_rows(f->main.db, f->ref.db,
                      "SELECT batch_id, survey_id, survey_version, content_sha256, responses"
                      " FROM batches ORDER BY 1");
@@ -333,6 +335,8 @@ static void assert_same_as_ref(const struct fixture *f)
                      "SELECT batches, responses FROM kiosks WHERE name = 'kiosk-1'");
     release(&f->main);
     release(&f->ref);
+    assert_same_rows(f->main.db, f->ref.db, RELEASED_SQL);
+    assert_int_equal(helper_aggregates_mismatch(f->main.db), 0);
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
         char *x = kpi(&f->main, queries[i]), *y = kpi(&f->ref, queries[i]);
         assert_non_null(x);
@@ -366,12 +370,11 @@ static void test_purge_leaves_what_kiosk_a_alone_would_have(void **state)
 {
     struct fixture *f = *state;
 
-    assert_int_equal(helper_aggregates_mismatch(f->main.db), 0);
     assert_int_equal(revoke_b(&f->main), 0);
     assert_int_equal(post(&f->main, f->main.token_b, f->a[N_BATCHES]), 403);
     assert_int_equal(purge(&f->main, "kiosk-b", NULL, NULL), 0);
     assert_true(one_line(out));
-    assert_non_null(strstr(out, "purged kiosk kiosk-b: 4 batches, 24 responses ("
+    assert_non_null(strstr(out, "purged kiosk kiosk-b: 4 batches, 24 waiting responses ("
                                 "FY2024 (令和6年度): 3 batches, 17 responses; "
                                 "FY2025 (令和7年度): 2 batches, 7 responses)"));
     assert_int_equal(tu_db_count(f->main.db, "SELECT count(*) FROM batches b JOIN kiosks k"
@@ -380,13 +383,11 @@ static void test_purge_leaves_what_kiosk_a_alone_would_have(void **state)
     assert_int_equal(tu_db_count(f->main.db, "SELECT batches + responses FROM kiosks"
                                              " WHERE name = 'kiosk-b'"),
                      0);
-    assert_int_equal(helper_aggregates_mismatch(f->main.db), 0);
     assert_same_as_ref(f);
 
-    /* The daemon keeps counting on top of the recomputed rows. */
+    /* The daemon keeps storing; the next revision takes it in. */
     assert_int_equal(post(&f->main, f->main.token_a, f->a[N_BATCHES]), 201);
     assert_int_equal(post(&f->ref, f->ref.token_a, f->a[N_BATCHES]), 201);
-    assert_int_equal(helper_aggregates_mismatch(f->main.db), 0);
     assert_same_as_ref(f);
 }
 
@@ -424,7 +425,8 @@ static void test_purge_dry_run_says_what_and_changes_nothing(void **state)
     before = snapshot(f->main.db);
     assert_int_equal(purge(&f->main, "kiosk-b", "--dry-run", NULL), 0);
     assert_true(one_line(out));
-    assert_non_null(strstr(out, "dry run, would purge kiosk kiosk-b: 4 batches, 24 responses"));
+    assert_non_null(strstr(out, "dry run, would purge kiosk kiosk-b: 4 batches, 24 waiting"
+                                " responses"));
     assert_non_null(strstr(out, "nothing changed"));
     assert_unchanged(f->main.db, before);
 }
@@ -460,7 +462,7 @@ static void test_purge_since_removes_only_later_batches(void **state)
     assert_int_not_equal(purge(&f->main, "kiosk-b", "--since", "2025-1-11"), 0);
     assert_true(one_line(err));
     assert_int_equal(purge(&f->main, "kiosk-b", "--since", "2025-01-12"), 0);
-    assert_non_null(strstr(out, "purged kiosk kiosk-b: 2 batches, 11 responses ("
+    assert_non_null(strstr(out, "purged kiosk kiosk-b: 2 batches, 11 waiting responses ("
                                 "FY2024 (令和6年度): 1 batch, 4 responses; "
                                 "FY2025 (令和7年度): 2 batches, 7 responses)"));
     assert_int_equal(tu_db_count(f->main.db, "SELECT batches * 1000 + responses FROM kiosks"
@@ -469,11 +471,9 @@ static void test_purge_since_removes_only_later_batches(void **state)
     assert_int_equal(tu_db_count(f->main.db, "SELECT count(*) FROM batches"
                                              " WHERE received_at < '2025-02-01'"),
                      2);
-    assert_int_equal(helper_aggregates_mismatch(f->main.db), 0);
     /* The day of a batch is included: the one of 2025-01-11 goes now. */
     assert_int_equal(purge(&f->main, "kiosk-b", "--since", "2025-01-11"), 0);
-    assert_non_null(strstr(out, "purged kiosk kiosk-b: 1 batch, 4 responses"));
-    assert_int_equal(helper_aggregates_mismatch(f->main.db), 0);
+    assert_non_null(strstr(out, "purged kiosk kiosk-b: 1 batch, 4 waiting responses"));
     assert_int_equal(tu_db_count(f->main.db, "SELECT count(*) FROM responses"),
                      BATCH_MAX_RESPONSES + 6 + 7 + 5 + 9);
 }
@@ -519,8 +519,37 @@ static void test_purge_waits_for_another_writer(void **state)
     assert_true(tu_now() - t0 >= 0.9);
     pthread_join(t, NULL);
     sqlite3_close(h);
-    assert_non_null(strstr(out, "purged kiosk kiosk-b: 4 batches, 24 responses"));
+    assert_non_null(strstr(out, "purged kiosk kiosk-b: 4 batches, 24 waiting responses"));
     assert_same_as_ref(f);
+}
+
+/* After a release nothing ties a released response to kiosk B: the purge
+ * removes B's batches and says that their released responses stay; the
+ * release is as it was, and a later revision is made from A's alone. */
+static void test_purge_after_release_keeps_the_release(void **state)
+{
+    struct fixture *f = *state;
+    char *before, *after;
+
+    release(&f->main);
+    before = dump(f->main.db, RELEASED_SQL);
+    assert_int_equal(revoke_b(&f->main), 0);
+    assert_int_equal(purge(&f->main, "kiosk-b", NULL, NULL), 0);
+    assert_true(one_line(out));
+    assert_non_null(strstr(out, "purged kiosk kiosk-b: 4 batches, 0 waiting responses; 24"
+                                " responses of these batches were released already and stay in"
+                                " the figures"));
+    assert_int_equal(tu_db_count(f->main.db, "SELECT count(*) FROM batches b JOIN kiosks k"
+                                             " USING (kiosk_id) WHERE k.name = 'kiosk-b'"),
+                     0);
+    after = dump(f->main.db, RELEASED_SQL);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    assert_int_equal(helper_aggregates_mismatch(f->main.db), 0);
+    /* A's late batch still joins a next revision. */
+    assert_int_equal(post(&f->main, f->main.token_a, f->a[N_BATCHES]), 201);
+    assert_int_equal(tu_db_count(f->main.db, "SELECT count(*) FROM responses"), 3);
 }
 
 int main(void)
@@ -539,6 +568,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_purge_twice_removes_nothing_the_second_time, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_purge_waits_for_another_writer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_purge_after_release_keeps_the_release, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -512,6 +512,61 @@ long long tu_db_count(const char *db, const char *sql)
     return v;
 }
 
+/* Copies the file at from to to (mode 0600); 0 or -1. */
+static int tu_copy_file(const char *from, const char *to)
+{
+    char buf[8192];
+    size_t n;
+    int rc = 0;
+    FILE *in = fopen(from, "rb"), *out = NULL;
+    int fd = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+    if (!in || fd < 0 || !(out = fdopen(fd, "wb"))) {
+        if (in)
+            fclose(in);
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        rc |= fwrite(buf, 1, n, out) != n ? -1 : 0;
+    fclose(in);
+    return fclose(out) == 0 ? rc : -1;
+}
+
+long long tu_distinct_opened(const char *db, int fiscal_year, const char *keep)
+{
+    char copy[TU_PATH_MAX + 64], from_keys[TU_PATH_MAX + 64], to_keys[TU_PATH_MAX + 80];
+    char sql[TU_PATH_MAX + 128], side[TU_PATH_MAX + 80];
+    sqlite3 *h = NULL;
+    long long n = -1;
+
+    snprintf(copy, sizeof copy, "%s.peek", db);
+    snprintf(from_keys, sizeof from_keys, "%s.keys", db);
+    snprintf(to_keys, sizeof to_keys, "%s.keys", copy);
+    unlink(copy);
+    snprintf(sql, sizeof sql, "VACUUM INTO '%s'", copy);
+    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_busy_timeout(h, 5000) == SQLITE_OK &&
+        sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK &&
+        tu_copy_file(from_keys, to_keys) == 0) {
+        sqlite3_close(h);
+        h = NULL;
+        if ((!keep || (sqlite3_open(copy, &h) == SQLITE_OK &&
+                       sqlite3_exec(h, keep, NULL, NULL, NULL) == SQLITE_OK)) &&
+            tu_release(copy, fiscal_year) >= 0)
+            n = tu_db_count(copy, "SELECT count(DISTINCT answers) FROM released_responses");
+    }
+    sqlite3_close(h);
+    unlink(copy);
+    unlink(to_keys);
+    snprintf(side, sizeof side, "%s-wal", copy);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", copy);
+    unlink(side);
+    return n;
+}
+
 int tu_fixture_start(struct tu_server *s, const char *name, char *dir, char *db, size_t dblen,
                      char *kiosk_token, char *admin_token, const char *const *extra)
 {

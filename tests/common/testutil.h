@@ -46,6 +46,13 @@ int tu_setup_db(const char *db, char *kiosk_token, char *admin_token);
  * new revision, 0 when nothing could be released, -1 on failure. */
 int tu_release(const char *db, int fiscal_year);
 
+/* Distinct answers among the responses a collector holds sealed for
+ * fiscal_year, without touching its database: a copy of it (VACUUM INTO)
+ * and of its key file is released with `collector release`, after keep
+ * (SQL run on the copy first, e.g. deleting other kiosks' rows; may be
+ * NULL), and its released answers are counted. -1 on failure. */
+long long tu_distinct_opened(const char *db, int fiscal_year, const char *keep);
+
 /* Removes trailing newlines and blanks in place; returns s. */
 char *tu_chomp(char *s);
 
