@@ -32,14 +32,23 @@
 #define STORE_PATH_MAX    4096
 #define STORE_ASIDE_TRIES 100
 
+/* A batch keeps no time of its attempts and no count of them (the first
+ * attempt falls soon after the sealing, so either would date the responses
+ * it holds), and no row number (which would count the batches sealed): the
+ * table has no rowid and lies in the order of the random batch ids. */
+#define BATCHES_COLUMNS                                                                            \
+    "(batch_id TEXT PRIMARY KEY, survey_id TEXT NOT NULL, survey_version INTEGER NOT NULL,"        \
+    " n_responses INTEGER NOT NULL, body TEXT NOT NULL,"                                           \
+    " state TEXT NOT NULL CHECK(state IN ('sealed','quarantined')),"                               \
+    " created_at INTEGER NOT NULL," /* the kclock day of its oldest response */                    \
+    " last_status INTEGER, last_error TEXT) WITHOUT ROWID;"
+
 /* Responses are stored sealed for the collector's key (seal.h): a row holds
  * the sealed text and the survey version it answers, nothing else, under a
  * random id. The day the oldest of a version started waiting (for the
  * one-day rule) is one row per version in a table of its own, written once.
- * A batch keeps no time of its attempts and no count of them: the first
- * attempt falls soon after the sealing, so either would date the responses
- * it holds. Stores made before sealing have a table `responses` in clear; it
- * is sealed and dropped once a key is known. */
+ * Stores made before sealing have a table `responses` in clear; it is
+ * sealed and dropped once a key is known. */
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS sealed_responses("
     " id INTEGER PRIMARY KEY," /* random, so that the row id tells no order */
@@ -48,13 +57,7 @@ static const char SCHEMA[] =
     " survey_id TEXT NOT NULL, survey_version INTEGER NOT NULL,"
     " since INTEGER NOT NULL," /* kclock day the oldest waiting response was given */
     " PRIMARY KEY(survey_id, survey_version));"
-    "CREATE TABLE IF NOT EXISTS batches("
-    " batch_id TEXT PRIMARY KEY, survey_id TEXT NOT NULL, survey_version INTEGER NOT NULL,"
-    " n_responses INTEGER NOT NULL, body TEXT NOT NULL,"
-    " state TEXT NOT NULL CHECK(state IN ('sealed','quarantined')),"
-    " created_at INTEGER NOT NULL," /* the kclock day of its oldest response */
-    " last_status INTEGER, last_error TEXT);"
-    "CREATE TABLE IF NOT EXISTS survey_cache("
+    "CREATE TABLE IF NOT EXISTS batches" BATCHES_COLUMNS "CREATE TABLE IF NOT EXISTS survey_cache("
     " id INTEGER PRIMARY KEY CHECK(id = 1), json TEXT NOT NULL, etag TEXT);"
     "CREATE TABLE IF NOT EXISTS collector_key(" /* the public key the survey came with */
     " id INTEGER PRIMARY KEY CHECK(id = 1), pk TEXT NOT NULL);"
@@ -337,32 +340,43 @@ static int prepare_all(struct kiosk_store *st, char *err, size_t errlen)
 
 static int migrate_clear(struct kiosk_store *st);
 
-static bool column_exists(struct kiosk_store *st, const char *table, const char *column)
+/* Whether sql, with name bound to its one parameter, gives a row. */
+static bool has_row(struct kiosk_store *st, const char *sql, const char *name)
 {
     sqlite3_stmt *q = NULL;
     bool yes = false;
-    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &q,
-                           NULL) == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, column, -1, SQLITE_STATIC);
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
         yes = sqlite3_step(q) == SQLITE_ROW;
     }
     sqlite3_finalize(q);
     return yes;
 }
 
-/* Stores from before kept the time and count of each batch's attempts. */
-static int drop_attempt_columns(struct kiosk_store *st)
+static bool table_exists(struct kiosk_store *st, const char *name)
 {
-    static const char *const drop[][2] = {
-        {"last_attempt", "ALTER TABLE batches DROP COLUMN last_attempt"},
-        {"attempts", "ALTER TABLE batches DROP COLUMN attempts"},
-    };
-    for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
-        if (column_exists(st, "batches", drop[i][0]) &&
-            sqlite3_exec(st->db, drop[i][1], NULL, NULL, NULL) != SQLITE_OK)
-            return -1;
-    return 0;
+    return has_row(st, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name);
+}
+
+/* Stores from before kept the time and count of each batch's attempts and
+ * numbered batch rows as they were sealed: the table is made anew, in one
+ * transaction, without them. */
+static int migrate_batches(struct kiosk_store *st)
+{
+    if (!has_row(st,
+                 "SELECT 1 FROM pragma_table_list WHERE schema = 'main' AND name = ? AND wr = 0",
+                 "batches"))
+        return 0;
+    if (sqlite3_exec(st->db,
+                     "BEGIN IMMEDIATE; CREATE TABLE batches_new" BATCHES_COLUMNS
+                     "INSERT INTO batches_new SELECT batch_id, survey_id, survey_version,"
+                     " n_responses, body, state, created_at, last_status, last_error"
+                     " FROM batches;"
+                     "DROP TABLE batches; ALTER TABLE batches_new RENAME TO batches; COMMIT",
+                     NULL, NULL, NULL) == SQLITE_OK)
+        return 0;
+    rollback(st);
+    return -1;
 }
 
 int kiosk_store_open(const char *path, struct kiosk_store **out, bool *set_aside, char *err,
@@ -397,8 +411,8 @@ int kiosk_store_open(const char *path, struct kiosk_store **out, bool *set_aside
                   sqlite3_errmsg(st->db));
         goto fail;
     }
-    if (drop_attempt_columns(st) != 0) {
-        kerr_fail(err, errlen, "kiosk store: cannot drop the batch attempt times: %s",
+    if (migrate_batches(st) != 0) {
+        kerr_fail(err, errlen, "kiosk store: cannot rewrite the batches of an older version: %s",
                   sqlite3_errmsg(st->db));
         goto fail;
     }
@@ -566,19 +580,6 @@ static int insert_sealed(struct kiosk_store *st, const char *survey_id, int vers
     rc = sqlite3_step(w);
     sqlite3_reset(w);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-static bool table_exists(struct kiosk_store *st, const char *name)
-{
-    sqlite3_stmt *q = NULL;
-    bool yes = false;
-    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                           -1, &q, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-        yes = sqlite3_step(q) == SQLITE_ROW;
-    }
-    sqlite3_finalize(q);
-    return yes;
 }
 
 /* One row of a pre-sealing store, sealed as the response object it stands for. */

@@ -23,6 +23,9 @@
 #include "survey.h"
 
 #define DAY 86400
+/* 1 when the batches table has no rowid, so its rows carry no number. */
+#define BATCHES_WITHOUT_ROWID                                                                      \
+    "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = 'batches'"
 
 struct fixture {
     char path[512];
@@ -545,10 +548,12 @@ static void test_store_deletes_only_delivered_batch_and_leaves_no_trace(void **s
     assert_int_equal(s.sealed, 0);
     assert_int_equal(kiosk_store_requeue_quarantined(f->st), 1);
     assert_int_equal(kiosk_store_list_sealed(f->st, ids + 1, 3), 1);
-    /* Attempts leave no time and no count: either would date the sealing. */
+    /* Attempts leave no time and no count, and batch rows no number: each
+     * would date or order the sealing. */
     assert_int_equal(query_int(f->path, "SELECT count(*) FROM pragma_table_info('batches')"
                                         " WHERE name IN ('last_attempt', 'attempts')"),
                      0);
+    assert_int_equal(query_int(f->path, BATCHES_WITHOUT_ROWID), 1);
 
     /* Delivery deletes it, and secure_delete plus the WAL checkpoint leave
      * neither its id nor its body anywhere in the files. */
@@ -618,12 +623,15 @@ static void test_store_migrates_clear_responses_once_a_key_is_known(void **state
     sqlite3_close(db);
 
     /* No key yet: the clear rows wait, nothing new is taken. The times of
-     * attempts an older version kept are gone at once. */
+     * attempts an older version kept, and its batch row numbers, are gone
+     * at once. */
     assert_int_equal(kiosk_store_open(f->path, &f->st, NULL, err, sizeof err), 0);
     assert_true(kiosk_store_has_clear(f->st));
     assert_int_equal(query_int(f->path, "SELECT count(*) FROM pragma_table_info('batches')"
                                         " WHERE name IN ('last_attempt', 'attempts')"),
                      0);
+    assert_int_equal(query_int(f->path, BATCHES_WITHOUT_ROWID), 1);
+    assert_int_equal(count(f, "batches"), 1);
     assert_int_equal(submit_n(f, 1, err), -1);
     /* The key arrives: sealed in one go, the clear table gone. */
     assert_int_equal(kiosk_store_set_collector_key(f->st, f->pk_text), 0);
