@@ -1,9 +1,10 @@
 /* The kiosk's offline store: responses sealed for the collector's key until
  * batched, batches until the collector acknowledges them, the cached survey,
  * the collector's public key and whether the survey was closed. Assumes one
- * handle per thread and a small file (thousands of rows); every write is one
- * transaction, no answer is written in clear and nothing finer than the day
- * is stored. */
+ * handle per thread and a small file (thousands of rows, a few MB); every
+ * write is one transaction, no answer is written in clear, nothing finer
+ * than the day is stored, and after each write the files are rebuilt so
+ * that where a row lies says nothing about when it came. */
 #include "kiosk_store.h"
 #include "kerr.h"
 
@@ -31,12 +32,23 @@
 #define STORE_PATH_MAX    4096
 #define STORE_ASIDE_TRIES 100
 
+/* A batch keeps no time of its attempts and no count of them (the first
+ * attempt falls soon after the sealing, so either would date the responses
+ * it holds), and no row number (which would count the batches sealed): the
+ * table has no rowid and lies in the order of the random batch ids. */
+#define BATCHES_COLUMNS                                                                            \
+    "(batch_id TEXT PRIMARY KEY, survey_id TEXT NOT NULL, survey_version INTEGER NOT NULL,"        \
+    " n_responses INTEGER NOT NULL, body TEXT NOT NULL,"                                           \
+    " state TEXT NOT NULL CHECK(state IN ('sealed','quarantined')),"                               \
+    " created_at INTEGER NOT NULL," /* the kclock day of its oldest response */                    \
+    " last_status INTEGER, last_error TEXT) WITHOUT ROWID;"
+
 /* Responses are stored sealed for the collector's key (seal.h): a row holds
- * the sealed text and the survey version it answers, nothing else. The day
- * the oldest of a version started waiting (for the one-day rule) is one row
- * per version in a table of its own, written once, so that nothing written
- * between responses dates or orders them. Stores made before sealing have a
- * table `responses` in clear; it is sealed and dropped once a key is known. */
+ * the sealed text and the survey version it answers, nothing else, under a
+ * random id. The day the oldest of a version started waiting (for the
+ * one-day rule) is one row per version in a table of its own, written once.
+ * Stores made before sealing have a table `responses` in clear; it is
+ * sealed and dropped once a key is known. */
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS sealed_responses("
     " id INTEGER PRIMARY KEY," /* random, so that the row id tells no order */
@@ -45,13 +57,7 @@ static const char SCHEMA[] =
     " survey_id TEXT NOT NULL, survey_version INTEGER NOT NULL,"
     " since INTEGER NOT NULL," /* kclock day the oldest waiting response was given */
     " PRIMARY KEY(survey_id, survey_version));"
-    "CREATE TABLE IF NOT EXISTS batches("
-    " batch_id TEXT PRIMARY KEY, survey_id TEXT NOT NULL, survey_version INTEGER NOT NULL,"
-    " n_responses INTEGER NOT NULL, body TEXT NOT NULL,"
-    " state TEXT NOT NULL CHECK(state IN ('sealed','quarantined')),"
-    " created_at INTEGER NOT NULL, last_attempt INTEGER, attempts INTEGER NOT NULL DEFAULT 0,"
-    " last_status INTEGER, last_error TEXT);"
-    "CREATE TABLE IF NOT EXISTS survey_cache("
+    "CREATE TABLE IF NOT EXISTS batches" BATCHES_COLUMNS "CREATE TABLE IF NOT EXISTS survey_cache("
     " id INTEGER PRIMARY KEY CHECK(id = 1), json TEXT NOT NULL, etag TEXT);"
     "CREATE TABLE IF NOT EXISTS collector_key(" /* the public key the survey came with */
     " id INTEGER PRIMARY KEY CHECK(id = 1), pk TEXT NOT NULL);"
@@ -74,7 +80,7 @@ static const char SCHEMA[] =
               " ON w.survey_id = r.survey_id AND w.survey_version = r.survey_version"              \
               " GROUP BY r.survey_id, r.survey_version")                                           \
     X(GROUP_ROWS, "SELECT id, sealed FROM sealed_responses"                                        \
-                  " WHERE survey_id = ? AND survey_version = ? LIMIT ?")                           \
+                  " WHERE survey_id = ? AND survey_version = ? ORDER BY id LIMIT ?")               \
     X(DELETE_RESPONSE, "DELETE FROM sealed_responses WHERE id = ?")                                \
     X(DELETE_WAITING, "DELETE FROM waiting WHERE survey_id = ? AND survey_version = ?")            \
     X(GET_KEY, "SELECT pk FROM collector_key WHERE id = 1")                                        \
@@ -85,14 +91,15 @@ static const char SCHEMA[] =
                    " ORDER BY created_at, batch_id LIMIT ?")                                       \
     X(BATCH_BODY, "SELECT body FROM batches WHERE batch_id = ? AND state = 'sealed'")              \
     X(DELETE_BATCH, "DELETE FROM batches WHERE batch_id = ?")                                      \
-    X(MARK_BATCH, "UPDATE batches SET state = ?, last_attempt = ?, attempts = attempts + 1,"       \
-                  " last_status = ?, last_error = ? WHERE batch_id = ?")                           \
+    X(MARK_BATCH, "UPDATE batches SET state = ?, last_status = ?, last_error = ?"                  \
+                  " WHERE batch_id = ?")                                                           \
     X(REQUEUE, "UPDATE batches SET state = 'sealed' WHERE state = 'quarantined'")                  \
     X(COUNTS, "SELECT (SELECT count(*) FROM sealed_responses),"                                    \
               " (SELECT count(*) FROM batches WHERE state = 'sealed'),"                            \
               " (SELECT count(*) FROM batches WHERE state = 'quarantined'),"                       \
               " (SELECT min(t) FROM (SELECT min(since) AS t FROM waiting"                          \
               "  UNION ALL SELECT min(created_at) FROM batches))")                                 \
+    X(HOLDS_ANY, "SELECT EXISTS(SELECT 1 FROM sealed_responses) OR EXISTS(SELECT 1 FROM batches)") \
     X(GET_META, "SELECT value FROM meta WHERE key = ?")                                            \
     X(SET_META, "INSERT INTO meta(key, value) VALUES(?, ?)"                                        \
                 " ON CONFLICT(key) DO UPDATE SET value = excluded.value")                          \
@@ -171,6 +178,52 @@ static void rollback(struct kiosk_store *st)
         run(st, STMT_ROLLBACK);
 }
 
+/* ---- leaving no order on disk ---- */
+
+/* Empties the WAL into the database and cuts it to zero bytes. It waits
+ * (the busy timeout) for a reader on another handle; 0 when done. */
+static int truncate_wal(struct kiosk_store *st)
+{
+    return sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) ==
+                   SQLITE_OK
+               ? 0
+               : -1;
+}
+
+/* Whether any response waits, sealed alone or in a batch (true when the
+ * store cannot tell). */
+static bool holds_any(struct kiosk_store *st)
+{
+    sqlite3_stmt *q = stmt_get(st, STMT_HOLDS_ANY);
+    bool yes = sqlite3_step(q) != SQLITE_ROW || sqlite3_column_int(q, 0) != 0;
+    sqlite3_reset(q);
+    return yes;
+}
+
+/* Called after every committed write that touched responses or batches, so
+ * that no file says in which order, or when, they came. SQLite writes WAL
+ * frames in commit order and places a new cell wherever its page has room;
+ * VACUUM rebuilds the file from its content alone, rows in the order of
+ * their random ids, and the WAL it wrote is cut away. The WAL is cut before
+ * VACUUM too: the SHM keeps the page numbers of the last frames written,
+ * and those of the write just committed would say which page took a new
+ * row; VACUUM's own frames (every page once, ascending) replace them. A
+ * store that holds no response needs no rebuild; the cut still moves the
+ * zeroed pages of what was deleted into the file. The write is durable
+ * before this; when it fails (a reader held the WAL past the busy timeout,
+ * no room to rebuild) the next write does it. Temporary files stay in
+ * memory (temp_store), so VACUUM puts no copy elsewhere. */
+static int settle(struct kiosk_store *st)
+{
+    if (truncate_wal(st) != 0)
+        return -1;
+    if (!holds_any(st))
+        return 0;
+    if (sqlite3_exec(st->db, "VACUUM", NULL, NULL, NULL) != SQLITE_OK)
+        return -1;
+    return truncate_wal(st);
+}
+
 /* ---- open, integrity check, set aside ---- */
 
 /* Whether a freshly opened handle sits on a sound database: PRAGMA
@@ -199,10 +252,12 @@ static int check_integrity(sqlite3 *db, bool *corrupt)
 static int pragmas(sqlite3 *db)
 {
     /* WAL lets the UI write while the sync thread reads; FULL makes a
-     * commit survive power loss; secure_delete zeroes what is deleted. */
+     * commit survive power loss; secure_delete zeroes what is deleted;
+     * temp_store keeps VACUUM's copy of the file in memory. */
     return sqlite3_exec(db,
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-                        " PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;",
+                        " PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;"
+                        " PRAGMA temp_store = MEMORY;",
                         NULL, NULL, NULL);
 }
 
@@ -285,6 +340,45 @@ static int prepare_all(struct kiosk_store *st, char *err, size_t errlen)
 
 static int migrate_clear(struct kiosk_store *st);
 
+/* Whether sql, with name bound to its one parameter, gives a row. */
+static bool has_row(struct kiosk_store *st, const char *sql, const char *name)
+{
+    sqlite3_stmt *q = NULL;
+    bool yes = false;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+        yes = sqlite3_step(q) == SQLITE_ROW;
+    }
+    sqlite3_finalize(q);
+    return yes;
+}
+
+static bool table_exists(struct kiosk_store *st, const char *name)
+{
+    return has_row(st, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name);
+}
+
+/* Stores from before kept the time and count of each batch's attempts and
+ * numbered batch rows as they were sealed: the table is made anew, in one
+ * transaction, without them. */
+static int migrate_batches(struct kiosk_store *st)
+{
+    if (!has_row(st,
+                 "SELECT 1 FROM pragma_table_list WHERE schema = 'main' AND name = ? AND wr = 0",
+                 "batches"))
+        return 0;
+    if (sqlite3_exec(st->db,
+                     "BEGIN IMMEDIATE; CREATE TABLE batches_new" BATCHES_COLUMNS
+                     "INSERT INTO batches_new SELECT batch_id, survey_id, survey_version,"
+                     " n_responses, body, state, created_at, last_status, last_error"
+                     " FROM batches;"
+                     "DROP TABLE batches; ALTER TABLE batches_new RENAME TO batches; COMMIT",
+                     NULL, NULL, NULL) == SQLITE_OK)
+        return 0;
+    rollback(st);
+    return -1;
+}
+
 int kiosk_store_open(const char *path, struct kiosk_store **out, bool *set_aside, char *err,
                      size_t errlen)
 {
@@ -317,6 +411,13 @@ int kiosk_store_open(const char *path, struct kiosk_store **out, bool *set_aside
                   sqlite3_errmsg(st->db));
         goto fail;
     }
+    if (migrate_batches(st) != 0) {
+        kerr_fail(err, errlen, "kiosk store: cannot rewrite the batches of an older version: %s",
+                  sqlite3_errmsg(st->db));
+        goto fail;
+    }
+    /* After a power cut the last write may not have been settled. */
+    settle(st);
     *out = st;
     return 0;
 fail:
@@ -481,19 +582,6 @@ static int insert_sealed(struct kiosk_store *st, const char *survey_id, int vers
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static bool table_exists(struct kiosk_store *st, const char *name)
-{
-    sqlite3_stmt *q = NULL;
-    bool yes = false;
-    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                           -1, &q, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-        yes = sqlite3_step(q) == SQLITE_ROW;
-    }
-    sqlite3_finalize(q);
-    return yes;
-}
-
 /* One row of a pre-sealing store, sealed as the response object it stands for. */
 static int migrate_row(struct kiosk_store *st, struct seal_session *se, sqlite3_stmt *q)
 {
@@ -542,7 +630,7 @@ static int migrate_clear(struct kiosk_store *st)
         rollback(st);
         return -1;
     }
-    sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    settle(st);
     return 0;
 }
 
@@ -560,6 +648,7 @@ int kiosk_store_set_collector_key(struct kiosk_store *st, const char *pk_text)
     sqlite3_reset(q);
     if (rc != SQLITE_DONE)
         return -1;
+    settle(st);
     return migrate_clear(st);
 }
 
@@ -597,6 +686,7 @@ int kiosk_store_submit(struct kiosk_store *st, const struct survey *s, const cha
         fail_db(st, db_rc, "the answer", err, errlen);
         goto out;
     }
+    settle(st); /* the answer is saved; this only moves it among the others */
     rc = 0;
 out:
     plain_free(plain);
@@ -653,33 +743,8 @@ static int load_rows(struct kiosk_store *st, const struct group *g, struct row *
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
-/* An unbiased index below n from the OS random source (rejection sampling). */
-static int random_below(size_t n, size_t *out)
-{
-    uint32_t r, limit = UINT32_MAX - UINT32_MAX % (uint32_t)n;
-    do {
-        if (crypto_random(&r, sizeof r) != 0)
-            return -1;
-    } while (r >= limit);
-    *out = r % n;
-    return 0;
-}
-
-/* Fisher-Yates, so that the order in a batch says nothing about who answered first. */
-static int shuffle(struct row *rows, size_t n)
-{
-    for (size_t i = n; i > 1; i--) {
-        size_t j;
-        if (random_below(i, &j) != 0)
-            return -1;
-        struct row t = rows[i - 1];
-        rows[i - 1] = rows[j];
-        rows[j] = t;
-    }
-    return 0;
-}
-
-/* A batch of format 2: the sealed texts in the (shuffled) order of rows. */
+/* A batch of format 2: the sealed texts in the order of rows, that is of
+ * their random ids, which is a random order that owes nothing to arrival. */
 static int encode_chunk(const struct group *g, const struct row *rows, size_t n, char *id,
                         char **body, size_t *len)
 {
@@ -762,10 +827,6 @@ static int seal_group(struct kiosk_store *st, const struct group *g, int *db_rc)
     *db_rc = load_rows(st, g, &rows, &n);
     if (*db_rc != SQLITE_OK)
         goto out;
-    if (shuffle(rows, n) != 0) {
-        *db_rc = SQLITE_ERROR;
-        goto out;
-    }
     size_t chunks = (n + BATCH_MAX_RESPONSES - 1) / BATCH_MAX_RESPONSES, start = 0;
     for (size_t c = 0; c < chunks; c++) {
         size_t size = n / chunks + (c < n % chunks ? 1 : 0);
@@ -824,6 +885,8 @@ int kiosk_store_seal(struct kiosk_store *st, int min_batch, time_t now, char *er
         rollback(st);
         return fail_db(st, rc, "sealing a batch", err, errlen);
     }
+    if (total > 0)
+        settle(st);
     return total;
 }
 
@@ -874,9 +937,12 @@ int kiosk_store_set_survey(struct kiosk_store *st, const char *json, size_t len,
     }
     if (rc == SQLITE_OK)
         rc = commit(st);
-    if (rc != SQLITE_OK)
+    if (rc != SQLITE_OK) {
         rollback(st);
-    return rc == SQLITE_OK ? 0 : -1;
+        return -1;
+    }
+    settle(st);
+    return 0;
 }
 
 int kiosk_store_set_closed(struct kiosk_store *st, const char *survey_id, int version,
@@ -889,7 +955,10 @@ int kiosk_store_set_closed(struct kiosk_store *st, const char *survey_id, int ve
     sqlite3_bind_int64(q, 3, (sqlite3_int64)closed_at);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : -1;
+    if (rc != SQLITE_DONE)
+        return -1;
+    settle(st);
+    return 0;
 }
 
 bool kiosk_store_closed(struct kiosk_store *st, const char *survey_id, int version,
@@ -933,18 +1002,6 @@ static int set_meta(struct kiosk_store *st, const char *key, const char *text, s
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int kiosk_store_note_sync(struct kiosk_store *st, time_t ok_at, const char *error)
-{
-    char text[KSTORE_ERR_LEN];
-    int rc = 0;
-    error = screen_text(error, text, sizeof text);
-    if (ok_at)
-        rc |= set_meta(st, "last_sync_ok", NULL, (sqlite3_int64)ok_at);
-    if (error)
-        rc |= set_meta(st, "last_error", error, 0);
-    return rc;
-}
-
 static void get_meta_text(struct kiosk_store *st, const char *key, char *out, size_t outlen)
 {
     sqlite3_stmt *q = stmt_get(st, STMT_GET_META);
@@ -953,6 +1010,30 @@ static void get_meta_text(struct kiosk_store *st, const char *key, char *out, si
     if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
         snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(q, 0));
     sqlite3_reset(q);
+}
+
+/* One transaction, and the WAL cut after it: the meta rows share pages with
+ * nothing else, so the last contact and the last error say nothing of any
+ * response, and no frame of them stays in the WAL to count the rounds
+ * between two responses. (SQLite leaves a page alone when a value is
+ * written over with the same bytes, so an unchanged note costs no write.) */
+int kiosk_store_note_sync(struct kiosk_store *st, time_t ok_at, const char *error)
+{
+    char text[KSTORE_ERR_LEN];
+    error = screen_text(error, text, sizeof text);
+    int rc = begin(st) == SQLITE_OK ? 0 : -1;
+    if (rc == 0 && ok_at)
+        rc = set_meta(st, "last_sync_ok", NULL, (sqlite3_int64)ok_at);
+    if (rc == 0 && error)
+        rc = set_meta(st, "last_error", error, 0);
+    if (rc == 0 && commit(st) != SQLITE_OK)
+        rc = -1;
+    if (rc != 0) {
+        rollback(st);
+        return -1;
+    }
+    truncate_wal(st);
+    return 0;
 }
 
 void kiosk_store_get_status(struct kiosk_store *st, struct kiosk_store_status *out)
@@ -1015,9 +1096,9 @@ int kiosk_store_batch_delivered(struct kiosk_store *st, const char *batch_id)
     if (rc != SQLITE_DONE)
         return -1;
     /* Old page images of the batch stay in the WAL until a checkpoint copies
-     * the zeroed pages back; truncating it leaves nothing of the batch behind.
-     * A reader on another handle may hold the WAL: then the next call does it. */
-    sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+     * the zeroed pages back; settling cuts the WAL and rebuilds the file, so
+     * nothing of the batch is left behind. */
+    settle(st);
     return 0;
 }
 
@@ -1028,14 +1109,16 @@ int kiosk_store_batch_attempt(struct kiosk_store *st, const char *batch_id, bool
     error = screen_text(error, text, sizeof text);
     sqlite3_stmt *q = stmt_get(st, STMT_MARK_BATCH);
     sqlite3_bind_text(q, 1, quarantine ? "quarantined" : "sealed", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 2, (sqlite3_int64)kclock_now());
-    sqlite3_bind_int(q, 3, http_status);
+    sqlite3_bind_int(q, 2, http_status);
     if (error)
-        sqlite3_bind_text(q, 4, error, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 5, batch_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, error, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, batch_id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : -1;
+    if (rc != SQLITE_DONE)
+        return -1;
+    settle(st); /* the row was rewritten where its page had room */
+    return 0;
 }
 
 int kiosk_store_requeue_quarantined(struct kiosk_store *st)
@@ -1043,5 +1126,10 @@ int kiosk_store_requeue_quarantined(struct kiosk_store *st)
     sqlite3_stmt *q = stmt_get(st, STMT_REQUEUE);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
-    return rc == SQLITE_DONE ? sqlite3_changes(st->db) : -1;
+    if (rc != SQLITE_DONE)
+        return -1;
+    int n = sqlite3_changes(st->db);
+    if (n > 0)
+        settle(st);
+    return n;
 }

@@ -2,7 +2,9 @@
  * secure_delete) holding submitted responses, sealed for the collector's
  * key, until the collector has acknowledged them, the batches, the cached
  * survey definition with the collector's public key, and whether the
- * collector closed it.
+ * collector closed it. After each write that touches responses or batches,
+ * and at open, the WAL is truncated and the file rebuilt, so that nothing
+ * in the database, WAL or SHM orders or dates a response (docs/design.md).
  * Each thread opens its own handle; a handle is used by one thread. */
 #ifndef KIOSK_STORE_H
 #define KIOSK_STORE_H
@@ -48,7 +50,8 @@ bool kiosk_store_has_clear(struct kiosk_store *st);
 
 /* Seals one complete response for the stored collector key (a session
  * kept in this handle's memory only) and writes the sealed text in one
- * transaction; the plaintext is wiped. Without a collector key nothing is
+ * transaction, then rebuilds the files (tens of ms, mostly fsync); the
+ * plaintext is wiped. Without a collector key nothing is
  * written and -1 is returned. values[i] answers survey
  * question i (BATCH_ANSWER_NONE for none), options[j] attribute j
  * (BATCH_OPTION_NONE for none). Returns 0, or -1 with err (disk full: the

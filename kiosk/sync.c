@@ -528,7 +528,12 @@ bool sync_drain(struct sync *s, int timeout_s)
     pthread_mutex_lock(&s->mu);
     for (;;) {
         /* A round already under way may have sealed before the caller's
-         * last submit: only a round that starts from now on counts. */
+         * last submit: only a round that starts from now on counts. Let it
+         * end first: kicked while it ran, the thread would start the next at
+         * once even when it failed, and cut the backoff (and a Retry-After)
+         * short. */
+        if (s->started > s->rounds && !wait_round(s, s->started, &deadline))
+            break;
         unsigned next = s->started + 1;
         if (!s->round_failed || s->rounds == 0) {
             s->kick = true; /* after a failure the thread's backoff decides when */

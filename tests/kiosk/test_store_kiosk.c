@@ -1,7 +1,8 @@
 /* Unit tests of the kiosk's offline store on real SQLite files: one row per
  * submit, the sealing rules, deletion only of delivered batches with nothing
- * left in the file, day-only timestamps, corrupt files set aside, disk full,
- * the collector's close of a survey. */
+ * left in the file, day-only timestamps, files laid out by random id and not
+ * by arrival, corrupt files set aside, disk full, the collector's close of a
+ * survey. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,12 +16,16 @@
 #include <sqlite3.h>
 
 #include "batch.h"
+#include "helper_disk.h"
 #include "kclock.h"
 #include "kiosk_store.h"
 #include "seal.h"
 #include "survey.h"
 
 #define DAY 86400
+/* 1 when the batches table has no rowid, so its rows carry no number. */
+#define BATCHES_WITHOUT_ROWID                                                                      \
+    "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = 'batches'"
 
 struct fixture {
     char path[512];
@@ -349,30 +354,139 @@ static void test_store_seal_keeps_survey_versions_apart(void **state)
     free(v2_json);
 }
 
-static void test_store_seal_shuffles_responses(void **state)
+/* The sealed texts of the waiting rows, in the order of their random ids. */
+static int texts_by_id(struct fixture *f, char **out, int max)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    int n = 0;
+    assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT sealed FROM sealed_responses ORDER BY id", -1, &q, NULL),
+        SQLITE_OK);
+    while (n < max && sqlite3_step(q) == SQLITE_ROW)
+        out[n++] = strdup((const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
+}
+
+/* A batch lists its sealed texts in the order of their random row ids: a
+ * random order, which the test can check without chance. */
+static void test_store_seal_orders_batch_by_random_id(void **state)
 {
     struct fixture *f = *state;
-    char err[256] = "", ids[8][37];
-    int in_order = 0;
-    const int n = 30, rounds = 3;
-    for (int r = 0; r < rounds; r++) {
-        for (int i = 0; i < n; i++)
-            assert_int_equal(submit_n(f, i, err), 0);
-        assert_int_equal(kiosk_store_seal(f->st, n, kclock_now(), err, sizeof err), 1);
-        assert_int_equal(kiosk_store_list_sealed(f->st, ids, 8), 1);
-        struct batch *b = load_batch(f, ids[0]);
-        assert_int_equal(b->n_responses, n);
-        int sorted = 1, reversed = 1;
-        for (int i = 0; i < n; i++) {
-            sorted &= decode_number(&b->responses[i]) == i;
-            reversed &= decode_number(&b->responses[i]) == n - 1 - i;
-        }
-        in_order += sorted || reversed;
-        batch_free(b);
-        assert_int_equal(kiosk_store_batch_delivered(f->st, ids[0]), 0);
+    char err[256] = "", ids[8][37], *texts[30], *body = NULL;
+    const int n = 30;
+    size_t len = 0;
+    struct batch *b = NULL;
+    for (int i = 0; i < n; i++)
+        assert_int_equal(submit_n(f, i, err), 0);
+    assert_int_equal(texts_by_id(f, texts, n), n);
+    assert_int_equal(kiosk_store_seal(f->st, n, kclock_now(), err, sizeof err), 1);
+    assert_int_equal(kiosk_store_list_sealed(f->st, ids, 8), 1);
+    assert_int_equal(kiosk_store_batch_body(f->st, ids[0], &body, &len), 0);
+    assert_int_equal(batch_decode(body, len, &b, err, sizeof err), BATCH_OK);
+    assert_int_equal(b->n_sealed, n);
+    for (int i = 0; i < n; i++) {
+        assert_string_equal(b->sealed[i], texts[i]);
+        free(texts[i]);
     }
-    /* Chance of a shuffled batch of 30 in either order: 2/30!, per round. */
-    assert_int_equal(in_order, 0);
+    batch_free(b);
+    free(body);
+}
+
+static long file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+/* Whether the file at path is, past its 100-byte header (whose counters
+ * count writes to the whole file), what VACUUM builds from its content. */
+static bool same_as_rebuilt(const char *path)
+{
+    char copy[600], sql[700];
+    size_t a_len = 0, b_len = 0;
+    sqlite3 *db = NULL;
+    snprintf(copy, sizeof copy, "%s.rebuilt", path);
+    remove(copy);
+    snprintf(sql, sizeof sql, "VACUUM INTO '%s'", copy);
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    FILE *fa = fopen(path, "rb"), *fb = fopen(copy, "rb");
+    unsigned char *a = malloc(DISK_MAX_FILE), *b = malloc(DISK_MAX_FILE);
+    assert_true(fa && fb && a && b);
+    a_len = fread(a, 1, DISK_MAX_FILE, fa);
+    b_len = fread(b, 1, DISK_MAX_FILE, fb);
+    bool same = a_len == b_len && a_len > 100 && memcmp(a + 100, b + 100, a_len - 100) == 0;
+    fclose(fa);
+    fclose(fb);
+    free(a);
+    free(b);
+    remove(copy);
+    return same;
+}
+
+/* Someone with the disk reads the files raw: every sealed row lies once, in
+ * the order of the random ids; the WAL holds nothing; the SHM lists the
+ * pages of a rebuild, each once; and the file is what VACUUM makes of its
+ * content, so it holds nothing of the order in which the rows came. */
+static void test_store_files_lie_in_random_id_order(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "", why[256], wal[600], shm[600];
+    unsigned char pk[SEAL_KEY_BYTES];
+    unsigned pages[DISK_MAX_PAGES];
+    struct disk_hit *hits = NULL;
+    const int n = 40; /* several pages of rows */
+    for (int i = 0; i < n; i++)
+        assert_int_equal(submit_n(f, i, err), 0);
+    snprintf(wal, sizeof wal, "%s-wal", f->path);
+    snprintf(shm, sizeof shm, "%s-shm", f->path);
+    assert_int_equal(seal_pk_from_text(f->pk_text, pk), 0);
+
+    int k = disk_find_sealed(f->path, DISK_DATABASE, disk_page_size(f->path), pk, f->kr, &hits);
+    assert_int_equal(k, n);
+    assert_int_equal(disk_match_ids(f->path, hits, k), n);
+    assert_true(hits[0].page < hits[k - 1].page);
+    if (!disk_in_id_order(hits, k, why, sizeof why))
+        fail_msg("database: %s", why);
+    disk_hits_free(hits, k);
+    assert_int_equal(file_size(wal), 0);
+    int m = disk_shm_pages(shm, pages, DISK_MAX_PAGES);
+    assert_true(m > 0);
+    for (int i = 1; i < m; i++)
+        assert_true(pages[i - 1] < pages[i]);
+    assert_true(same_as_rebuilt(f->path));
+}
+
+/* A power cut between a submit's commit and its rebuild leaves a row where
+ * its page had room: the next open rebuilds the file. */
+static void test_store_open_rebuilds_what_a_power_cut_left(void **state)
+{
+    struct fixture *f = *state;
+    char err[256] = "", wal[600];
+    sqlite3 *db = NULL;
+    for (int i = 0; i < 12; i++)
+        assert_int_equal(submit_n(f, i, err), 0);
+    kiosk_store_close(f->st);
+    f->st = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO sealed_responses(id, survey_id, survey_version,"
+                                  " sealed) SELECT 1, survey_id, survey_version, sealed"
+                                  " FROM sealed_responses LIMIT 1;"
+                                  "PRAGMA wal_checkpoint(TRUNCATE)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_false(same_as_rebuilt(f->path));
+    assert_int_equal(open_keyed(f, NULL, err, sizeof err), 0);
+    assert_true(same_as_rebuilt(f->path));
+    snprintf(wal, sizeof wal, "%s-wal", f->path);
+    assert_int_equal(file_size(wal), 0);
 }
 
 /* Copies one submitted row many times through a separate connection: a
@@ -434,6 +548,12 @@ static void test_store_deletes_only_delivered_batch_and_leaves_no_trace(void **s
     assert_int_equal(s.sealed, 0);
     assert_int_equal(kiosk_store_requeue_quarantined(f->st), 1);
     assert_int_equal(kiosk_store_list_sealed(f->st, ids + 1, 3), 1);
+    /* Attempts leave no time and no count, and batch rows no number: each
+     * would date or order the sealing. */
+    assert_int_equal(query_int(f->path, "SELECT count(*) FROM pragma_table_info('batches')"
+                                        " WHERE name IN ('last_attempt', 'attempts')"),
+                     0);
+    assert_int_equal(query_int(f->path, BATCHES_WITHOUT_ROWID), 1);
 
     /* Delivery deletes it, and secure_delete plus the WAL checkpoint leave
      * neither its id nor its body anywhere in the files. */
@@ -495,15 +615,23 @@ static void test_store_migrates_clear_responses_once_a_key_is_known(void **state
             " created_at INTEGER NOT NULL, last_attempt INTEGER,"
             " attempts INTEGER NOT NULL DEFAULT 0, last_status INTEGER, last_error TEXT);"
             "INSERT INTO batches(batch_id, survey_id, survey_version, n_responses, body, state,"
-            " created_at) VALUES('0b9f5a2e-8d1c-4c3e-9a7b-1f2e3d4c5b6a', 'goshogawara-staff', 1,"
-            " 1, '{\"format\":1,\"old\":true}', 'sealed', 1738940400);",
+            " created_at, last_attempt, attempts) VALUES('0b9f5a2e-8d1c-4c3e-9a7b-1f2e3d4c5b6a',"
+            " 'goshogawara-staff', 1, 1, '{\"format\":1,\"old\":true}', 'sealed', 1738940400,"
+            " 1738990000, 3);",
             NULL, NULL, NULL),
         SQLITE_OK);
     sqlite3_close(db);
 
-    /* No key yet: the clear rows wait, nothing new is taken. */
+    /* No key yet: the clear rows wait, nothing new is taken. The times of
+     * attempts an older version kept, and its batch row numbers, are gone
+     * at once. */
     assert_int_equal(kiosk_store_open(f->path, &f->st, NULL, err, sizeof err), 0);
     assert_true(kiosk_store_has_clear(f->st));
+    assert_int_equal(query_int(f->path, "SELECT count(*) FROM pragma_table_info('batches')"
+                                        " WHERE name IN ('last_attempt', 'attempts')"),
+                     0);
+    assert_int_equal(query_int(f->path, BATCHES_WITHOUT_ROWID), 1);
+    assert_int_equal(count(f, "batches"), 1);
     assert_int_equal(submit_n(f, 1, err), -1);
     /* The key arrives: sealed in one go, the clear table gone. */
     assert_int_equal(kiosk_store_set_collector_key(f->st, f->pk_text), 0);
@@ -733,6 +861,15 @@ static void test_store_status_reports_sync_notes(void **state)
     kiosk_store_get_status(f->st, &s);
     assert_int_equal(s.last_sync_ok, 1700000000);
     assert_string_equal(s.last_error, "collector unreachable");
+    /* Notes written round after round leave no frame behind to count them. */
+    char wal[600];
+    snprintf(wal, sizeof wal, "%s-wal", f->path);
+    for (int i = 1; i <= 3; i++) {
+        assert_int_equal(kiosk_store_note_sync(f->st, 1700000000 + 30 * i, NULL), 0);
+        assert_int_equal(file_size(wal), 0);
+    }
+    kiosk_store_get_status(f->st, &s);
+    assert_int_equal(s.last_sync_ok, 1700000090);
     /* A message cut inside a character keeps only whole characters. */
     const char cut[] = "接続できません\xe3\x81";
     assert_int_equal(kiosk_store_note_sync(f->st, 0, cut), 0);
@@ -740,7 +877,7 @@ static void test_store_status_reports_sync_notes(void **state)
     assert_string_equal(s.last_error, "接続できません");
     assert_int_equal(kiosk_store_note_sync(f->st, 0, ""), 0);
     kiosk_store_get_status(f->st, &s);
-    assert_int_equal(s.last_sync_ok, 1700000000);
+    assert_int_equal(s.last_sync_ok, 1700000090);
     assert_string_equal(s.last_error, "");
 }
 
@@ -791,7 +928,9 @@ int main(void)
         T(test_store_seal_waits_for_min_batch),
         T(test_store_seal_after_a_day_even_below_min_batch),
         T(test_store_seal_keeps_survey_versions_apart),
-        T(test_store_seal_shuffles_responses),
+        T(test_store_seal_orders_batch_by_random_id),
+        T(test_store_files_lie_in_random_id_order),
+        T(test_store_open_rebuilds_what_a_power_cut_left),
         T(test_store_seal_caps_batches_at_1000),
         T(test_store_deletes_only_delivered_batch_and_leaves_no_trace),
         T(test_store_without_collector_key_stores_nothing),
