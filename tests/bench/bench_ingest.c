@@ -305,7 +305,8 @@ static int run_bare(double *rate, double *cpu_ms)
                      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
                      "PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;" SCHEMA_V1_SQL
                          SCHEMA_V2_SQL SCHEMA_V3_SQL "DROP TABLE responses_v2;"
-                     "INSERT INTO surveys VALUES ('" TU_SURVEY_ID "', 1, '{}', 'x', 'now', 1);"
+                     "INSERT INTO surveys (survey_id, version, definition, sha256, published_at, active)"
+                     " VALUES ('" TU_SURVEY_ID "', 1, '{}', 'x', 'now', 1);"
                      "INSERT INTO kiosks (kiosk_id, name, token_sha256, created_at) VALUES "
                      "(1, 'k', 'h', 'now');",
                      NULL, NULL, NULL) != SQLITE_OK)
