@@ -25,7 +25,7 @@
 
 static const char cli_usage[] =
     "usage: collector serve --db PATH [--listen HOST:PORT] [--tls-cert F --tls-key F]\n"
-    "                       [--min-group-size N] [--max-db-pages N] [--threads N]\n"
+    "                       [--min-group-size N] [--max-db-pages N]\n"
     "                       [--max-connections N] [--max-per-ip N] [--timeout S]\n"
     "                       [--metrics-public]\n"
     "                       [--max-db-mb N] [--max-responses-per-kiosk-day N]\n"

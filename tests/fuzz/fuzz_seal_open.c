@@ -11,15 +11,10 @@
 
 #include <sodium.h>
 
+#include "fuzz_check.h"
 #include "seal.h"
 
 #define FUZZ_RAW_MAX (SEAL_MAX_TEXT / 4 * 3)
-/* Not assert: the fuzz build is RelWithDebInfo, where NDEBUG removes asserts. */
-#define FUZZ_CHECK(cond)                                                                           \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            abort();                                                                               \
-    } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
