@@ -214,6 +214,19 @@ static enum kpi_query_err result_alloc(struct kpi_result *r, const struct survey
         if (q->category && category_index(r, q->category) < 0)
             r->categories[r->n_categories++].name = q->category;
     }
+    if (r->survey->has_plan) {
+        const struct survey_plan *pl = &r->survey->plan;
+        r->years =
+            calloc((size_t)(pl->to_fiscal_year - pl->from_fiscal_year + 1), sizeof *r->years);
+        if (!r->years)
+            return KPI_QUERY_E_NOMEM;
+        r->n_years = (size_t)(pl->to_fiscal_year - pl->from_fiscal_year + 1);
+        for (size_t y = 0; y < r->n_years; y++)
+            r->years[y].fiscal_year = pl->from_fiscal_year + (int)y;
+        for (size_t i = 0; i < r->n_items; i++)
+            if (!(r->items[i].series = calloc(r->n_years, sizeof *r->items[i].series)))
+                return KPI_QUERY_E_NOMEM;
+    }
     if (!by)
         return KPI_QUERY_OK;
     r->group_by = by;
@@ -246,6 +259,9 @@ void kpi_result_free(struct kpi_result *r)
         free(r->groups[g].categories);
     }
     free(r->groups);
+    for (size_t i = 0; r->items && i < r->n_items; i++)
+        free(r->items[i].series);
+    free(r->years);
     free(r->items);
     free(r->categories);
     survey_free(r->survey);
@@ -307,36 +323,140 @@ static void baseline_row(const char *qid, int fiscal_year, double value, void *c
     r->items[i].baseline_year = fiscal_year;
 }
 
-/* The previous fiscal year's publishable means, from its latest release. */
-static enum kpi_query_err load_previous(sqlite3 *db, struct kpi_result *r)
+/* The whole population's figures of one fiscal year from its latest
+ * release into stats[] (n_items, like r->items), suppressed as that year's
+ * own report would show them; *rel is the release, revision 0 without one. */
+static enum kpi_query_err load_year(sqlite3 *db, const struct kpi_result *r, int fiscal_year,
+                                    struct kpi_stat *stats, struct store_release_info *rel)
 {
-    struct store_release_info prev;
     long(*counts)[SURVEY_MAX_POINTS] = NULL;
-    struct counts_ctx c = {r, NULL};
+    struct counts_ctx c = {(struct kpi_result *)r, NULL};
 
-    if (store_release_latest(db, r->survey->id, r->fiscal_year - 1, &prev) != 0)
+    memset(stats, 0, r->n_items * sizeof *stats);
+    if (store_release_latest(db, r->survey->id, fiscal_year, rel) != 0)
         return KPI_QUERY_E_DB;
-    if (prev.revision == 0)
+    if (rel->revision == 0)
         return KPI_QUERY_OK;
     if (!(counts = calloc(r->n_items ? r->n_items : 1, sizeof *counts)))
         return KPI_QUERY_E_NOMEM;
     c.counts = counts;
-    if (store_release_answers(db, r->survey->id, r->fiscal_year - 1, prev.revision, "", answers_row,
-                              &c) != 0) {
+    if (store_release_answers(db, r->survey->id, fiscal_year, rel->revision, "", answers_row, &c) !=
+        0) {
         free(counts);
         return KPI_QUERY_E_DB;
     }
     for (size_t i = 0; i < r->n_items; i++) {
-        struct kpi_stat st;
-        memcpy(st.counts, counts[i], sizeof st.counts);
-        stat_finish(r->survey, &st, r->min_group_size, (long)prev.respondents < r->min_group_size);
-        if (!st.suppressed) {
-            r->items[i].has_previous = true;
-            r->items[i].previous_mean = st.sum.mean;
-        }
+        memcpy(stats[i].counts, counts[i], sizeof stats[i].counts);
+        stat_finish(r->survey, &stats[i], r->min_group_size,
+                    (long)rel->respondents < r->min_group_size);
     }
     free(counts);
     return KPI_QUERY_OK;
+}
+
+/* The previous fiscal year's publishable means, from its latest release. */
+static enum kpi_query_err load_previous(sqlite3 *db, struct kpi_result *r)
+{
+    struct store_release_info prev;
+    struct kpi_stat *stats = calloc(r->n_items ? r->n_items : 1, sizeof *stats);
+    enum kpi_query_err e;
+
+    if (!stats)
+        return KPI_QUERY_E_NOMEM;
+    e = load_year(db, r, r->fiscal_year - 1, stats, &prev);
+    for (size_t i = 0; e == KPI_QUERY_OK && prev.revision && i < r->n_items; i++) {
+        if (!stats[i].suppressed && stats[i].sum.n > 0) {
+            r->items[i].has_previous = true;
+            r->items[i].previous_mean = stats[i].sum.mean;
+            r->items[i].previous = stats[i].sum;
+        }
+    }
+    free(stats);
+    return e;
+}
+
+/* Each item's figures over the plan's fiscal years up to the report's. */
+static enum kpi_query_err load_series(sqlite3 *db, struct kpi_result *r)
+{
+    struct kpi_stat *stats;
+    enum kpi_query_err e = KPI_QUERY_OK;
+
+    if (!r->n_years)
+        return KPI_QUERY_OK;
+    if (!(stats = calloc(r->n_items ? r->n_items : 1, sizeof *stats)))
+        return KPI_QUERY_E_NOMEM;
+    for (size_t y = 0; y < r->n_years && e == KPI_QUERY_OK; y++) {
+        struct kpi_year *yr = &r->years[y];
+        struct store_release_info rel = {0};
+
+        if (yr->fiscal_year > r->fiscal_year) {
+            yr->status = KPI_YEAR_AFTER;
+            continue;
+        }
+        if (yr->fiscal_year == r->fiscal_year) {
+            for (size_t i = 0; i < r->n_items; i++)
+                stats[i] = r->items[i].all;
+            rel.revision = r->release;
+            rel.respondents = r->respondents;
+        } else if ((e = load_year(db, r, yr->fiscal_year, stats, &rel)) != KPI_QUERY_OK) {
+            break;
+        }
+        yr->status = rel.revision ? KPI_YEAR_RELEASED : KPI_YEAR_NONE;
+        yr->release = rel.revision;
+        yr->respondents = (long)rel.respondents;
+        for (size_t i = 0; i < r->n_items; i++)
+            r->items[i].series[y] = stats[i];
+    }
+    free(stats);
+    return e;
+}
+
+/* 1 when x lies in the 95% interval of st's mean, 0 when not, -1 unknown. */
+static int within_ci(const struct kpi_stat *st, bool has, double x)
+{
+    if (!has || st->suppressed || isnan(st->sum.ci_low) || isnan(x))
+        return -1;
+    return st->sum.ci_low <= x && x <= st->sum.ci_high;
+}
+
+/* The change against the baseline: a baseline set from a released year is
+ * that year's sample, so its own spread counts (Welch); a published figure
+ * is taken as fixed. */
+static enum kpi_query_err changes_finish(sqlite3 *db, struct kpi_result *r)
+{
+    int year = 0;
+    struct kpi_stat *base = calloc(r->n_items ? r->n_items : 1, sizeof *base);
+    struct store_release_info rel = {0};
+    enum kpi_query_err e = KPI_QUERY_OK;
+
+    if (!base)
+        return KPI_QUERY_E_NOMEM;
+    for (size_t i = 0; i < r->n_items; i++)
+        if (r->items[i].baseline_source == KPI_BASELINE_SET)
+            year = r->items[i].baseline_year;
+    if (year && year != r->fiscal_year)
+        e = load_year(db, r, year, base, &rel);
+    for (size_t i = 0; e == KPI_QUERY_OK && i < r->n_items; i++) {
+        struct kpi_item *it = &r->items[i];
+        bool shown = !it->all.suppressed && it->all.sum.n > 0;
+        bool has_b = it->baseline_source != KPI_BASELINE_NONE;
+        const struct survey_kpi *k = &it->q->kpi;
+
+        memset(&it->vs_previous, 0, sizeof it->vs_previous);
+        memset(&it->vs_baseline, 0, sizeof it->vs_baseline);
+        if (shown && it->has_previous)
+            kpi_change_welch(&it->all.sum, &it->previous, &it->vs_previous);
+        if (shown && it->baseline_source == KPI_BASELINE_SET && rel.revision &&
+            it->baseline_year == year && !base[i].suppressed)
+            kpi_change_welch(&it->all.sum, &base[i].sum, &it->vs_baseline);
+        else if (shown && has_b)
+            kpi_change_fixed(&it->all.sum, it->baseline, &it->vs_baseline);
+        it->baseline_within_ci = within_ci(&it->all, has_b, it->baseline);
+        it->target_within_ci =
+            within_ci(&it->all, k->target_kind == SURVEY_TARGET_VALUE, k->target);
+    }
+    free(base);
+    return e;
 }
 
 /* The released figures of the whole population, the previous year's means
@@ -561,6 +681,11 @@ static enum kpi_query_err query_fill(sqlite3 *db, const struct kpi_query_params 
         return e == KPI_QUERY_E_NOMEM ? fail(e, err, errlen, "out of memory; retry later")
                                       : fail_db(db, err, errlen);
     items_finish(r);
+    if ((e = changes_finish(db, r)) == KPI_QUERY_OK)
+        e = load_series(db, r);
+    if (e != KPI_QUERY_OK)
+        return e == KPI_QUERY_E_NOMEM ? fail(e, err, errlen, "out of memory; retry later")
+                                      : fail_db(db, err, errlen);
     if (by && groups_finish(db, r) != KPI_QUERY_OK)
         return fail_db(db, err, errlen);
     if (by)

@@ -11,10 +11,11 @@
 
 #include "report_buf.h"
 #include "report_json.h"
+#include "report_words.h"
 
 #define CSV_CELL_MAX   (4 * SURVEY_MAX_TEXT_BYTES + 16) /* a quoted, escaped label */
 #define CSV_SUPPRESSED "非公表"
-#define CSV_UNKNOWN    "―" /* U+2015: written in CP932 too */
+#define CSV_UNKNOWN    REPORT_WORD_UNKNOWN
 
 struct csv_writer {
     struct report_buf buf;
@@ -75,11 +76,13 @@ static void csv_emit(struct csv_writer *w, const char *text, size_t len, const c
     report_buf_append(&w->buf, out, sizeof out - outleft);
 }
 
-static void csv_cell(struct csv_writer *w, const char *cell)
+/* Writes one cell; a number this file formatted (numeric) is never a
+ * formula, so a negative change stays a number for Excel. */
+static void csv_put(struct csv_writer *w, const char *cell, bool numeric)
 {
     char q[CSV_CELL_MAX];
     size_t n = 0;
-    bool formula = report_csv_is_formula(cell);
+    bool formula = !numeric && report_csv_is_formula(cell);
     bool quote = formula || strpbrk(cell, ",\"\r\n") != NULL;
 
     if (w->err != REPORT_CSV_OK)
@@ -101,6 +104,11 @@ static void csv_cell(struct csv_writer *w, const char *cell)
     csv_emit(w, q, n, cell);
 }
 
+static void csv_cell(struct csv_writer *w, const char *cell)
+{
+    csv_put(w, cell, false);
+}
+
 static void csv_end_row(struct csv_writer *w)
 {
     report_buf_append(&w->buf, "\r\n", 2);
@@ -112,8 +120,8 @@ static void csv_number(struct csv_writer *w, double x, int decimals)
     char num[32] = "";
 
     if (!isnan(x))
-        snprintf(num, sizeof num, "%.*f", decimals, report_round(x, decimals));
-    csv_cell(w, num);
+        snprintf(num, sizeof num, "%.*f", decimals, report_round(x, decimals) + 0.0);
+    csv_put(w, num, true);
 }
 
 static void csv_header(struct csv_writer *w, const struct survey *s)
@@ -121,7 +129,7 @@ static void csv_header(struct csv_writer *w, const struct survey *s)
     static const char *const fixed[] = {"成果指標",
                                         "区分",
                                         "回答数",
-                                        "平均",
+                                        "%s",
                                         "標準偏差",
                                         "95%信頼区間 下限",
                                         "95%信頼区間 上限",
@@ -129,12 +137,27 @@ static void csv_header(struct csv_writer *w, const struct survey *s)
                                         "基準値",
                                         "基準値の根拠",
                                         "目標値",
+                                        "目標の種類",
                                         "達成",
-                                        "前年度"};
+                                        "前年度平均",
+                                        "前年度比",
+                                        "前年度比 95%信頼区間 下限",
+                                        "前年度比 95%信頼区間 上限",
+                                        "前年度比の判定",
+                                        "基準値比",
+                                        "基準値比 95%信頼区間 下限",
+                                        "基準値比 95%信頼区間 上限",
+                                        "基準値比の判定"};
     char label[SURVEY_MAX_TEXT_BYTES + 16];
 
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        csv_cell(w, fixed[i]);
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        if (strcmp(fixed[i], "%s") != 0) {
+            csv_cell(w, fixed[i]);
+            continue;
+        }
+        snprintf(label, sizeof label, "平均（%zu段階）", s->n_points);
+        csv_cell(w, label);
+    }
     for (size_t k = 0; k < s->n_points; k++) {
         snprintf(label, sizeof label, "%s(%d)", s->points[k].label, s->points[k].value);
         csv_cell(w, label);
@@ -168,12 +191,20 @@ static void csv_baseline(struct csv_writer *w, const struct kpi_item *it)
         snprintf(src, sizeof src, "%s実績（設定）",
                  fiscal_label(it->baseline_year, year, sizeof year));
     csv_cell(w, src);
-    if (it->q->kpi.target_kind == SURVEY_TARGET_VALUE)
-        csv_number(w, it->q->kpi.target, 2);
-    else
-        csv_cell(w, it->q->kpi.target_kind == SURVEY_TARGET_MAINTAIN ? "現状維持" : "");
+    /* The target stays a number in its column; its kind has its own. */
+    csv_number(w, it->q->kpi.target_kind == SURVEY_TARGET_VALUE ? it->q->kpi.target : NAN, 2);
+    csv_cell(w, report_target_kind_text(it->q->kpi.target_kind));
     csv_cell(w, it->achieved == 1 ? "達成" : it->achieved == 0 ? "未達成" : CSV_UNKNOWN);
     csv_number(w, it->has_previous ? it->previous_mean : NAN, 2);
+}
+
+/* A change, its interval and whether it is beyond the margin of error. */
+static void csv_change(struct csv_writer *w, const struct kpi_change *c)
+{
+    csv_number(w, c->known ? c->diff : NAN, 2);
+    csv_number(w, c->known ? c->ci_low : NAN, 2);
+    csv_number(w, c->known ? c->ci_high : NAN, 2);
+    csv_cell(w, report_change_text(c));
 }
 
 static void csv_item(struct csv_writer *w, const struct kpi_result *r, const struct kpi_item *it)
@@ -187,6 +218,8 @@ static void csv_item(struct csv_writer *w, const struct kpi_result *r, const str
     csv_cell(w, n);
     csv_stat(w, &it->all, show);
     csv_baseline(w, it);
+    csv_change(w, &it->vs_previous);
+    csv_change(w, &it->vs_baseline);
     for (size_t k = 0; k < r->survey->n_points; k++) {
         snprintf(n, sizeof n, "%ld", it->all.counts[k]);
         csv_cell(w, show ? n : CSV_SUPPRESSED);

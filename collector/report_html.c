@@ -9,8 +9,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "report_json.h"
 #include "cclock.h"
+#include "report_html_parts.h"
+#include "report_json.h"
 
 /* Chart geometry in SVG user units: the axis runs from CH_X0 to CH_X1. */
 #define CH_W  440
@@ -46,11 +47,21 @@ static const char report_css[] =
     ".card .k{font-size:8.5pt;color:#56606c}"
     "table{width:100%;border-collapse:collapse;table-layout:fixed;font-size:9pt}"
     "th,td{border:1px solid #c9d1da;padding:1.2mm 1.6mm;vertical-align:middle}"
-    "th{background:#edf1f5;font-weight:bold;text-align:center;line-height:1.3}"
+    "th{background:#edf1f5;font-weight:bold;text-align:center;line-height:1.3;font-size:8.5pt}"
+    "thead{display:table-header-group}"
     "td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
     "td.c{text-align:center;white-space:nowrap}"
     "tr{break-inside:avoid}"
-    ".up{color:#1c7c4a}.down{color:" C_TARGET "}"
+    ".up{color:#1c7c4a;font-weight:bold}.down{color:" C_TARGET ";font-weight:bold}"
+    ".same{color:#3d4753;font-size:8pt;line-height:1.2}"
+    ".same small{display:block;font-size:6.5pt;white-space:nowrap}"
+    "td.now,th.now{background:#eef3fa}"
+    "th.now{border-bottom:2px solid " C_ACCENT "}"
+    ".nodata{color:#7a8490;font-size:8pt}"
+    "table.plan td.num{text-align:center}"
+    "td.chg{text-align:center;line-height:1.25}"
+    ".margin{font-size:8.5pt;margin:1mm 0 0;color:#3d4753}"
+    ".keep{break-inside:avoid}"
     ".badge{display:inline-block;padding:0 1.6mm;border-radius:1.5mm;font-size:8.5pt;"
     "font-weight:bold;white-space:nowrap;line-height:1.6}"
     ".ok{background:#e3f3ea;color:#1c7c4a;border:1px solid #9fd0b4}"
@@ -102,7 +113,7 @@ void report_html_escape(struct report_buf *b, const char *s)
     }
 }
 
-static const char *item_label(const struct kpi_item *it)
+const char *report_html_item_label(const struct kpi_item *it)
 {
     return it->q->kpi.label ? it->q->kpi.label : it->q->text;
 }
@@ -113,7 +124,7 @@ static bool item_shown(const struct kpi_item *it)
 }
 
 /* A two-decimal figure, or a dash when there is none. */
-static void num2(struct report_buf *b, double x)
+void report_html_num2(struct report_buf *b, double x)
 {
     if (isnan(x))
         report_buf_puts(b, "―");
@@ -121,32 +132,39 @@ static void num2(struct report_buf *b, double x)
         report_buf_printf(b, "%.2f", report_round(x, 2));
 }
 
-/* The change since last year as the plan publishes it: rounded figures. */
-static void change(struct report_buf *b, const struct kpi_item *it)
+/* A change with its interval: signed and marked with an arrow (which reads
+ * in grayscale too) when the interval excludes 0, else 変化なし. */
+static void change(struct report_buf *b, const struct kpi_change *c)
 {
-    double d;
-
-    if (!it->has_previous || !item_shown(it)) {
+    if (!c->known)
         report_buf_puts(b, "―");
-        return;
-    }
-    d = kpi_round2(it->all.sum.mean) - kpi_round2(it->previous_mean);
-    if (fabs(d) < 0.005)
-        report_buf_puts(b, "±0.00");
+    else if (!kpi_change_significant(c))
+        report_buf_puts(b, "<span class=\"same\">変化なし<small>（誤差の範囲）</small></span>");
     else
-        report_buf_printf(b, "<span class=\"%s\">%s%.2f</span>", d > 0 ? "up" : "down",
-                          d > 0 ? "+" : "−", fabs(d));
+        report_buf_printf(b, "<span class=\"%s\">%s %s%.2f</span>", c->diff > 0 ? "up" : "down",
+                          c->diff > 0 ? "▲" : "▼", c->diff > 0 ? "+" : "−",
+                          fabs(report_round(c->diff, 2)));
 }
 
-static void target_text(struct report_buf *b, const struct kpi_item *it)
+/* The interval of a change, for the item's figures. */
+static void change_interval(struct report_buf *b, const struct kpi_change *c)
+{
+    if (!c->known)
+        return;
+    report_buf_printf(b, "<br><small>%+.2f（95%%区間 %+.2f〜%+.2f）</small>",
+                      report_round(c->diff, 2), report_round(c->ci_low, 2),
+                      report_round(c->ci_high, 2));
+}
+
+void report_html_target(struct report_buf *b, const struct kpi_item *it)
 {
     if (it->q->kpi.target_kind == SURVEY_TARGET_VALUE)
-        num2(b, it->q->kpi.target);
+        report_html_num2(b, it->q->kpi.target);
     else
         report_buf_puts(b, it->q->kpi.target_kind == SURVEY_TARGET_MAINTAIN ? "現状維持" : "―");
 }
 
-static void achieved_badge(struct report_buf *b, const struct kpi_item *it)
+void report_html_badge(struct report_buf *b, const struct kpi_item *it)
 {
     if (it->achieved == 1)
         report_buf_puts(b, "<span class=\"badge ok\">達成</span>");
@@ -202,9 +220,9 @@ static void html_cards(struct report_buf *b, const struct kpi_result *r)
         const struct kpi_item *it = &r->items[i];
         judged += it->achieved >= 0;
         met += it->achieved == 1;
-        if (it->has_previous && item_shown(it)) {
+        if (it->vs_previous.known) {
             compared++;
-            up += kpi_round2(it->all.sum.mean) > kpi_round2(it->previous_mean);
+            up += kpi_change_significant(&it->vs_previous) && it->vs_previous.diff > 0;
         }
     }
     report_buf_printf(b,
@@ -217,7 +235,8 @@ static void html_cards(struct report_buf *b, const struct kpi_result *r)
                       met, judged);
     if (compared)
         report_buf_printf(b,
-                          "<div class=\"card\"><div class=\"k\">前年度より上昇した指標</div>"
+                          "<div class=\"card\"><div class=\"k\">前年度より上昇した指標"
+                          "（誤差の範囲を超えて）</div>"
                           "<div class=\"v\">%ld<small> / %ld 指標</small></div></div>",
                           up, compared);
     report_buf_printf(b,
@@ -231,29 +250,29 @@ static void kpi_row(struct report_buf *b, size_t i, const struct kpi_item *it)
     bool show = item_shown(it);
 
     report_buf_printf(b, "<tr><td class=\"c\">%zu</td><td>", i + 1);
-    report_html_escape(b, item_label(it));
+    report_html_escape(b, report_html_item_label(it));
     report_buf_puts(b, "</td><td class=\"num\">");
-    num2(b, it->baseline_source == KPI_BASELINE_NONE ? NAN : it->baseline);
+    report_html_num2(b, it->baseline_source == KPI_BASELINE_NONE ? NAN : it->baseline);
     if (it->baseline_source == KPI_BASELINE_SET)
         report_buf_puts(b, "<sup>※</sup>");
     report_buf_puts(b, "</td><td class=\"num\">");
-    target_text(b, it);
+    report_html_target(b, it);
     report_buf_puts(b, "</td><td class=\"num\"><b>");
     if (show)
-        num2(b, it->all.sum.mean);
+        report_html_num2(b, it->all.sum.mean);
     else
         report_buf_puts(b, "非公表");
-    report_buf_puts(b, "</b></td><td class=\"num\">");
-    num2(b, it->has_previous ? it->previous_mean : NAN);
-    report_buf_puts(b, "</td><td class=\"num\">");
-    change(b, it);
+    report_buf_puts(b, "</b></td><td class=\"chg\">");
+    change(b, &it->vs_previous);
+    report_buf_puts(b, "</td><td class=\"chg\">");
+    change(b, &it->vs_baseline);
     report_buf_puts(b, "</td><td class=\"num\">");
     if (show)
         report_buf_printf(b, "%.1f%%", report_round(it->all.sum.favorable_pct, 1));
     else
         report_buf_puts(b, "―");
     report_buf_puts(b, "</td><td class=\"c\">");
-    achieved_badge(b, it);
+    report_html_badge(b, it);
     report_buf_puts(b, "</td></tr>");
 }
 
@@ -261,25 +280,34 @@ static void html_kpi_table(struct report_buf *b, const struct kpi_result *r)
 {
     bool set_baseline = false;
 
-    report_buf_puts(b, "<h2>成果指標の一覧</h2><table><colgroup><col style=\"width:10mm\"><col>"
-                       "<col style=\"width:13mm\"><col style=\"width:15mm\">"
-                       "<col style=\"width:17mm\"><col style=\"width:13mm\">"
-                       "<col style=\"width:13mm\"><col style=\"width:15mm\">"
-                       "<col style=\"width:16mm\"></colgroup><thead><tr><th>番号</th>"
-                       "<th>成果指標</th><th>基準値</th><th>目標値</th>");
+    report_buf_puts(b, "<section><h2>成果指標の一覧</h2><table><colgroup>"
+                       "<col style=\"width:9mm\"><col><col style=\"width:13mm\">"
+                       "<col style=\"width:14mm\"><col style=\"width:19mm\">"
+                       "<col style=\"width:19mm\"><col style=\"width:19mm\">"
+                       "<col style=\"width:15mm\"><col style=\"width:16mm\"></colgroup>"
+                       "<thead><tr><th>番号</th><th>成果指標</th><th>基準値</th><th>目標値</th>");
     report_buf_printf(b,
-                      "<th>%s</th><th>前年度</th><th>増減</th><th>肯定的回答率</th>"
-                      "<th>達成</th></tr></thead><tbody>",
-                      r->label);
+                      "<th>平均（%zu段階）<br><small>%s</small></th><th>前年度比</th>"
+                      "<th>基準値比</th><th>肯定的回答率</th><th>達成</th></tr></thead><tbody>",
+                      r->survey->n_points, r->label);
     for (size_t i = 0; i < r->n_items; i++) {
         kpi_row(b, i, &r->items[i]);
         set_baseline = set_baseline || r->items[i].baseline_source == KPI_BASELINE_SET;
     }
-    report_buf_puts(b, "</tbody></table>");
+    report_buf_puts(b, "</tbody></table><p class=\"legend\">成果指標の名称は計画の表記（…職員の"
+                       "割合）のままですが、値は各設問の回答（");
+    for (size_t k = 0; k < r->survey->n_points; k++) {
+        report_buf_puts(b, k ? "、" : "");
+        report_html_escape(b, r->survey->points[k].label);
+        report_buf_printf(b, "＝%d", r->survey->points[k].value);
+    }
+    report_buf_puts(b, "）の平均です。前年度比・基準値比は平均の差で、95%信頼区間が0を含む"
+                       "ときは「変化なし（誤差の範囲）」としています。</p>");
     if (set_baseline)
         report_buf_puts(b, "<p class=\"legend\">※ 計画に基準値の定めがない指標は、"
                            "人事担当課が設定した年度の公表値を基準値としています"
                            "（collector baseline set）。</p>");
+    report_buf_puts(b, "</section>");
 }
 
 /* x position of a scale value on the chart axis. */
@@ -452,7 +480,7 @@ static void item_baseline_text(struct report_buf *b, const struct kpi_item *it)
 {
     char year[FISCAL_LABEL_LEN];
 
-    num2(b, it->baseline_source == KPI_BASELINE_NONE ? NAN : it->baseline);
+    report_html_num2(b, it->baseline_source == KPI_BASELINE_NONE ? NAN : it->baseline);
     if (it->baseline_source == KPI_BASELINE_PUBLISHED)
         report_buf_puts(b, "（計画値）");
     else if (it->baseline_source == KPI_BASELINE_SET)
@@ -463,30 +491,50 @@ static void item_figures(struct report_buf *b, const struct kpi_item *it, bool s
 {
     report_buf_puts(b, "<dl class=\"figs\"><dt>平均</dt><dd class=\"mean\">");
     if (show)
-        num2(b, it->all.sum.mean);
+        report_html_num2(b, it->all.sum.mean);
     else
         report_buf_puts(b, "非公表");
     report_buf_puts(b, "</dd>");
     if (show) {
         report_buf_puts(b, "<dt>95%信頼区間</dt><dd>");
-        num2(b, it->all.sum.ci_low);
+        report_html_num2(b, it->all.sum.ci_low);
         report_buf_puts(b, "〜");
-        num2(b, it->all.sum.ci_high);
+        report_html_num2(b, it->all.sum.ci_high);
         report_buf_printf(b, "</dd><dt>肯定的回答率</dt><dd>%.1f%%</dd>",
                           report_round(it->all.sum.favorable_pct, 1));
     }
     report_buf_puts(b, "<dt>基準値</dt><dd>");
     item_baseline_text(b, it);
     report_buf_puts(b, "</dd><dt>目標値</dt><dd>");
-    target_text(b, it);
+    report_html_target(b, it);
     report_buf_puts(b, "</dd><dt>前年度</dt><dd>");
-    num2(b, it->has_previous ? it->previous_mean : NAN);
-    if (it->has_previous && show) {
-        report_buf_puts(b, "（");
-        change(b, it);
-        report_buf_puts(b, "）");
-    }
+    report_html_num2(b, it->has_previous ? it->previous_mean : NAN);
+    report_buf_puts(b, "</dd><dt>前年度比</dt><dd>");
+    change(b, &it->vs_previous);
+    change_interval(b, &it->vs_previous);
+    report_buf_puts(b, "</dd><dt>基準値比</dt><dd>");
+    change(b, &it->vs_baseline);
+    change_interval(b, &it->vs_baseline);
     report_buf_printf(b, "</dd><dt>回答数</dt><dd>%ld</dd></dl>", it->all.sum.n);
+}
+
+/* Where the two-decimal rule and the margin of error tell different
+ * stories, say so in plain words: the council was promised the rule, and
+ * should also know how firm it is. */
+static void item_margin_note(struct report_buf *b, const struct kpi_item *it)
+{
+    bool t = it->target_within_ci == 1, base = it->baseline_within_ci == 1;
+
+    if (!t && !base)
+        return;
+    report_buf_puts(b, "<p class=\"margin\">");
+    if (t)
+        report_buf_printf(b, "平均と目標値（%.2f）の差は誤差の範囲内です。",
+                          kpi_round2(it->q->kpi.target));
+    if (base)
+        report_buf_printf(b, "平均と基準値（%.2f）の差は誤差の範囲内です。",
+                          kpi_round2(it->baseline));
+    report_buf_puts(b, "</p>");
 }
 
 static void html_item(struct report_buf *b, const struct kpi_result *r, size_t i)
@@ -498,15 +546,17 @@ static void html_item(struct report_buf *b, const struct kpi_result *r, size_t i
                       "<section class=\"item\"><h3><span class=\"qid\">%zu.</span>"
                       "<span class=\"label\">",
                       i + 1);
-    report_html_escape(b, item_label(it));
+    report_html_escape(b, report_html_item_label(it));
     report_buf_puts(b, "</span>");
-    achieved_badge(b, it);
+    report_html_badge(b, it);
     report_buf_puts(b, "</h3>");
     item_figures(b, it, show);
     if (show) {
         report_buf_puts(b, "<div class=\"charts\">");
         svg_mean_chart(b, r, it);
         svg_distribution(b, r->survey, &it->all);
+        report_html_trend_chart(b, r, it);
+        item_margin_note(b, it);
         report_buf_puts(b, "</div>");
     } else {
         report_buf_printf(b,
@@ -537,7 +587,8 @@ static void html_categories(struct report_buf *b, const struct kpi_result *r)
 {
     if (!r->n_categories)
         return;
-    report_buf_puts(b, "<h2>区分別の平均</h2><table><colgroup><col><col style=\"width:26mm\">"
+    report_buf_puts(b, "<section class=\"keep\"><h2>区分別の平均</h2><table><colgroup><col><col "
+                       "style=\"width:26mm\">"
                        "<col style=\"width:22mm\"><col style=\"width:70mm\"></colgroup><thead>"
                        "<tr><th>区分</th><th>回答数（延べ）</th><th>平均</th><th>");
     report_buf_printf(b, "%d〜%d の尺度上の位置</th></tr></thead><tbody>", r->survey->scale_min,
@@ -558,7 +609,7 @@ static void html_categories(struct report_buf *b, const struct kpi_result *r)
                 CH_W, CH_X0, CH_X1 - CH_X0, CH_X0, axis_x(r->survey, cat->mean) - CH_X0);
         report_buf_puts(b, "</td></tr>");
     }
-    report_buf_puts(b, "</tbody></table>");
+    report_buf_puts(b, "</tbody></table></section>");
 }
 
 static void group_header(struct report_buf *b, const struct kpi_result *r)
@@ -584,7 +635,7 @@ static void html_groups(struct report_buf *b, const struct kpi_result *r)
     group_header(b, r);
     for (size_t i = 0; i < r->n_items; i++) {
         report_buf_printf(b, "<tr><td class=\"c\">%zu</td><td>", i + 1);
-        report_html_escape(b, item_label(&r->items[i]));
+        report_html_escape(b, report_html_item_label(&r->items[i]));
         report_buf_puts(b, "</td>");
         for (size_t g = 0; g < r->n_groups; g++) {
             const struct kpi_stat *st = &r->groups[g].items[i];
@@ -629,6 +680,13 @@ static void html_notes(struct report_buf *b, const struct kpi_result *r)
     report_buf_puts(b, "）の回答の割合です。</p>");
     report_buf_puts(b, "<p><b>達成の判定：</b>平均を小数第2位に四捨五入した値が目標値以上のとき"
                        "達成とします。目標値が「現状維持」の指標は、基準値以上のとき達成です。"
+                       "判定は計画のとおりこの規則によりますが、平均と目標値・基準値の差が"
+                       "95%信頼区間の内にある指標には、その旨を添えています。</p>");
+    report_buf_puts(b, "<p><b>前年度比・基準値比：</b>平均の差と、その95%信頼区間（前年度比は"
+                       "両年度の回答のばらつきから Welch の方法で求めたもの。基準値比は、計画の"
+                       "基準値は定数とみなし、設定した基準値はその年度の回答から同じ方法で"
+                       "求めたもの）です。区間が0を含む差は、偶然のばらつきと"
+                       "区別できないため「変化なし（誤差の範囲）」と表示し、色を付けていません。"
                        "</p></div>");
 }
 
@@ -646,6 +704,7 @@ char *report_html(const struct kpi_result *r, size_t *len)
                           r->respondents, r->min_group_size);
     html_cards(&b, r);
     html_kpi_table(&b, r);
+    report_html_plan_table(&b, r);
     html_categories(&b, r);
     html_items(&b, r);
     html_groups(&b, r);

@@ -102,6 +102,65 @@ static void baseline_json(json_t *o, const struct kpi_item *it)
                         it->achieved < 0 ? json_null() : json_boolean(it->achieved == 1));
 }
 
+static json_t *change_json(const struct kpi_change *c)
+{
+    if (!c->known)
+        return json_null();
+    return json_pack("{s:o, s:[o, o], s:b}", "diff", real_or_null(c->diff, 2), "ci95",
+                     real_or_null(c->ci_low, 2), real_or_null(c->ci_high, 2), "significant",
+                     kpi_change_significant(c));
+}
+
+static json_t *tri_json(int v)
+{
+    return v < 0 ? json_null() : json_boolean(v);
+}
+
+static const char *year_status_name(enum kpi_year_status s)
+{
+    return s == KPI_YEAR_RELEASED ? "released" : s == KPI_YEAR_NONE ? "none" : "after";
+}
+
+/* The item over the plan's years: a figure only where that year's report
+ * publishes one. */
+static json_t *series_json(const struct kpi_result *r, const struct kpi_item *it)
+{
+    json_t *a = json_array();
+
+    for (size_t y = 0; y < r->n_years; y++) {
+        const struct kpi_stat *st = &it->series[y];
+        bool show = r->years[y].status == KPI_YEAR_RELEASED && !st->suppressed && st->sum.n > 0;
+        json_array_append_new(
+            a, json_pack("{s:i, s:s, s:I, s:o, s:b}", "fiscal_year", r->years[y].fiscal_year,
+                         "status", year_status_name(r->years[y].status), "n", (json_int_t)st->sum.n,
+                         "mean", show ? real_or_null(st->sum.mean, 4) : json_null(), "suppressed",
+                         r->years[y].status == KPI_YEAR_RELEASED && st->suppressed));
+    }
+    return a;
+}
+
+static json_t *plan_json(const struct kpi_result *r)
+{
+    const struct survey_plan *pl = &r->survey->plan;
+    json_t *years = json_array();
+    char label[FISCAL_LABEL_LEN];
+
+    if (!r->survey->has_plan)
+        return json_null();
+    for (size_t y = 0; y < r->n_years; y++) {
+        const struct kpi_year *yr = &r->years[y];
+        json_array_append_new(
+            years, json_pack("{s:i, s:s, s:s, s:o, s:o}", "fiscal_year", yr->fiscal_year, "label",
+                             fiscal_label(yr->fiscal_year, label, sizeof label), "status",
+                             year_status_name(yr->status), "release",
+                             yr->release ? json_integer(yr->release) : json_null(), "respondents",
+                             yr->status == KPI_YEAR_RELEASED ? json_integer(yr->respondents)
+                                                             : json_null()));
+    }
+    return json_pack("{s:s, s:i, s:i, s:o}", "name", pl->name, "from_fiscal_year",
+                     pl->from_fiscal_year, "to_fiscal_year", pl->to_fiscal_year, "years", years);
+}
+
 static json_t *item_json(const struct kpi_result *r, const struct kpi_item *it)
 {
     json_t *o = json_object();
@@ -114,6 +173,12 @@ static json_t *item_json(const struct kpi_result *r, const struct kpi_item *it)
     json_object_set_new(o, "previous_mean",
                         it->has_previous ? json_real(report_round(it->previous_mean, 4))
                                          : json_null());
+    json_object_set_new(o, "change_previous", change_json(&it->vs_previous));
+    json_object_set_new(o, "change_baseline", change_json(&it->vs_baseline));
+    json_object_set_new(o, "baseline_within_ci", tri_json(it->baseline_within_ci));
+    json_object_set_new(o, "target_within_ci", tri_json(it->target_within_ci));
+    if (r->survey->has_plan)
+        json_object_set_new(o, "series", series_json(r, it));
     return o;
 }
 
@@ -173,6 +238,7 @@ static json_t *result_json(const struct kpi_result *r)
                             json_pack("{s:b, s:s}", "waiting", r->later_data_waits, "counted_on",
                                       r->waiting_counted_on));
     json_object_set_new(o, "label", json_string(r->label));
+    json_object_set_new(o, "plan", plan_json(r));
     json_object_set_new(o, "respondents", json_integer(r->respondents));
     json_object_set_new(o, "min_group_size", json_integer(r->min_group_size));
     json_object_set_new(o, "suppressed", json_boolean(r->suppressed));

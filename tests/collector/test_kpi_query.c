@@ -16,6 +16,7 @@
 #include "kpi_query.h"
 #include "report_csv.h"
 #include "report_html.h"
+#include "report_json.h"
 #include "schema.h"
 #include "store.h"
 #include "testutil.h"
@@ -145,15 +146,25 @@ static sqlite3 *db_sparse_item(void)
     return db;
 }
 
-static struct kpi_result *run(sqlite3 *db, const char *group_by)
+static struct kpi_result *run_query(sqlite3 *db, int fiscal_year, const char *group_by)
 {
-    struct kpi_query_params p = {.fiscal_year = 2024, .group_by = group_by};
+    struct kpi_query_params p = {.fiscal_year = fiscal_year, .group_by = group_by};
     struct kpi_result *r = NULL;
     char err[KPI_QUERY_ERR_LEN];
 
     if (kpi_query_run(db, &p, &r, err, sizeof err) != KPI_QUERY_OK)
         fail_msg("kpi_query_run: %s", err);
     return r;
+}
+
+static struct kpi_result *run(sqlite3 *db, const char *group_by)
+{
+    return run_query(db, 2024, group_by);
+}
+
+static struct kpi_result *run_year(sqlite3 *db, int fiscal_year)
+{
+    return run_query(db, fiscal_year, NULL);
 }
 
 static void test_kpi_query_item_answered_by_few_hides_the_other_group_too(void **state)
@@ -222,6 +233,147 @@ static void test_kpi_query_overall_item_below_min_hides_its_category(void **stat
     db_done(db);
 }
 
+static void release_year(int fiscal_year)
+{
+    struct store_release out;
+
+    assert_int_equal(store_release(fx.st, "goshogawara-staff", fiscal_year, 10, "release", &out),
+                     STORE_OK);
+    assert_true(out.added > 0);
+}
+
+/* Three years of the plan (令和7〜11年度), 40 respondents each; FY2025 is
+ * stored but never released. Worked by hand:
+ *   q01  FY2026 10 x 4, 30 x 3 (3.25)  FY2027 20 x 3, 20 x 2 (2.50)
+ *   q02  FY2026 10 x 3, 30 x 2 (2.25)  FY2027 18 x 3, 22 x 2 (2.45)
+ *   q03  FY2027 18 x 4, 2 x 3, 20 x 2 (2.95; sd 0.98579, interval
+ *        2.95 +- 2.023 x 0.98579 / sqrt 40 = 2.6347 .. 3.2653)
+ * FY2027 against FY2026, Welch: q01 -0.75, se 0.105915, df 76.4 -> 76,
+ * t 1.9917: -0.9610 .. -0.5390; q02 +0.20, se 0.105612: -0.0103 .. 0.4103,
+ * inside the noise. q01 against its published baseline 2.88: 2.50 +- 2.023
+ * x 0.50637 / sqrt 40 - 2.88 = -0.5420 .. -0.2180. */
+static sqlite3 *db_three_years(void)
+{
+    sqlite3 *db = db_with_survey();
+
+    respond("2025-06", 2025, "{\"q01\":4,\"q02\":3}", "{}", 40);
+    respond("2026-06", 2026, "{\"q01\":4,\"q02\":3}", "{}", 10);
+    respond("2026-06", 2026, "{\"q01\":3,\"q02\":2}", "{}", 30);
+    respond("2027-06", 2027, "{\"q01\":3,\"q02\":3,\"q03\":4}", "{}", 18);
+    respond("2027-06", 2027, "{\"q01\":3,\"q02\":2,\"q03\":3}", "{}", 2);
+    respond("2027-06", 2027, "{\"q01\":2,\"q02\":2,\"q03\":2}", "{}", 20);
+    release_year(2026);
+    release_year(2027);
+    return db;
+}
+
+static void test_kpi_query_changes_with_welch_intervals(void **state)
+{
+    sqlite3 *db = db_three_years();
+    struct kpi_result *r = run_year(db, 2027);
+    const struct kpi_item *q01 = &r->items[0], *q02 = &r->items[1], *q03 = &r->items[2];
+
+    (void)state;
+    assert_true(q01->has_previous);
+    assert_true(q01->vs_previous.known);
+    assert_true(fabs(q01->vs_previous.diff + 0.75) < 1e-9);
+    assert_true(fabs(q01->vs_previous.ci_low + 0.9610) < 1e-3);
+    assert_true(fabs(q01->vs_previous.ci_high + 0.5390) < 1e-3);
+    assert_true(kpi_change_significant(&q01->vs_previous));
+    assert_true(fabs(q02->vs_previous.diff - 0.20) < 1e-9);
+    assert_true(fabs(q02->vs_previous.ci_low + 0.0103) < 1e-3);
+    assert_true(fabs(q02->vs_previous.ci_high - 0.4103) < 1e-3);
+    assert_false(kpi_change_significant(&q02->vs_previous));
+    /* Against the plan's published baseline, a fixed figure. */
+    assert_true(fabs(q01->vs_baseline.diff + 0.38) < 1e-9);
+    assert_true(fabs(q01->vs_baseline.ci_low + 0.5420) < 1e-3);
+    assert_true(fabs(q01->vs_baseline.ci_high + 0.2180) < 1e-3);
+    /* q03 misses its target 3.00 by the two-decimal rule, within the margin. */
+    assert_int_equal(q03->achieved, 0);
+    assert_int_equal(q03->target_within_ci, 1);
+    assert_int_equal(q03->baseline_within_ci, 1); /* 2.77 */
+    assert_int_equal(q01->target_within_ci, 0);
+    assert_false(q03->has_previous); /* nobody answered it in FY2026 */
+    assert_false(q03->vs_previous.known);
+    kpi_result_free(r);
+    db_done(db);
+}
+
+static void test_kpi_query_series_over_the_plan(void **state)
+{
+    sqlite3 *db = db_three_years();
+    struct kpi_result *r = run_year(db, 2027), *r26;
+    char *json;
+    size_t len;
+
+    (void)state;
+    assert_int_equal(r->n_years, 5);
+    assert_int_equal(r->years[0].fiscal_year, 2025);
+    assert_int_equal(r->years[0].status, KPI_YEAR_NONE); /* stored, never released */
+    assert_int_equal(r->years[1].status, KPI_YEAR_RELEASED);
+    assert_int_equal(r->years[1].respondents, 40);
+    assert_int_equal(r->years[2].status, KPI_YEAR_RELEASED);
+    assert_int_equal(r->years[3].status, KPI_YEAR_AFTER);
+    assert_int_equal(r->years[4].fiscal_year, 2029);
+    assert_true(fabs(r->items[0].series[1].sum.mean - 3.25) < 1e-12);
+    assert_true(fabs(r->items[0].series[2].sum.mean - 2.50) < 1e-12);
+    assert_true(fabs(r->items[1].series[1].sum.mean - 2.25) < 1e-12);
+    assert_int_equal(r->items[2].series[1].sum.n, 0);
+    json = report_json(r, &len);
+    assert_non_null(strstr(json, "\"plan\":{\"name\":\"五所川原市人材育成・確保基本方針\","
+                                 "\"from_fiscal_year\":2025,\"to_fiscal_year\":2029,"));
+    assert_non_null(strstr(json, "\"series\":[{\"fiscal_year\":2025,\"status\":\"none\",\"n\":0,"
+                                 "\"mean\":null,\"suppressed\":false},{\"fiscal_year\":2026,"
+                                 "\"status\":\"released\",\"n\":40,\"mean\":3.25,"));
+    assert_non_null(strstr(json, "\"change_previous\":{\"diff\":-0.75,\"ci95\":[-0.96,-0.54],"
+                                 "\"significant\":true}"));
+    assert_non_null(strstr(json, "\"change_previous\":{\"diff\":0.2,\"ci95\":[-0.01,0.41],"
+                                 "\"significant\":false}"));
+    free(json);
+    /* A report of FY2026 never reads FY2027, released or not. */
+    r26 = run_year(db, 2026);
+    assert_int_equal(r26->years[2].status, KPI_YEAR_AFTER);
+    assert_int_equal(r26->items[0].series[2].sum.n, 0);
+    kpi_result_free(r26);
+    kpi_result_free(r);
+    db_done(db);
+}
+
+/* The HTML report of FY2027 says which changes are beyond the noise, what
+ * each column is, and shows the plan from baseline to target. */
+static void test_kpi_query_html_honest_changes_and_plan_table(void **state)
+{
+    sqlite3 *db = db_three_years();
+    struct kpi_result *r = run_year(db, 2027);
+    size_t len;
+    char *html = report_html(r, &len);
+
+    (void)state;
+    assert_non_null(strstr(html, "<th>平均（4段階）<br><small>令和9年度</small></th>"
+                                 "<th>前年度比</th><th>基準値比</th>"));
+    /* q01: -0.75 is beyond the noise, against the previous year and the baseline. */
+    assert_non_null(strstr(html, "<b>2.50</b></td><td class=\"chg\"><span class=\"down\">▼ "
+                                 "−0.75</span></td><td class=\"chg\"><span class=\"down\">▼ "
+                                 "−0.38</span></td>"));
+    /* q02: +0.20 is not, and is neither signed nor coloured. */
+    assert_non_null(strstr(html, "<b>2.45</b></td><td class=\"chg\"><span class=\"same\">"
+                                 "変化なし<small>（誤差の範囲）</small></span></td>"));
+    assert_non_null(strstr(html, "平均と目標値（3.00）の差は誤差の範囲内です。"
+                                 "平均と基準値（2.77）の差は誤差の範囲内です。"));
+    /* The plan's table: baseline, each year, target, achieved. */
+    assert_non_null(strstr(html, "<th>基準値</th><th>令和7年度</th><th>令和8年度</th>"
+                                 "<th class=\"now\">令和9年度</th><th>令和10年度</th>"
+                                 "<th>令和11年度</th><th>目標値</th>"));
+    assert_non_null(strstr(html, "<td class=\"num\">2.88</td><td class=\"num\"><span "
+                                 "class=\"nodata\">公表なし</span></td><td class=\"num\">3.25"
+                                 "</td><td class=\"num now\">2.50</td><td class=\"num\"><span "
+                                 "class=\"nodata\">今後</span></td>"));
+    assert_non_null(strstr(html, "<svg class=\"trend\""));
+    free(html);
+    kpi_result_free(r);
+    db_done(db);
+}
+
 static void test_kpi_query_errors_name_what_is_wrong(void **state)
 {
     sqlite3 *db = NULL;
@@ -285,6 +437,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kpi_query_item_answered_by_few_hides_the_other_group_too),
         cmocka_unit_test(test_kpi_query_overall_item_below_min_hides_its_category),
+        cmocka_unit_test(test_kpi_query_changes_with_welch_intervals),
+        cmocka_unit_test(test_kpi_query_series_over_the_plan),
+        cmocka_unit_test(test_kpi_query_html_honest_changes_and_plan_table),
         cmocka_unit_test(test_kpi_query_errors_name_what_is_wrong),
         cmocka_unit_test(test_kpi_query_parse_year),
     };

@@ -174,14 +174,31 @@ static int group_teardown(void **state)
     return kf_stop(&gosho) | kf_stop(&custom);
 }
 
-static const char *const want_header[] = {"成果指標",         "区分",
-                                          "回答数",           "平均",
-                                          "標準偏差",         "95%信頼区間 下限",
-                                          "95%信頼区間 上限", "肯定的回答率(%)",
-                                          "基準値",           "基準値の根拠",
-                                          "目標値",           "達成",
-                                          "前年度",           "そう思う(4)",
-                                          "まあそう思う(3)",  "あまりそう思わない(2)",
+static const char *const want_header[] = {"成果指標",
+                                          "区分",
+                                          "回答数",
+                                          "平均（4段階）",
+                                          "標準偏差",
+                                          "95%信頼区間 下限",
+                                          "95%信頼区間 上限",
+                                          "肯定的回答率(%)",
+                                          "基準値",
+                                          "基準値の根拠",
+                                          "目標値",
+                                          "目標の種類",
+                                          "達成",
+                                          "前年度平均",
+                                          "前年度比",
+                                          "前年度比 95%信頼区間 下限",
+                                          "前年度比 95%信頼区間 上限",
+                                          "前年度比の判定",
+                                          "基準値比",
+                                          "基準値比 95%信頼区間 下限",
+                                          "基準値比 95%信頼区間 上限",
+                                          "基準値比の判定",
+                                          "そう思う(4)",
+                                          "まあそう思う(3)",
+                                          "あまりそう思わない(2)",
                                           "そう思わない(1)"};
 #define N_COLS ((int)(sizeof want_header / sizeof want_header[0]))
 
@@ -216,22 +233,14 @@ static void test_report_csv_rows_hold_the_figures(void **state)
 {
     static const char *const q01[] = {
         "必要な知識等を習得するため、自主的に勉強やリスキリングに取り組んでいる職員の割合",
-        "人材の育成",
-        "12",
-        "2.83",
-        "0.94",
-        "2.24",
-        "3.43",
-        "66.7",
-        "2.88",
-        "計画値",
-        "3.00",
-        "未達成",
-        "2.00",
-        "3",
-        "5",
-        "3",
-        "1"};
+        "人材の育成", "12", "2.83", "0.94", "2.24", "3.43", "66.7", "2.88", "計画値", "3.00",
+        "数値", "未達成", "2.00",
+        /* Against FY2023 (ten 2s, no spread), Welch: se = 0.9374 / sqrt 12
+         * = 0.2706 on 11 df, t 2.201: 0.83 +- 0.60, beyond the noise. */
+        "0.83", "0.24", "1.43", "上昇",
+        /* Against the published 2.88: the mean's own interval 2.24..3.43
+         * shifted, which holds 0. A negative figure stays a number. */
+        "-0.05", "-0.64", "0.55", "変化なし（誤差の範囲）", "3", "5", "3", "1"};
     struct tu_response resp;
     struct csv c;
 
@@ -243,8 +252,9 @@ static void test_report_csv_rows_hold_the_figures(void **state)
     /* q05: 3.83 against 現状維持 of the baseline 3.40. */
     assert_string_equal(c.cells[5][3], "3.83");
     assert_string_equal(c.cells[5][8], "3.40");
-    assert_string_equal(c.cells[5][10], "現状維持");
-    assert_string_equal(c.cells[5][11], "達成");
+    assert_string_equal(c.cells[5][10], "");
+    assert_string_equal(c.cells[5][11], "現状維持");
+    assert_string_equal(c.cells[5][12], "達成");
     tu_response_free(&resp);
     csv_free(&c);
 }
@@ -333,7 +343,14 @@ static void test_report_csv_baseline_is_set_from_a_released_year(void **state)
     csv_parse(resp.body + 3, resp.body_len - 3, &c);
     assert_string_equal(c.cells[1][8], "2.50");
     assert_string_equal(c.cells[1][9], "令和5年度実績（設定）");
-    assert_string_equal(c.cells[1][11], "達成");
+    assert_string_equal(c.cells[1][12], "達成");
+    /* A set baseline is a sample of its year: FY2024's ten 4s against
+     * FY2023's five 3s and five 2s (sd 0.527), Welch on 9 df (t 2.262):
+     * 1.50 +- 2.262 x 0.527 / sqrt 10 = 1.12 .. 1.88. */
+    assert_string_equal(c.cells[1][18], "1.50");
+    assert_string_equal(c.cells[1][19], "1.12");
+    assert_string_equal(c.cells[1][20], "1.88");
+    assert_string_equal(c.cells[1][21], "上昇");
     j = kf_get_json(&custom, "/api/v1/kpi?fiscal_year=2024", &status);
     assert_int_equal(status, 200);
     it = kf_item(json_object_get(j, "items"), "q01");

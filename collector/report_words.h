@@ -1,0 +1,19 @@
+/* The Japanese words every report format uses for the same thing, in one
+ * place, so that the CSV, the text table, the HTML page and the workbook
+ * never name one verdict two ways. */
+#ifndef COLLECTOR_REPORT_WORDS_H
+#define COLLECTOR_REPORT_WORDS_H
+
+#include "kpi.h"
+#include "survey.h"
+
+#define REPORT_WORD_SAME    "変化なし（誤差の範囲）" /* the interval of a change holds 0 */
+#define REPORT_WORD_UNKNOWN "―"                      /* U+2015: no figure; written in CP932 too */
+
+/* 上昇, 低下, 変化なし（誤差の範囲）, or ― when the change is unknown. */
+const char *report_change_text(const struct kpi_change *c);
+
+/* 数値, 現状維持 or なし: what kind of target an indicator has. */
+const char *report_target_kind_text(enum survey_target_kind k);
+
+#endif
