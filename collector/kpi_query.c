@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpi_rate.h"
 #include "store.h"
 
 struct kpi_query_err_info {
@@ -214,6 +215,8 @@ static enum kpi_query_err result_alloc(struct kpi_result *r, const struct survey
         if (q->category && category_index(r, q->category) < 0)
             r->categories[r->n_categories++].name = q->category;
     }
+    if (kpi_rates_alloc(r) != KPI_QUERY_OK)
+        return KPI_QUERY_E_NOMEM;
     if (r->survey->has_plan) {
         const struct survey_plan *pl = &r->survey->plan;
         r->years =
@@ -262,6 +265,7 @@ void kpi_result_free(struct kpi_result *r)
     for (size_t i = 0; r->items && i < r->n_items; i++)
         free(r->items[i].series);
     free(r->years);
+    free(r->rates);
     free(r->items);
     free(r->categories);
     survey_free(r->survey);
@@ -285,7 +289,10 @@ static int group_of(const struct kpi_result *r, const char *opt)
 static void respondents_row(const char *attr, const char *opt, long long n, void *ctx)
 {
     struct kpi_result *r = ctx;
+    struct kpi_rate *rt = kpi_rate_find(r, attr, opt);
 
+    if (rt)
+        rt->respondents += (long)n;
     if (!*attr && !*opt)
         r->respondents = (long)n;
     else if (r->group_by && strcmp(attr, r->group_by->id) == 0)
@@ -675,6 +682,8 @@ static enum kpi_query_err query_fill(sqlite3 *db, const struct kpi_query_params 
     snprintf(r->release_reason, sizeof r->release_reason, "%s", rel.reason);
     if (store_release_respondents(db, r->survey->id, r->fiscal_year, r->release, respondents_row,
                                   r) != 0)
+        return fail_db(db, err, errlen);
+    if (kpi_rates_load_headcounts(db, r) != 0)
         return fail_db(db, err, errlen);
     r->suppressed = r->respondents < r->min_group_size;
     if ((e = load_release(db, r)) != KPI_QUERY_OK)

@@ -121,6 +121,23 @@ struct kpi_group {
     struct kpi_category *categories; /* n_categories, like result->categories */
 };
 
+/* A response rate: respondents of the release against the headcount an
+ * administrator recorded for the fiscal year. A rate is a count, not an
+ * answer, so it is shown for populations of any size. */
+#define KPI_RATE_LOW_PCT 60.0 /* rates below this are flagged */
+
+struct kpi_rate {
+    const struct survey_attribute *attribute; /* NULL: everyone */
+    const struct survey_option *option;       /* NULL with an attribute: left unanswered */
+    long respondents;
+    long headcount; /* 0: not recorded */
+};
+
+/* 100 x respondents / headcount rounded to one decimal; NAN without a headcount. */
+double kpi_rate_pct(const struct kpi_rate *rt);
+/* Whether a known rate is below KPI_RATE_LOW_PCT (as rounded). */
+bool kpi_rate_low(const struct kpi_rate *rt);
+
 struct kpi_result {
     struct survey *survey; /* owned: the definition the labels come from */
     char published_at[40];
@@ -139,6 +156,8 @@ struct kpi_result {
     size_t n_items;
     struct kpi_year *years; /* the plan's fiscal years, in order; NULL without a plan */
     size_t n_years;
+    struct kpi_rate *rates; /* everyone, then each attribute's options and its unanswered */
+    size_t n_rates;
     struct kpi_category *categories; /* in order of first appearance */
     size_t n_categories;
     const struct survey_attribute *group_by; /* NULL without a breakdown */

@@ -59,6 +59,8 @@ static const char report_css[] =
     "th.now{border-bottom:2px solid " C_ACCENT "}"
     ".nodata{color:#7a8490;font-size:8pt}"
     "table.plan td.num{text-align:center}"
+    "th.attr{text-align:left;background:#f7f9fb;font-weight:normal}"
+    "td.ind{padding-left:5mm}tr.all td{font-weight:bold}"
     "td.chg{text-align:center;line-height:1.25}"
     ".margin{font-size:8.5pt;margin:1mm 0 0;color:#3d4753}"
     ".keep{break-inside:avoid}"
@@ -229,6 +231,11 @@ static void html_cards(struct report_buf *b, const struct kpi_result *r)
                       "<div class=\"cards\"><div class=\"card\"><div class=\"k\">回答者数</div>"
                       "<div class=\"v\">%ld<small> 人</small></div></div>",
                       r->respondents);
+    if (r->rates[0].headcount > 0)
+        report_buf_printf(b,
+                          "<div class=\"card\"><div class=\"k\">回答率（職員 %ld 人）</div>"
+                          "<div class=\"v\">%.1f<small> %%</small></div></div>",
+                          r->rates[0].headcount, kpi_rate_pct(&r->rates[0]));
     report_buf_printf(b,
                       "<div class=\"card\"><div class=\"k\">目標を達成した指標</div>"
                       "<div class=\"v\">%ld<small> / %ld 指標</small></div></div>",
@@ -705,6 +712,7 @@ char *report_html(const struct kpi_result *r, size_t *len)
     html_cards(&b, r);
     html_kpi_table(&b, r);
     report_html_plan_table(&b, r);
+    report_html_rates(&b, r);
     html_categories(&b, r);
     html_items(&b, r);
     html_groups(&b, r);

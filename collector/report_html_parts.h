@@ -24,4 +24,7 @@ void report_html_plan_table(struct report_buf *b, const struct kpi_result *r);
 void report_html_trend_chart(struct report_buf *b, const struct kpi_result *r,
                              const struct kpi_item *it);
 
+/* The response rates: everyone and each attribute's options. */
+void report_html_rates(struct report_buf *b, const struct kpi_result *r);
+
 #endif

@@ -7,6 +7,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "report_words.h"
+
 #define REPORT_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(12))
 
 double report_round(double x, int decimals)
@@ -161,6 +163,27 @@ static json_t *plan_json(const struct kpi_result *r)
                      pl->from_fiscal_year, "to_fiscal_year", pl->to_fiscal_year, "years", years);
 }
 
+static json_t *rates_json(const struct kpi_result *r)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; i < r->n_rates; i++) {
+        const struct kpi_rate *rt = &r->rates[i];
+        bool known = rt->headcount > 0;
+        if (rt->attribute && !rt->option && rt->respondents == 0)
+            continue; /* nobody left the attribute unanswered */
+        json_array_append_new(
+            a, json_pack("{s:o, s:o, s:s, s:I, s:o, s:o, s:o}", "attribute",
+                         rt->attribute ? json_string(rt->attribute->id) : json_null(), "option",
+                         rt->option ? json_string(rt->option->id) : json_null(), "label",
+                         report_rate_label(rt), "respondents", (json_int_t)rt->respondents,
+                         "headcount", known ? json_integer(rt->headcount) : json_null(), "pct",
+                         real_or_null(kpi_rate_pct(rt), 1), "low",
+                         known ? json_boolean(kpi_rate_low(rt)) : json_null()));
+    }
+    return a;
+}
+
 static json_t *item_json(const struct kpi_result *r, const struct kpi_item *it)
 {
     json_t *o = json_object();
@@ -240,6 +263,7 @@ static json_t *result_json(const struct kpi_result *r)
     json_object_set_new(o, "label", json_string(r->label));
     json_object_set_new(o, "plan", plan_json(r));
     json_object_set_new(o, "respondents", json_integer(r->respondents));
+    json_object_set_new(o, "response_rates", rates_json(r));
     json_object_set_new(o, "min_group_size", json_integer(r->min_group_size));
     json_object_set_new(o, "suppressed", json_boolean(r->suppressed));
     for (size_t i = 0; i < r->n_items; i++)

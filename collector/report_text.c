@@ -10,6 +10,7 @@
 
 #include "report_buf.h"
 #include "report_json.h"
+#include "report_words.h"
 #include "utf8.h"
 
 #define TEXT_CELL 32 /* longest cell written before padding */
@@ -133,6 +134,23 @@ static void text_categories(struct report_buf *b, const struct kpi_result *r)
     }
 }
 
+static void text_rates(struct report_buf *b, const struct kpi_result *r)
+{
+    report_buf_puts(b, "\n回答率（回答者数 / 職員数）\n");
+    for (size_t i = 0; i < r->n_rates; i++) {
+        const struct kpi_rate *rt = &r->rates[i];
+        if (rt->attribute && !rt->option && rt->respondents == 0)
+            continue;
+        report_buf_printf(b, "  %s%s%s  %ld", rt->attribute ? rt->attribute->id : "",
+                          rt->attribute ? " " : "", report_rate_label(rt), rt->respondents);
+        if (rt->headcount > 0)
+            report_buf_printf(b, " / %ld  %.1f%%%s\n", rt->headcount, kpi_rate_pct(rt),
+                              kpi_rate_low(rt) ? "  60%未満" : "");
+        else
+            report_buf_puts(b, "  （職員数の登録なし）\n");
+    }
+}
+
 static void text_notes(struct report_buf *b, const struct kpi_result *r)
 {
     int set_year = 0;
@@ -173,6 +191,7 @@ char *report_text(const struct kpi_result *r, size_t *len)
         text_item(&b, &r->items[i]);
     if (r->n_categories)
         text_categories(&b, r);
+    text_rates(&b, r);
     text_notes(&b, r);
     return report_buf_take(&b, len);
 }

@@ -14,3 +14,10 @@ const char *report_target_kind_text(enum survey_target_kind k)
 {
     return k == SURVEY_TARGET_VALUE ? "数値" : k == SURVEY_TARGET_MAINTAIN ? "現状維持" : "なし";
 }
+
+const char *report_rate_label(const struct kpi_rate *rt)
+{
+    if (!rt->attribute)
+        return "全体";
+    return rt->option ? rt->option->label : "未回答";
+}

@@ -5,6 +5,7 @@
 #define COLLECTOR_REPORT_WORDS_H
 
 #include "kpi.h"
+#include "kpi_query.h"
 #include "survey.h"
 
 #define REPORT_WORD_SAME    "変化なし（誤差の範囲）" /* the interval of a change holds 0 */
@@ -15,5 +16,8 @@ const char *report_change_text(const struct kpi_change *c);
 
 /* 数値, 現状維持 or なし: what kind of target an indicator has. */
 const char *report_target_kind_text(enum survey_target_kind k);
+
+/* The population of a rate row: 全体, the option's label, or 未回答. */
+const char *report_rate_label(const struct kpi_rate *rt);
 
 #endif

@@ -11,7 +11,7 @@
 #ifndef COLLECTOR_SCHEMA_H
 #define COLLECTOR_SCHEMA_H
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 /* Applied to a database whose PRAGMA user_version is 0. */
 #define SCHEMA_V1_SQL                                                                              \
@@ -132,5 +132,19 @@
     "  respondents INTEGER NOT NULL," /* stored, all of them, at that count */                     \
     "  released INTEGER NOT NULL,"    /* of those, in the latest release then */                   \
     "  PRIMARY KEY (survey_id, fiscal_year));"
+
+/* Version 3: the headcount an administrator records per fiscal year
+ * (`collector headcount set|import`), for response rates. Keyed like the
+ * release counts: attribute_id = '' and option_id = '' is everyone. */
+#define SCHEMA_V3_SQL                                                                              \
+    "CREATE TABLE headcounts ("                                                                    \
+    "  survey_id TEXT NOT NULL,"                                                                   \
+    "  fiscal_year INTEGER NOT NULL,"                                                              \
+    "  attribute_id TEXT NOT NULL,"                                                                \
+    "  option_id TEXT NOT NULL,"                                                                   \
+    "  count INTEGER NOT NULL CHECK (count > 0),"                                                  \
+    "  set_at TEXT NOT NULL," /* RFC 3339 UTC */                                                   \
+    "  PRIMARY KEY (survey_id, fiscal_year, attribute_id, option_id)"                              \
+    ") WITHOUT ROWID;"
 
 #endif
