@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "index_page.h"
+#include "report_fonts.h"
 #include "report_make.h"
 
 #define ADMIN_REPORTS_PREFIX "/reports/"
@@ -15,7 +16,8 @@
 bool admin_handles(const char *path)
 {
     return path && (strcmp(path, "/") == 0 || strcmp(path, "/api/v1/kpi") == 0 ||
-                    strncmp(path, ADMIN_REPORTS_PREFIX, strlen(ADMIN_REPORTS_PREFIX)) == 0);
+                    strncmp(path, ADMIN_REPORTS_PREFIX, strlen(ADMIN_REPORTS_PREFIX)) == 0 ||
+                    report_fonts_handles(path));
 }
 
 /* A query argument, NULL when absent or empty. */
@@ -112,6 +114,8 @@ void admin_handle(sqlite3 *db, const struct admin_request *req, struct reply *re
         route_kpi(db, req, rep);
     else if (strncmp(req->path, ADMIN_REPORTS_PREFIX, strlen(ADMIN_REPORTS_PREFIX)) == 0)
         route_reports(db, req, rep);
+    else if (report_fonts_handles(req->path))
+        report_fonts_reply(req->path, rep);
     else
         reply_error(rep, 404, "not_found", "no admin page at this path; the index is at /");
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cclock.h"
+#include "report_fonts.h"
 #include "report_html_parts.h"
 #include "report_json.h"
 
@@ -26,7 +27,8 @@
 #define C_GRID   "#d5dbe2"
 
 static const char report_css[] =
-    "@page{size:A4;margin:14mm 13mm 15mm}"
+    "@page{size:A4;margin:14mm 13mm 15mm;"
+    "@bottom-center{content:counter(page) \" / \" counter(pages);font-size:8pt;color:#56606c}}"
     "*{box-sizing:border-box}"
     "html{background:#e6eaef}"
     "body{margin:0;font-family:" REPORT_HTML_FONTS ";color:#1d2733;font-size:10pt;"
@@ -88,6 +90,10 @@ static const char report_css[] =
     ".note{font-size:8.5pt;color:#3d4753;border:1px solid #c9d1da;border-radius:2mm;"
     "padding:2.5mm 3.5mm;background:#f7f9fb;break-inside:avoid}"
     ".note p{margin:0 0 1.2mm}.note p:last-child{margin:0}"
+    ".interim{display:inline-block;font-size:11pt;border:2px solid #1d2733;color:#1d2733;"
+    "padding:0 2mm;margin-right:3mm;vertical-align:middle;letter-spacing:.05em}"
+    ".method{break-before:page}"
+    ".method .note p{margin:0 0 2mm}"
     "footer{margin-top:5mm;font-size:8pt;color:#7a8490;text-align:right}";
 
 void report_html_escape(struct report_buf *b, const char *s)
@@ -176,6 +182,15 @@ void report_html_badge(struct report_buf *b, const struct kpi_item *it)
         report_buf_puts(b, "<span class=\"badge na\">判定なし</span>");
 }
 
+static void hatch_defs(struct report_buf *b)
+{
+    report_buf_puts(b, "<svg width=\"0\" height=\"0\" style=\"position:absolute\" aria-hidden="
+                       "\"true\"><defs><pattern id=\"rh-hatch\" width=\"5\" height=\"5\" "
+                       "patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect "
+                       "width=\"1.6\" height=\"5\" fill=\"#fff\" fill-opacity=\"0.9\"/></pattern>"
+                       "</defs></svg>");
+}
+
 static void html_head(struct report_buf *b, const struct kpi_result *r)
 {
     report_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">"
@@ -183,9 +198,13 @@ static void html_head(struct report_buf *b, const struct kpi_result *r)
     report_html_escape(b, r->survey->organization);
     report_buf_printf(b, " %s ", r->label);
     report_html_escape(b, r->survey->title);
-    report_buf_puts(b, " 成果指標（KPI）報告</title><style>");
+    report_buf_printf(b, " 成果指標（KPI）報告%s</title><style>",
+                      report_html_interim(r) ? " 速報（年度途中）" : "");
+    report_buf_puts(b, report_fonts_css);
     report_buf_puts(b, report_css);
-    report_buf_puts(b, "</style></head><body><div class=\"page\">");
+    report_buf_puts(b, "</style></head><body>");
+    hatch_defs(b);
+    report_buf_puts(b, "<div class=\"page\">");
 }
 
 static void html_header(struct report_buf *b, const struct kpi_result *r)
@@ -199,7 +218,9 @@ static void html_header(struct report_buf *b, const struct kpi_result *r)
     strftime(today, sizeof today, "%Y-%m-%d", &tm);
     report_buf_puts(b, "<header><p class=\"org\">");
     report_html_escape(b, r->survey->organization);
-    report_buf_printf(b, "</p><h1>%s ", r->label);
+    report_buf_printf(
+        b, "</p><h1>%s%s ",
+        report_html_interim(r) ? "<span class=\"interim\">速報（年度途中）</span>" : "", r->label);
     report_html_escape(b, r->survey->title);
     report_buf_puts(b, "結果<br>人材育成の成果指標（KPI）報告</h1><p class=\"meta\">");
     report_buf_printf(b, "<span>対象期間 %.4s年%d月〜%.4s年%d月</span>", first, 4, last, 3);
@@ -402,32 +423,40 @@ static void svg_mean_chart(struct report_buf *b, const struct kpi_result *r,
     report_buf_puts(b, "</svg>");
 }
 
-struct swatch {
-    const char *fill, *ink; /* ink: the text colour readable on fill */
-};
-
-/* Colour of scale point k: favourable points in blues, the others in
- * oranges, darker towards the ends of the scale. */
-static struct swatch point_colour(const struct survey *s, size_t k)
+/* Swatch of scale point k: favourable points in solid blues, the others
+ * in hatched oranges, darker towards the ends of the scale. Within a side
+ * the first three steps differ by at least 26 L*, and the hatch tells the
+ * sides apart, so そう思う and そう思わない differ in grayscale print. */
+struct report_swatch report_html_point_swatch(const struct survey *s, size_t k)
 {
-    static const struct swatch fav[] = {{"#1f4e8c", "#fff"},
-                                        {"#5b88c4", "#fff"},
-                                        {"#9dbbe2", "#1d2733"},
-                                        {"#c4d6ee", "#1d2733"},
-                                        {"#dfe8f5", "#1d2733"}};
-    static const struct swatch unfav[] = {{"#b8482c", "#fff"},
-                                          {"#e08a5f", "#1d2733"},
-                                          {"#f0b48f", "#1d2733"},
-                                          {"#f6cdb3", "#1d2733"},
-                                          {"#fae2d3", "#1d2733"}};
+    static const struct report_swatch fav[] = {{"#004885", "#fff", false, 30},
+                                               {"#538dc5", "#fff", false, 57},
+                                               {"#bdd4eb", "#1d2733", false, 84}};
+    static const struct report_swatch unfav[] = {{"#9c3919", "#fff", true, 38},
+                                                 {"#dc864b", "#1d2733", true, 64},
+                                                 {"#fcdcc8", "#1d2733", true, 90}};
     int v = s->points[k].value, rank;
 
     if (v >= s->favorable_min) {
         rank = s->scale_max - v;
-        return fav[rank < 5 ? rank : 4];
+        return fav[rank < 3 ? rank : 2];
     }
     rank = v - s->scale_min;
-    return unfav[rank < 5 ? rank : 4];
+    return unfav[rank < 3 ? rank : 2];
+}
+
+/* A swatch's area: its colour, and the hatch over it for the unfavourable
+ * side (the pattern is defined once per page, see hatch_defs). */
+static void swatch_rect(struct report_buf *b, struct report_swatch c, double x, double y, double w,
+                        double h)
+{
+    report_buf_printf(b, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"/>",
+                      x, y, w, h, c.fill);
+    if (c.hatched)
+        report_buf_printf(b,
+                          "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
+                          "fill=\"url(#rh-hatch)\"/>",
+                          x, y, w, h);
 }
 
 static void svg_distribution(struct report_buf *b, const struct survey *s,
@@ -440,15 +469,14 @@ static void svg_distribution(struct report_buf *b, const struct survey *s,
     for (size_t k = 0; k < s->n_points; k++) {
         double share = st->sum.n ? (double)st->counts[k] / (double)st->sum.n : 0;
         double w = share * (CH_X1 - CH_X0);
-        struct swatch c = point_colour(s, k);
+        struct report_swatch c = report_html_point_swatch(s, k);
         if (w <= 0)
             continue;
-        report_buf_printf(b, "<rect x=\"%.2f\" y=\"2\" width=\"%.2f\" height=\"20\" fill=\"%s\"/>",
-                          x, w, c.fill);
+        swatch_rect(b, c, x, 2, w, 20);
         if (w >= 30)
             report_buf_printf(b,
-                              "<text x=\"%.1f\" y=\"16\" font-size=\"11\" text-anchor=\"middle\" "
-                              "fill=\"%s\">%.0f%%</text>",
+                              "<text x=\"%.1f\" y=\"16\" font-size=\"11\" font-weight=\"bold\" "
+                              "text-anchor=\"middle\" fill=\"%s\">%.0f%%</text>",
                               x + w / 2, c.ink, share * 100);
         x += w;
     }
@@ -472,15 +500,25 @@ static void legend(struct report_buf *b, const struct survey *s)
         "stroke=\"" C_TARGET "\" stroke-width=\"2\" stroke-dasharray=\"4 3\"/></svg> 目標値</span>"
         "</div><div class=\"legend\"><span>回答の分布：</span>");
     for (size_t k = 0; k < s->n_points; k++) {
-        struct swatch c = point_colour(s, k);
-        report_buf_printf(b,
-                          "<span><svg viewBox=\"0 0 14 14\"><rect width=\"14\" height=\"14\" "
-                          "fill=\"%s\"/></svg> ",
-                          c.fill);
+        struct report_swatch c = report_html_point_swatch(s, k);
+        report_buf_puts(b, "<span><svg viewBox=\"0 0 14 14\">");
+        swatch_rect(b, c, 0, 0, 14, 14);
+        report_buf_puts(b, "</svg> ");
         report_html_escape(b, s->points[k].label);
         report_buf_printf(b, "（%d）</span>", s->points[k].value);
     }
     report_buf_puts(b, "</div>");
+    if (s->has_plan)
+        report_buf_puts(
+            b,
+            "<div class=\"legend\"><span>計画期間の推移：</span><span><svg viewBox=\"0 0 14 14\">"
+            "<rect x=\"2\" y=\"2\" width=\"10\" height=\"10\" fill=\"#fff\" stroke=\"" C_BASE
+            "\" stroke-width=\"2\"/></svg> 基準値</span><span><svg viewBox=\"0 0 14 14\">"
+            "<line x1=\"7\" y1=\"0\" x2=\"7\" y2=\"14\" stroke=\"#7a8ea8\" stroke-width=\"3\"/>"
+            "<circle cx=\"7\" cy=\"7\" r=\"4.5\" fill=\"" C_ACCENT "\"/></svg> 各年度の平均と"
+            "95%信頼区間</span><span><svg viewBox=\"0 0 20 14\"><line x1=\"0\" y1=\"7\" "
+            "x2=\"20\" y2=\"7\" stroke=\"" C_TARGET "\" stroke-width=\"1.5\" "
+            "stroke-dasharray=\"5 3\"/></svg> 目標値</span></div>");
 }
 
 static void item_baseline_text(struct report_buf *b, const struct kpi_item *it)
@@ -656,45 +694,13 @@ static void html_groups(struct report_buf *b, const struct kpi_result *r)
     report_buf_puts(b, "</tbody></table>");
 }
 
-static void html_notes(struct report_buf *b, const struct kpi_result *r)
+bool report_html_interim(const struct kpi_result *r)
 {
-    const struct survey *s = r->survey;
+    time_t now = cclock_now();
+    struct tm tm;
 
-    report_buf_puts(b, "<h2>集計について</h2><div class=\"note\">");
-    report_buf_printf(b,
-                      "<p><b>匿名性の保護：</b>回答者が%ld人未満の集団については、個人が特定"
-                      "されないよう平均や分布を表示せず、回答数のみを示しています。ある集団を"
-                      "非公表にした場合は、全体から他の集団を差し引いて算出されることのない"
-                      "よう、必要に応じて他の集団も非公表としています（未回答の集団を含む）。"
-                      "</p>",
-                      r->min_group_size);
-    report_buf_printf(b, "<p><b>平均：</b>各設問の回答を%d段階（", (int)s->n_points);
-    for (size_t k = 0; k < s->n_points; k++) {
-        report_buf_puts(b, k ? "、" : "");
-        report_html_escape(b, s->points[k].label);
-        report_buf_printf(b, "＝%d", s->points[k].value);
-    }
-    report_buf_printf(b,
-                      "）で数値化した平均です。95%%信頼区間は t 分布によります。"
-                      "肯定的回答率は%d点以上（",
-                      s->favorable_min);
-    for (size_t k = 0, shown = 0; k < s->n_points; k++) {
-        if (s->points[k].value < s->favorable_min)
-            continue;
-        report_buf_puts(b, shown++ ? "・" : "");
-        report_html_escape(b, s->points[k].label);
-    }
-    report_buf_puts(b, "）の回答の割合です。</p>");
-    report_buf_puts(b, "<p><b>達成の判定：</b>平均を小数第2位に四捨五入した値が目標値以上のとき"
-                       "達成とします。目標値が「現状維持」の指標は、基準値以上のとき達成です。"
-                       "判定は計画のとおりこの規則によりますが、平均と目標値・基準値の差が"
-                       "95%信頼区間の内にある指標には、その旨を添えています。</p>");
-    report_buf_puts(b, "<p><b>前年度比・基準値比：</b>平均の差と、その95%信頼区間（前年度比は"
-                       "両年度の回答のばらつきから Welch の方法で求めたもの。基準値比は、計画の"
-                       "基準値は定数とみなし、設定した基準値はその年度の回答から同じ方法で"
-                       "求めたもの）です。区間が0を含む差は、偶然のばらつきと"
-                       "区別できないため「変化なし（誤差の範囲）」と表示し、色を付けていません。"
-                       "</p></div>");
+    gmtime_r(&now, &tm);
+    return fiscal_year_of(tm.tm_year + 1900, tm.tm_mon + 1) <= r->fiscal_year;
 }
 
 char *report_html(const struct kpi_result *r, size_t *len)
@@ -716,7 +722,7 @@ char *report_html(const struct kpi_result *r, size_t *len)
     html_categories(&b, r);
     html_items(&b, r);
     html_groups(&b, r);
-    html_notes(&b, r);
+    report_html_method(&b, r);
     report_buf_puts(&b, "<footer>");
     report_html_escape(&b, r->survey->organization);
     report_buf_printf(&b, " %s ", r->label);

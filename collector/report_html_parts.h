@@ -16,6 +16,22 @@ void report_html_target(struct report_buf *b, const struct kpi_item *it);
 /* 達成, 未達成 or 判定なし as a badge. */
 void report_html_badge(struct report_buf *b, const struct kpi_item *it);
 
+/* How scale point k of s is drawn: its fill, the text colour readable on
+ * it, whether it is hatched, and its CIE L* (lightness) for print. */
+struct report_swatch {
+    const char *fill, *ink;
+    bool hatched;
+    int lightness;
+};
+struct report_swatch report_html_point_swatch(const struct survey *s, size_t k);
+
+/* Whether the report's fiscal year has not ended yet by the collector's
+ * clock: the figures are then interim (速報). */
+bool report_html_interim(const struct kpi_result *r);
+/* The last page: how the figures were made and the anonymity rules, in
+ * plain Japanese. */
+void report_html_method(struct report_buf *b, const struct kpi_result *r);
+
 /* The progress table over the plan: 基準値 | each fiscal year | 目標値 | 達成状況.
  * Nothing without a plan. */
 void report_html_plan_table(struct report_buf *b, const struct kpi_result *r);

@@ -13,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cclock.h"
 #include "kpi_query.h"
 #include "report_csv.h"
 #include "report_html.h"
+#include "report_html_parts.h"
 #include "report_json.h"
 #include "schema.h"
 #include "store.h"
@@ -374,6 +376,71 @@ static void test_kpi_query_html_honest_changes_and_plan_table(void **state)
     db_done(db);
 }
 
+/* CIE L* of an sRGB colour "#rrggbb". */
+static double lightness(const char *hex)
+{
+    double lin[3], y;
+
+    for (int c = 0; c < 3; c++) {
+        unsigned v;
+        sscanf(hex + 1 + 2 * c, "%2x", &v);
+        double u = v / 255.0;
+        lin[c] = u <= 0.04045 ? u / 12.92 : pow((u + 0.055) / 1.055, 2.4);
+    }
+    y = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
+    return y > 0.008856 ? 116 * cbrt(y) - 16 : 903.3 * y;
+}
+
+/* Any two points of a scale differ in print: by the hatch, or by at least
+ * 25 L*; and the lightness each swatch claims is its colour's. */
+static void test_kpi_query_distribution_reads_in_grayscale(void **state)
+{
+    static const char *const files[] = {SURVEYS_DIR "/goshogawara-staff.json",
+                                        SURVEYS_DIR "/kamaishi-wellbeing.json"};
+
+    (void)state;
+    for (size_t f = 0; f < 2; f++) {
+        struct survey *s = NULL;
+        assert_int_equal(survey_load_file(files[f], &s, NULL, 0), SURVEY_OK);
+        for (size_t i = 0; i < s->n_points; i++) {
+            struct report_swatch a = report_html_point_swatch(s, i);
+            assert_true(fabs(lightness(a.fill) - a.lightness) < 1.5);
+            for (size_t j = i + 1; j < s->n_points; j++) {
+                struct report_swatch b = report_html_point_swatch(s, j);
+                if (a.hatched == b.hatched && abs(a.lightness - b.lightness) < 25)
+                    fail_msg("%s: points %d and %d look alike in grayscale", s->id,
+                             s->points[i].value, s->points[j].value);
+            }
+        }
+        survey_free(s);
+    }
+}
+
+/* Page numbers, a last page on the method, and 速報 while the year runs. */
+static void test_kpi_query_html_prints_as_a_council_document(void **state)
+{
+    sqlite3 *db = db_three_years();
+    struct kpi_result *r = run_year(db, 2027);
+    size_t len;
+    char *html;
+
+    (void)state;
+    assert_int_equal(cclock_set_date("2028-03-31"), 0); /* the last day of FY2027 */
+    html = report_html(r, &len);
+    assert_non_null(strstr(html, "@bottom-center{content:counter(page) \" / \" counter(pages)"));
+    assert_non_null(strstr(html, "<section class=\"method\"><h2>集計の方法と匿名性の保護</h2>"));
+    assert_non_null(strstr(html, ".method{break-before:page}"));
+    assert_non_null(strstr(html, "回答者が10人未満の集団（全体を含む）"));
+    assert_non_null(strstr(html, "<span class=\"interim\">速報（年度途中）</span>令和9年度"));
+    free(html);
+    assert_int_equal(cclock_set_date("2028-04-01"), 0);
+    html = report_html(r, &len);
+    assert_null(strstr(html, "速報"));
+    free(html);
+    kpi_result_free(r);
+    db_done(db);
+}
+
 static void test_kpi_query_errors_name_what_is_wrong(void **state)
 {
     sqlite3 *db = NULL;
@@ -440,6 +507,8 @@ int main(void)
         cmocka_unit_test(test_kpi_query_changes_with_welch_intervals),
         cmocka_unit_test(test_kpi_query_series_over_the_plan),
         cmocka_unit_test(test_kpi_query_html_honest_changes_and_plan_table),
+        cmocka_unit_test(test_kpi_query_distribution_reads_in_grayscale),
+        cmocka_unit_test(test_kpi_query_html_prints_as_a_council_document),
         cmocka_unit_test(test_kpi_query_errors_name_what_is_wrong),
         cmocka_unit_test(test_kpi_query_parse_year),
     };
