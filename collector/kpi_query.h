@@ -43,7 +43,7 @@ const char *kpi_query_errname(enum kpi_query_err err); /* e.g. "unknown_survey" 
 struct kpi_query_params {
     int fiscal_year;
     const char *survey_id; /* NULL: the active survey */
-    const char *group_by;  /* attribute id, or NULL for no breakdown */
+    const char *group_by;  /* attribute ids "a" or "a,b,c" (each its own breakdown), or NULL */
     long min_group_size;   /* <= 0: KPI_DEFAULT_MIN_GROUP */
 };
 
@@ -138,6 +138,14 @@ double kpi_rate_pct(const struct kpi_rate *rt);
 /* Whether a known rate is below KPI_RATE_LOW_PCT (as rounded). */
 bool kpi_rate_low(const struct kpi_rate *rt);
 
+/* The groups of one attribute: options in survey order, "unanswered", then
+ * "other" when held; they partition the respondents. */
+struct kpi_breakdown {
+    const struct survey_attribute *by; /* into result->survey */
+    struct kpi_group *groups;
+    size_t n_groups;
+};
+
 struct kpi_result {
     struct survey *survey; /* owned: the definition the labels come from */
     char published_at[40];
@@ -160,9 +168,8 @@ struct kpi_result {
     size_t n_rates;
     struct kpi_category *categories; /* in order of first appearance */
     size_t n_categories;
-    const struct survey_attribute *group_by; /* NULL without a breakdown */
-    struct kpi_group *groups; /* options in survey order, "unanswered", then "other" when held */
-    size_t n_groups;
+    struct kpi_breakdown *breakdowns; /* one per attribute of group_by, in its order */
+    size_t n_breakdowns;
 };
 
 /* Computes the KPI for p->fiscal_year from its latest release. On success

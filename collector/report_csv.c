@@ -11,6 +11,7 @@
 
 #include "report_buf.h"
 #include "report_json.h"
+#include "report_html_parts.h"
 #include "report_words.h"
 
 #define CSV_CELL_MAX   (4 * SURVEY_MAX_TEXT_BYTES + 16) /* a quoted, escaped label */
@@ -227,6 +228,40 @@ static void csv_item(struct csv_writer *w, const struct kpi_result *r, const str
     csv_end_row(w);
 }
 
+/* The breakdowns, long: one row per attribute x group x item, so that
+ * Excel can filter and pivot it; a hidden figure says why. */
+static void csv_breakdowns(struct csv_writer *w, const struct kpi_result *r)
+{
+    char label[64], num[32];
+
+    snprintf(label, sizeof label, "平均（%zu段階）", r->survey->n_points);
+    for (const char *const *h =
+             (const char *const[]){"属性", "区分", "区分の回答者数", "番号", "成果指標", "回答数",
+                                   label, "肯定的回答率(%)", "非公表の理由", NULL};
+         *h; h++)
+        csv_cell(w, *h);
+    csv_end_row(w);
+    for (size_t b = 0; b < r->n_breakdowns; b++)
+        for (size_t g = 0; g < r->breakdowns[b].n_groups; g++)
+            for (size_t i = 0; i < r->n_items; i++) {
+                const struct kpi_group *gr = &r->breakdowns[b].groups[g];
+                const char *why = report_cell_reason(r, gr, i);
+                csv_cell(w, r->breakdowns[b].by->id);
+                csv_cell(w, kpi_group_label(gr));
+                snprintf(num, sizeof num, "%ld", gr->respondents);
+                csv_put(w, num, true);
+                snprintf(num, sizeof num, "%zu", i + 1);
+                csv_put(w, num, true);
+                csv_cell(w, report_html_item_label(&r->items[i]));
+                snprintf(num, sizeof num, "%ld", gr->items[i].sum.n);
+                csv_put(w, gr->suppressed ? "" : num, true);
+                csv_number(w, why ? NAN : gr->items[i].sum.mean, 2);
+                csv_number(w, why ? NAN : gr->items[i].sum.favorable_pct, 1);
+                csv_cell(w, why ? why : "");
+                csv_end_row(w);
+            }
+}
+
 enum report_csv_err report_csv(const struct kpi_result *r, enum report_csv_encoding enc, char **out,
                                size_t *len, char *err, size_t errlen)
 {
@@ -241,9 +276,13 @@ enum report_csv_err report_csv(const struct kpi_result *r, enum report_csv_encod
     }
     if (enc == REPORT_CSV_UTF8)
         report_buf_append(&w.buf, "\xEF\xBB\xBF", 3);
-    csv_header(&w, r->survey);
-    for (size_t i = 0; i < r->n_items; i++)
-        csv_item(&w, r, &r->items[i]);
+    if (r->n_breakdowns) {
+        csv_breakdowns(&w, r);
+    } else {
+        csv_header(&w, r->survey);
+        for (size_t i = 0; i < r->n_items; i++)
+            csv_item(&w, r, &r->items[i]);
+    }
     if (w.cd != (iconv_t)-1)
         iconv_close(w.cd);
     if (w.err == REPORT_CSV_OK && !(*out = report_buf_take(&w.buf, len))) {

@@ -61,6 +61,9 @@ static const char report_css[] =
     "th.now{border-bottom:2px solid " C_ACCENT "}"
     ".nodata{color:#7a8490;font-size:8pt}"
     "table.plan td.num{text-align:center}"
+    "table.heat td.h{text-align:center;font-variant-numeric:tabular-nums;white-space:nowrap}"
+    "table.heat td.x{text-align:center;font-size:7.5pt;color:#3d4753;background:#fff;"
+    "line-height:1.2}"
     "th.attr{text-align:left;background:#f7f9fb;font-weight:normal}"
     "td.ind{padding-left:5mm}tr.all td{font-weight:bold}"
     "td.chg{text-align:center;line-height:1.25}"
@@ -657,43 +660,6 @@ static void html_categories(struct report_buf *b, const struct kpi_result *r)
     report_buf_puts(b, "</tbody></table></section>");
 }
 
-static void group_header(struct report_buf *b, const struct kpi_result *r)
-{
-    report_buf_puts(b, "<h2>属性別の平均</h2><p class=\"legend\">設問「");
-    report_html_escape(b, r->group_by->text);
-    report_buf_puts(b, "」への回答別。</p><table><colgroup><col style=\"width:10mm\"><col>");
-    for (size_t g = 0; g < r->n_groups; g++)
-        report_buf_puts(b, "<col style=\"width:22mm\">");
-    report_buf_puts(b, "</colgroup><thead><tr><th>番号</th><th>成果指標</th>");
-    for (size_t g = 0; g < r->n_groups; g++) {
-        report_buf_puts(b, "<th>");
-        report_html_escape(b, kpi_group_label(&r->groups[g]));
-        report_buf_printf(b, "<br><small>%ld人</small></th>", r->groups[g].respondents);
-    }
-    report_buf_puts(b, "</tr></thead><tbody>");
-}
-
-static void html_groups(struct report_buf *b, const struct kpi_result *r)
-{
-    if (!r->group_by)
-        return;
-    group_header(b, r);
-    for (size_t i = 0; i < r->n_items; i++) {
-        report_buf_printf(b, "<tr><td class=\"c\">%zu</td><td>", i + 1);
-        report_html_escape(b, report_html_item_label(&r->items[i]));
-        report_buf_puts(b, "</td>");
-        for (size_t g = 0; g < r->n_groups; g++) {
-            const struct kpi_stat *st = &r->groups[g].items[i];
-            if (st->suppressed || st->sum.n == 0)
-                report_buf_puts(b, "<td class=\"num\">非公表</td>");
-            else
-                report_buf_printf(b, "<td class=\"num\">%.2f</td>", kpi_round2(st->sum.mean));
-        }
-        report_buf_puts(b, "</tr>");
-    }
-    report_buf_puts(b, "</tbody></table>");
-}
-
 bool report_html_interim(const struct kpi_result *r)
 {
     time_t now = cclock_now();
@@ -721,7 +687,7 @@ char *report_html(const struct kpi_result *r, size_t *len)
     report_html_rates(&b, r);
     html_categories(&b, r);
     html_items(&b, r);
-    html_groups(&b, r);
+    report_html_heatmaps(&b, r);
     report_html_method(&b, r);
     report_buf_puts(&b, "<footer>");
     report_html_escape(&b, r->survey->organization);

@@ -43,4 +43,8 @@ void report_html_trend_chart(struct report_buf *b, const struct kpi_result *r,
 /* The response rates: everyone and each attribute's options. */
 void report_html_rates(struct report_buf *b, const struct kpi_result *r);
 
+/* One heatmap per breakdown: items x the attribute's groups, suppressed
+ * cells with their reason. Nothing without group_by. */
+void report_html_heatmaps(struct report_buf *b, const struct kpi_result *r);
+
 #endif

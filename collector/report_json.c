@@ -218,11 +218,12 @@ static json_t *categories_json(const struct kpi_result *r, const struct kpi_cate
     return a;
 }
 
-static json_t *group_json(const struct kpi_result *r, const struct kpi_group *g)
+static json_t *group_json(const struct kpi_result *r, const struct kpi_breakdown *bd,
+                          const struct kpi_group *g)
 {
     json_t *o = json_object(), *items;
 
-    json_object_set_new(o, "attribute", json_string(r->group_by->id));
+    json_object_set_new(o, "attribute", json_string(bd->by->id));
     json_object_set_new(o, "option", g->option ? json_string(g->option->id) : json_null());
     json_object_set_new(o, "kind",
                         json_string(g->kind == KPI_GROUP_OPTION       ? "option"
@@ -270,10 +271,12 @@ static json_t *result_json(const struct kpi_result *r)
         json_array_append_new(items, item_json(r, &r->items[i]));
     json_object_set_new(o, "items", items);
     json_object_set_new(o, "categories", categories_json(r, r->categories));
-    if (r->group_by) {
+    if (r->n_breakdowns) {
         json_t *groups = json_array();
-        for (size_t g = 0; g < r->n_groups; g++)
-            json_array_append_new(groups, group_json(r, &r->groups[g]));
+        for (size_t b = 0; b < r->n_breakdowns; b++)
+            for (size_t g = 0; g < r->breakdowns[b].n_groups; g++)
+                json_array_append_new(
+                    groups, group_json(r, &r->breakdowns[b], &r->breakdowns[b].groups[g]));
         json_object_set_new(o, "groups", groups);
     }
     return o;

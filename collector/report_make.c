@@ -32,7 +32,7 @@ bool report_format_parse(const char *name, enum report_format *out)
     return false;
 }
 
-static char *disposition(const struct kpi_result *r, const char *kind, const char *ext)
+static char *disposition(const struct kpi_result *r, const char *kind, const char *suffix)
 {
     char name[SURVEY_MAX_ID_BYTES + 1];
     char *out = malloc(SURVEY_MAX_ID_BYTES + 64);
@@ -46,8 +46,8 @@ static char *disposition(const struct kpi_result *r, const char *kind, const cha
     }
     name[i] = '\0';
     if (out)
-        snprintf(out, SURVEY_MAX_ID_BYTES + 64, "%s; filename=\"%s-%d.%s\"", kind, name,
-                 r->fiscal_year, ext);
+        snprintf(out, SURVEY_MAX_ID_BYTES + 64, "%s; filename=\"%s-%s-%d%s\"", kind, name,
+                 r->n_breakdowns ? "breakdown" : "kpi", r->fiscal_year, suffix);
     return out;
 }
 
@@ -69,7 +69,9 @@ static int render_csv(const struct kpi_result *r, enum report_csv_encoding enc, 
     reply_set(rep, 200,
               enc == REPORT_CSV_CP932 ? "text/csv; charset=Shift_JIS" : "text/csv; charset=utf-8",
               body, len);
-    rep->content_disposition = disposition(r, "attachment", "csv");
+    /* The name says the encoding: both download to the same folder. */
+    rep->content_disposition =
+        disposition(r, "attachment", enc == REPORT_CSV_CP932 ? "-sjis.csv" : "-utf8.csv");
     return 200;
 }
 
@@ -99,7 +101,7 @@ static int render(const struct kpi_result *r, enum report_format f, struct reply
     }
     reply_set(rep, 200, type, body, len);
     if (f == REPORT_HTML)
-        rep->content_disposition = disposition(r, "inline", "html");
+        rep->content_disposition = disposition(r, "inline", ".html");
     return 200;
 }
 

@@ -20,4 +20,10 @@ const char *report_target_kind_text(enum survey_target_kind k);
 /* The population of a rate row: 全体, the option's label, or 未回答. */
 const char *report_rate_label(const struct kpi_rate *rt);
 
+/* Why item i of group g shows no mean: 少人数 (the group or its answers are
+ * fewer than min_group_size), 全員同じ回答 (homogeneous), 差し引き防止 (hidden
+ * so that another hidden cell cannot be recovered by subtraction), 回答なし;
+ * NULL when the mean is published. */
+const char *report_cell_reason(const struct kpi_result *r, const struct kpi_group *g, size_t i);
+
 #endif

@@ -19,6 +19,7 @@
 #include "report_html.h"
 #include "report_html_parts.h"
 #include "report_json.h"
+#include "report_words.h"
 #include "schema.h"
 #include "store.h"
 #include "testutil.h"
@@ -47,19 +48,21 @@ static void exec(sqlite3 *db, const char *sql)
  * row for the hand-written responses; db writes them, reader reads. */
 struct fixture {
     char dir[TU_PATH_MAX], path[TU_PATH_MAX + 32];
+    const char *survey_id;
     struct store *st;
     sqlite3 *db, *reader;
 };
 
 static struct fixture fx;
 
-static sqlite3 *db_with_survey(void)
+static sqlite3 *db_with(const char *file, const char *survey_id)
 {
-    char *def = read_file(SURVEYS_DIR "/goshogawara-staff.json"), err[STORE_ERR_LEN];
+    char *def = read_file(file), err[STORE_ERR_LEN], sql[256];
     struct survey *s = NULL;
     bool was_new;
 
     memset(&fx, 0, sizeof fx);
+    fx.survey_id = survey_id;
     assert_int_equal(tu_tempdir("kpi-query", fx.dir), 0);
     snprintf(fx.path, sizeof fx.path, "%s/collector.db", fx.dir);
     if (store_open(fx.path, NULL, &fx.st, err, sizeof err) != STORE_OK)
@@ -71,10 +74,18 @@ static sqlite3 *db_with_survey(void)
     free(def);
     assert_int_equal(sqlite3_open(fx.path, &fx.db), SQLITE_OK);
     sqlite3_busy_timeout(fx.db, 5000);
-    exec(fx.db, "INSERT INTO batches SELECT 'b1', kiosk_id, 'goshogawara-staff', 1, 'x', 0,"
-                " '2025-01-01T00:00:00Z' FROM kiosks");
+    snprintf(sql, sizeof sql,
+             "INSERT INTO batches SELECT 'b1', kiosk_id, '%s', 1, 'x', 0,"
+             " '2025-01-01T00:00:00Z' FROM kiosks",
+             survey_id);
+    exec(fx.db, sql);
     assert_non_null(fx.reader = store_reader_open(fx.st));
     return fx.reader;
+}
+
+static sqlite3 *db_with_survey(void)
+{
+    return db_with(SURVEYS_DIR "/goshogawara-staff.json", "goshogawara-staff");
 }
 
 static void db_done(sqlite3 *db)
@@ -96,8 +107,8 @@ static void respond(const char *month, int fiscal_year, const char *answers, con
     for (int i = 0; i < n; i++) {
         snprintf(sql, sizeof sql,
                  "INSERT INTO responses (batch_id, survey_id, fiscal_year, month, answers,"
-                 " attributes) VALUES ('b1', 'goshogawara-staff', %d, '%s', '%s', '%s')",
-                 fiscal_year, month, answers, attributes);
+                 " attributes) VALUES ('b1', '%s', %d, '%s', '%s', '%s')",
+                 fx.survey_id, fiscal_year, month, answers, attributes);
         exec(fx.db, sql);
     }
 }
@@ -124,8 +135,7 @@ static void release_2024(void)
 {
     struct store_release out;
 
-    assert_int_equal(store_release(fx.st, "goshogawara-staff", 2024, 10, "release", &out),
-                     STORE_OK);
+    assert_int_equal(store_release(fx.st, fx.survey_id, 2024, 10, "release", &out), STORE_OK);
     assert_int_equal(out.revision, 1);
 }
 
@@ -173,7 +183,8 @@ static void test_kpi_query_item_answered_by_few_hides_the_other_group_too(void *
 {
     sqlite3 *db = db_sparse_item();
     struct kpi_result *r = run(db, "employment");
-    const struct kpi_group *regular = &r->groups[0], *kaikei = &r->groups[1];
+    const struct kpi_group *regular = &r->breakdowns[0].groups[0],
+                           *kaikei = &r->breakdowns[0].groups[1];
 
     (void)state;
     assert_string_equal(regular->option->id, "regular");
@@ -239,7 +250,7 @@ static void release_year(int fiscal_year)
 {
     struct store_release out;
 
-    assert_int_equal(store_release(fx.st, "goshogawara-staff", fiscal_year, 10, "release", &out),
+    assert_int_equal(store_release(fx.st, fx.survey_id, fiscal_year, 10, "release", &out),
                      STORE_OK);
     assert_true(out.added > 0);
 }
@@ -441,6 +452,85 @@ static void test_kpi_query_html_prints_as_a_council_document(void **state)
     db_done(db);
 }
 
+/* Kamaishi FY2024, 37 respondents (5-point scale), hand-worked:
+ *   somu    12  q01 6 x 5, 6 x 4 (4.50)  q02 12 x 3 (all one value)   30s  regular
+ *   shimin  15  q01 5 x 5, 5 x 4, 5 x 3 (4.00)  q02 8 x 4, 7 x 2 (3.07)  30s  regular
+ *   fukushi  4  q01 4 x 2  q02 4 x 3                                    50up regular
+ *   kyoiku   6  q01 6 x 3  q02 3 x 4, 3 x 2                             50up kaikei
+ * department: fukushi and kyoiku are small (4 + 6 = 10 hidden, no
+ * complement needed); somu's q02 is homogeneous, and with the small groups'
+ * q02 (4 x 3, 3 x 4, 3 x 2) the hidden set holds more than one value, so
+ * shimin's q02 stays. age: 30s q01 114 / 27 = 4.22, q02 82 / 27 = 3.04; 50up
+ * q01 26 / 10 = 2.60, q02 30 / 10 = 3.00. employment: kaikei 6 is small and
+ * regular (31) is hidden with it, else 37 - 31 would give kaikei back. */
+static sqlite3 *db_three_attributes(void)
+{
+    sqlite3 *db = db_with(SURVEYS_DIR "/kamaishi-wellbeing.json", "kamaishi-wellbeing");
+#define KA(d, a, e) "{\"department\":\"" d "\",\"age\":\"" a "\",\"employment\":\"" e "\"}"
+
+    respond("2025-02", 2024, "{\"q01\":5,\"q02\":3}", KA("somu", "30s", "regular"), 6);
+    respond("2025-02", 2024, "{\"q01\":4,\"q02\":3}", KA("somu", "30s", "regular"), 6);
+    respond("2025-02", 2024, "{\"q01\":5,\"q02\":4}", KA("shimin", "30s", "regular"), 5);
+    respond("2025-02", 2024, "{\"q01\":4,\"q02\":4}", KA("shimin", "30s", "regular"), 3);
+    respond("2025-02", 2024, "{\"q01\":4,\"q02\":2}", KA("shimin", "30s", "regular"), 2);
+    respond("2025-02", 2024, "{\"q01\":3,\"q02\":2}", KA("shimin", "30s", "regular"), 5);
+    respond("2025-02", 2024, "{\"q01\":2,\"q02\":3}", KA("fukushi", "50up", "regular"), 4);
+    respond("2025-02", 2024, "{\"q01\":3,\"q02\":4}", KA("kyoiku", "50up", "kaikei"), 3);
+    respond("2025-02", 2024, "{\"q01\":3,\"q02\":2}", KA("kyoiku", "50up", "kaikei"), 3);
+#undef KA
+    release_2024();
+    return db;
+}
+
+static const char *cell(const struct kpi_result *r, size_t b, size_t g, size_t i)
+{
+    return report_cell_reason(r, &r->breakdowns[b].groups[g], i);
+}
+
+static void test_kpi_query_heatmap_over_three_attributes(void **state)
+{
+    sqlite3 *db = db_three_attributes();
+    struct kpi_result *r = run(db, "department,age,employment");
+    const struct kpi_breakdown *dep = &r->breakdowns[0], *age = &r->breakdowns[1];
+    size_t len;
+    char *html, *json;
+
+    (void)state;
+    assert_int_equal(r->n_breakdowns, 3);
+    assert_string_equal(dep->by->id, "department");
+    assert_int_equal(dep->n_groups, 8); /* seven departments and the unanswered */
+    assert_int_equal(dep->groups[0].respondents, 12);
+    assert_null(cell(r, 0, 0, 0));
+    assert_true(fabs(dep->groups[0].items[0].sum.mean - 4.5) < 1e-12);
+    assert_string_equal(cell(r, 0, 0, 1), "全員同じ回答");
+    assert_null(cell(r, 0, 1, 1));
+    assert_true(fabs(dep->groups[1].items[1].sum.mean - 46.0 / 15) < 1e-12);
+    assert_string_equal(cell(r, 0, 2, 0), "少人数");   /* fukushi, 4 */
+    assert_string_equal(cell(r, 0, 3, 0), "回答なし"); /* sangyo, nobody */
+    assert_string_equal(cell(r, 0, 5, 1), "少人数");   /* kyoiku, 6 */
+    assert_string_equal(cell(r, 0, 7, 0), "回答なし"); /* unanswered */
+    assert_true(fabs(age->groups[1].items[0].sum.mean - 114.0 / 27) < 1e-12);
+    assert_true(fabs(age->groups[1].items[1].sum.mean - 82.0 / 27) < 1e-12);
+    assert_true(fabs(age->groups[3].items[0].sum.mean - 2.6) < 1e-12);
+    assert_true(fabs(age->groups[3].items[1].sum.mean - 3.0) < 1e-12);
+    assert_string_equal(cell(r, 2, 1, 0), "少人数");       /* kaikei, 6 */
+    assert_string_equal(cell(r, 2, 0, 0), "差し引き防止"); /* regular, 31 */
+    html = report_html(r, &len);
+    assert_non_null(strstr(html, "<section class=\"keep\" id=\"by-age\"><h2>属性別の平均（age）"));
+    assert_non_null(strstr(html, "color:#fff\">4.50</td><td class=\"h\""));
+    assert_non_null(strstr(html, "<td class=\"x\">非公表<br>（全員同じ回答）</td>"));
+    assert_non_null(strstr(html, "\">4.22</td>"));
+    assert_non_null(strstr(html, "\">2.60</td>"));
+    assert_non_null(strstr(html, "<td class=\"x\">非公表<br>（差し引き防止）</td>"));
+    json = report_json(r, &len);
+    assert_non_null(strstr(json, "{\"attribute\":\"age\",\"option\":\"50up\",\"kind\":"
+                                 "\"option\",\"label\":\"50歳以上\",\"respondents\":10,"));
+    free(json);
+    free(html);
+    kpi_result_free(r);
+    db_done(db);
+}
+
 static void test_kpi_query_errors_name_what_is_wrong(void **state)
 {
     sqlite3 *db = NULL;
@@ -509,6 +599,7 @@ int main(void)
         cmocka_unit_test(test_kpi_query_html_honest_changes_and_plan_table),
         cmocka_unit_test(test_kpi_query_distribution_reads_in_grayscale),
         cmocka_unit_test(test_kpi_query_html_prints_as_a_council_document),
+        cmocka_unit_test(test_kpi_query_heatmap_over_three_attributes),
         cmocka_unit_test(test_kpi_query_errors_name_what_is_wrong),
         cmocka_unit_test(test_kpi_query_parse_year),
     };

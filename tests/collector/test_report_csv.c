@@ -214,7 +214,7 @@ static void test_report_csv_utf8_reads_as_excel_does(void **state)
     assert_non_null(tu_header(&resp, "Content-Type", value, sizeof value));
     assert_string_equal(value, "text/csv; charset=utf-8");
     assert_non_null(tu_header(&resp, "Content-Disposition", value, sizeof value));
-    assert_string_equal(value, "attachment; filename=\"goshogawara-staff-2024.csv\"");
+    assert_string_equal(value, "attachment; filename=\"goshogawara-staff-kpi-2024-utf8.csv\"");
     assert_memory_equal(resp.body, "\xEF\xBB\xBF", 3);
     assert_int_equal(resp.body[resp.body_len - 2], '\r');
     assert_int_equal(resp.body[resp.body_len - 1], '\n');
@@ -282,6 +282,8 @@ static void test_report_csv_cp932_matches_utf8(void **state)
     assert_int_equal(sj.status, 200);
     assert_non_null(tu_header(&sj, "Content-Type", value, sizeof value));
     assert_string_equal(value, "text/csv; charset=Shift_JIS");
+    assert_non_null(tu_header(&sj, "Content-Disposition", value, sizeof value));
+    assert_string_equal(value, "attachment; filename=\"goshogawara-staff-kpi-2024-sjis.csv\"");
     assert_true(memcmp(sj.body, "\xEF\xBB\xBF", 3) != 0);
     /* 成果指標 in CP932 starts the file. */
     assert_memory_equal(sj.body, "\x90\xAC\x89\xCA\x8E\x77\x95\x57", 8);
@@ -316,6 +318,42 @@ static void test_report_csv_neutralises_formulas_and_quotes(void **state)
 /* q01 of csv-tricks has no published baseline. None is inferred from the
  * first year: it has none until an administrator runs `baseline set`, which
  * fixes FY2023's released mean (5 x 3 + 5 x 2) / 10 = 2.50. */
+/* With group_by, the CSV is the breakdown, one row per group and item: the
+ * 12 FY2024 respondents are all 正職員 (q01 2.83, 66.7% as above); nobody
+ * is 会計年度任用職員, so its cells say why they are empty. */
+static void test_report_csv_breakdown_rows(void **state)
+{
+    struct tu_response resp;
+    struct csv c;
+    char value[256];
+
+    (void)state;
+    assert_int_equal(kf_get(&gosho, "/reports/2024.csv?group_by=employment", &resp), 0);
+    assert_int_equal(resp.status, 200);
+    assert_non_null(tu_header(&resp, "Content-Disposition", value, sizeof value));
+    assert_string_equal(value,
+                        "attachment; filename=\"goshogawara-staff-breakdown-2024-utf8.csv\"");
+    csv_parse(resp.body + 3, resp.body_len - 3, &c);
+    assert_string_equal(c.cells[0][0], "属性");
+    assert_string_equal(c.cells[0][6], "平均（4段階）");
+    assert_string_equal(c.cells[0][8], "非公表の理由");
+    assert_int_equal(c.n_rows, 1 + 3 * 12); /* regular, kaikei, the unanswered; no other */
+    assert_string_equal(c.cells[1][0], "employment");
+    assert_string_equal(c.cells[1][1], "正職員");
+    assert_string_equal(c.cells[1][2], "12");
+    assert_string_equal(c.cells[1][3], "1");
+    assert_string_equal(c.cells[1][5], "12");
+    assert_string_equal(c.cells[1][6], "2.83");
+    assert_string_equal(c.cells[1][7], "66.7");
+    assert_string_equal(c.cells[1][8], "");
+    assert_string_equal(c.cells[13][1], "会計年度任用職員");
+    assert_string_equal(c.cells[13][2], "0");
+    assert_string_equal(c.cells[13][6], "");
+    assert_string_equal(c.cells[13][8], "回答なし");
+    tu_response_free(&resp);
+    csv_free(&c);
+}
+
 static void test_report_csv_baseline_is_set_from_a_released_year(void **state)
 {
     struct tu_response resp;
@@ -439,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_report_csv_rows_hold_the_figures),
         cmocka_unit_test(test_report_csv_cp932_matches_utf8),
         cmocka_unit_test(test_report_csv_neutralises_formulas_and_quotes),
+        cmocka_unit_test(test_report_csv_breakdown_rows),
         cmocka_unit_test(test_report_csv_baseline_is_set_from_a_released_year),
         cmocka_unit_test(test_report_csv_cp932_refuses_what_it_cannot_write),
         cmocka_unit_test(test_report_csv_bad_path_and_encoding),

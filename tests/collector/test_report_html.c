@@ -199,6 +199,7 @@ static void test_report_html_group_breakdown(void **state)
     assert_non_null(strstr(html, "あなたの任用形態を教えてください。"));
     assert_non_null(strstr(html, "会計年度任用職員"));
     assert_non_null(strstr(html, "未回答"));
+    assert_non_null(strstr(html, "<table class=\"heat\">"));
     free(html);
 }
 
