@@ -93,14 +93,17 @@ static void route_reports(sqlite3 *db, const struct admin_request *req, struct r
 
     if (sscanf(name, "%4[0-9].%5[a-z]%n", year_text, ext, &used) != 2 || name[used] ||
         strlen(year_text) != 4 || !kpi_query_parse_year(year_text, &year) ||
-        (strcmp(ext, "csv") != 0 && strcmp(ext, "html") != 0)) {
+        (strcmp(ext, "csv") != 0 && strcmp(ext, "html") != 0 && strcmp(ext, "xlsx") != 0)) {
         reply_error(rep, 404, "not_found",
-                    "no such report; the reports are /reports/YYYY.html and /reports/YYYY.csv,"
+                    "no such report; the reports are /reports/YYYY.html, /reports/YYYY.csv and"
+                    " /reports/YYYY.xlsx,"
                     " e.g. /reports/2024.html for 令和6年度 (the index at / lists the years)");
         return;
     }
     if (strcmp(ext, "html") == 0)
         f = REPORT_HTML;
+    else if (strcmp(ext, "xlsx") == 0)
+        f = REPORT_XLSX;
     else if (!csv_format(req, &f, rep))
         return;
     reply_report(db, req, year, f, rep);

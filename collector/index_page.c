@@ -100,6 +100,9 @@ static void year_downloads(struct report_buf *b, const char *other, int year)
     report_buf_puts(b, " ・ ");
     year_link(b, path, "encoding=cp932", other, "CSV（旧Excel・Shift_JIS）");
     report_buf_puts(b, " ・ ");
+    snprintf(path, sizeof path, "/reports/%d.xlsx", year);
+    year_link(b, path, NULL, other, "Excel（xlsx）");
+    report_buf_puts(b, " ・ ");
     snprintf(query, sizeof query, "fiscal_year=%d", year);
     year_link(b, "/api/v1/kpi", query, other, "JSON");
 }

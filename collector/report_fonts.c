@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report_buf.h"
+
 #ifndef COLLECTOR_FONTS_DIR
 #define COLLECTOR_FONTS_DIR "fonts"
 #endif
@@ -38,9 +40,8 @@ void report_fonts_reply(const char *path, struct reply *rep)
 {
     char file[4096];
     const char *name = font_name(path);
-    FILE *f;
-    char *body = NULL;
-    long len = -1;
+    char *body;
+    size_t len = 0;
 
     if (!name) {
         reply_error(rep, 404, "not_found", "no such font; the report uses %s and %s",
@@ -48,16 +49,10 @@ void report_fonts_reply(const char *path, struct reply *rep)
         return;
     }
     snprintf(file, sizeof file, "%s/%s", COLLECTOR_FONTS_DIR, name);
-    if ((f = fopen(file, "rb")) && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 &&
-        len <= REPORT_FONTS_MAX && fseek(f, 0, SEEK_SET) == 0 && (body = malloc((size_t)len)) &&
-        fread(body, 1, (size_t)len, f) == (size_t)len) {
-        fclose(f);
-        reply_set(rep, 200, "font/ttf", body, (size_t)len);
+    if ((body = report_file_read(file, REPORT_FONTS_MAX, &len))) {
+        reply_set(rep, 200, "font/ttf", body, len);
         return;
     }
-    if (f)
-        fclose(f);
-    free(body);
     reply_error(rep, 503, "font_unavailable",
                 "the collector cannot read its font %s; the report falls back to the fonts"
                 " installed on this computer",

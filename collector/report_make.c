@@ -15,14 +15,18 @@
 #include "report_html.h"
 #include "report_json.h"
 #include "report_text.h"
+#include "report_xlsx.h"
 
 bool report_format_parse(const char *name, enum report_format *out)
 {
     static const struct {
         const char *name;
         enum report_format f;
-    } formats[] = {
-        {"json", REPORT_JSON}, {"csv", REPORT_CSV}, {"html", REPORT_HTML}, {"text", REPORT_TEXT}};
+    } formats[] = {{"json", REPORT_JSON},
+                   {"csv", REPORT_CSV},
+                   {"html", REPORT_HTML},
+                   {"text", REPORT_TEXT},
+                   {"xlsx", REPORT_XLSX}};
 
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
         if (name && strcmp(name, formats[i].name) == 0) {
@@ -75,6 +79,21 @@ static int render_csv(const struct kpi_result *r, enum report_csv_encoding enc, 
     return 200;
 }
 
+static int render_xlsx(const struct kpi_result *r, struct reply *rep, char *err, size_t errlen,
+                       const char **errname)
+{
+    char *body = NULL;
+    size_t len = 0;
+
+    if (report_xlsx(r, &body, &len, err, errlen) != 0) {
+        *errname = "storage_unavailable";
+        return 503;
+    }
+    reply_set(rep, 200, REPORT_XLSX_TYPE, body, len);
+    rep->content_disposition = disposition(r, "attachment", ".xlsx");
+    return 200;
+}
+
 static int render(const struct kpi_result *r, enum report_format f, struct reply *rep, char *err,
                   size_t errlen, const char **errname)
 {
@@ -85,6 +104,8 @@ static int render(const struct kpi_result *r, enum report_format f, struct reply
     if (f == REPORT_CSV || f == REPORT_CSV_SJIS)
         return render_csv(r, f == REPORT_CSV ? REPORT_CSV_UTF8 : REPORT_CSV_CP932, rep, err, errlen,
                           errname);
+    if (f == REPORT_XLSX)
+        return render_xlsx(r, rep, err, errlen, errname);
     if (f == REPORT_JSON)
         body = report_json(r, &len);
     else if (f == REPORT_HTML) {

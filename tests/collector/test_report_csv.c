@@ -1,7 +1,8 @@
 /* GET /reports/YYYY.csv end to end: the CSV is read back the way Excel
  * reads it (BOM, CRLF, RFC 4180 quoting, Japanese headers) in UTF-8 and in
  * CP932; formula cells are neutralised; text that CP932 cannot hold is
- * refused with a message instead of written as mojibake. */
+ * refused with a message instead of written as mojibake. The workbook
+ * (/reports/YYYY.xlsx) is read back with a real reader, openpyxl. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -354,6 +355,114 @@ static void test_report_csv_breakdown_rows(void **state)
     csv_free(&c);
 }
 
+/* Reads the workbook at path with openpyxl: per sheet, the frozen cell and
+ * each cell's value and number format, as JSON. */
+static json_t *xlsx_read(const char *path)
+{
+    static const char script[] =
+        "import json, sys, openpyxl\n"
+        "wb = openpyxl.load_workbook(sys.argv[1])\n"
+        "out = {}\n"
+        "for ws in wb.worksheets:\n"
+        "    out[ws.title] = {'freeze': ws.freeze_panes, 'rows': [[[c.value, c.number_format]"
+        " for c in row] for row in ws.iter_rows()], 'width_b': ws.column_dimensions['B'].width}\n"
+        "print(json.dumps(out, ensure_ascii=False))\n";
+    char cmd[TU_PATH_MAX + 256], *text = calloc(1, 1 << 20);
+    size_t n;
+    FILE *p;
+    json_t *j;
+
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c \"$XLSX_SCRIPT\" '%s'", path);
+    setenv("XLSX_SCRIPT", script, 1);
+    assert_non_null(p = popen(cmd, "r"));
+    n = fread(text, 1, (1 << 20) - 1, p);
+    assert_int_equal(pclose(p), 0);
+    text[n] = '\0';
+    j = json_loads(text, 0, NULL);
+    free(text);
+    assert_non_null(j);
+    return j;
+}
+
+/* The cell (row, col) of a sheet read by xlsx_read: [value, format]. */
+static json_t *xl_cell(json_t *book, const char *sheet, size_t row, size_t col)
+{
+    return json_array_get(
+        json_array_get(json_object_get(json_object_get(book, sheet), "rows"), row), col);
+}
+
+static void assert_xl(json_t *book, const char *sheet, size_t row, size_t col, double value,
+                      const char *format)
+{
+    json_t *c = xl_cell(book, sheet, row, col);
+
+    if (!json_is_number(json_array_get(c, 0)) ||
+        fabs(json_number_value(json_array_get(c, 0)) - value) > 1e-9 ||
+        strcmp(json_string_value(json_array_get(c, 1)), format))
+        fail_msg("%s (%zu, %zu): wanted %g as %s", sheet, row, col, value, format);
+}
+
+static const char *xl_text(json_t *book, const char *sheet, size_t row, size_t col)
+{
+    json_t *v = json_array_get(xl_cell(book, sheet, row, col), 0);
+    return json_is_string(v) ? json_string_value(v) : json_is_null(v) ? "(blank)" : "(number)";
+}
+
+/* The same figures as the CSV above, as numbers with their formats. */
+static void test_report_xlsx_reads_back_in_openpyxl(void **state)
+{
+    struct tu_response resp;
+    char value[256], path[TU_PATH_MAX + 32];
+    json_t *book;
+    FILE *f;
+
+    (void)state;
+    assert_int_equal(kf_get(&gosho, "/reports/2024.xlsx?group_by=employment", &resp), 0);
+    assert_int_equal(resp.status, 200);
+    assert_non_null(tu_header(&resp, "Content-Disposition", value, sizeof value));
+    assert_string_equal(value,
+                        "attachment; filename=\"goshogawara-staff-breakdown-2024.xlsx\"");
+    snprintf(path, sizeof path, "%s/kpi.xlsx", gosho.dir);
+    assert_non_null(f = fopen(path, "wb"));
+    assert_int_equal(fwrite(resp.body, 1, resp.body_len, f), resp.body_len);
+    fclose(f);
+    tu_response_free(&resp);
+    book = xlsx_read(path);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(book, "成果指標"), "freeze")), "A2");
+    assert_string_equal(xl_text(book, "成果指標", 0, 4), "平均（4段階）");
+    assert_xl(book, "成果指標", 1, 3, 12, "0");
+    assert_xl(book, "成果指標", 1, 4, 2.83, "0.00");
+    assert_xl(book, "成果指標", 1, 5, 2.24, "0.00");
+    assert_xl(book, "成果指標", 1, 7, 66.7, "0.0");
+    assert_xl(book, "成果指標", 1, 8, 2.88, "0.00");
+    assert_xl(book, "成果指標", 1, 9, 3.0, "0.00"); /* 3.00, not 3 */
+    assert_string_equal(xl_text(book, "成果指標", 1, 10), "数値");
+    assert_xl(book, "成果指標", 1, 13, 0.83, "0.00");
+    assert_string_equal(xl_text(book, "成果指標", 1, 14), "上昇");
+    assert_xl(book, "成果指標", 1, 15, -0.05, "0.00");
+    assert_string_equal(xl_text(book, "成果指標", 1, 16), "変化なし（誤差の範囲）");
+    /* q05: 現状維持 in its own column, the target cell blank, not text. */
+    assert_string_equal(xl_text(book, "成果指標", 5, 9), "(blank)");
+    assert_string_equal(xl_text(book, "成果指標", 5, 10), "現状維持");
+    assert_true(json_number_value(json_object_get(json_object_get(book, "成果指標"),
+                                                  "width_b")) >= 60);
+    /* The plan sheet: baseline, 令和7年度 onwards after the report's year. */
+    assert_string_equal(xl_text(book, "計画期間", 0, 3), "令和7年度");
+    assert_xl(book, "計画期間", 1, 2, 2.88, "0.00");
+    assert_string_equal(xl_text(book, "計画期間", 1, 3), "今後");
+    /* Rates: no headcount recorded. */
+    assert_string_equal(xl_text(book, "回答率", 1, 1), "全体");
+    assert_xl(book, "回答率", 1, 2, 12, "0");
+    assert_string_equal(xl_text(book, "回答率", 1, 5), "職員数の登録なし");
+    /* The breakdown: 12 正職員 (row 1 holds the groups' sizes), nobody else. */
+    assert_xl(book, "属性別_employment", 1, 2, 12, "0");
+    assert_xl(book, "属性別_employment", 2, 2, 2.83, "0.00");
+    assert_string_equal(xl_text(book, "属性別_employment", 2, 3), "非公表（回答なし）");
+    assert_string_equal(xl_text(book, "集計方法", 2, 0), "匿名性の保護");
+    json_decref(book);
+}
+
 static void test_report_csv_baseline_is_set_from_a_released_year(void **state)
 {
     struct tu_response resp;
@@ -436,7 +545,7 @@ static void test_report_csv_bad_path_and_encoding(void **state)
     j = kf_get_json(&gosho, "/reports/24.csv", &status);
     assert_int_equal(status, 404);
     json_decref(j);
-    j = kf_get_json(&gosho, "/reports/2024.xlsx", &status);
+    j = kf_get_json(&gosho, "/reports/2024.ods", &status);
     assert_int_equal(status, 404);
     json_decref(j);
     j = kf_get_json(&gosho, "/reports/2019.csv", &status);
@@ -478,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_report_csv_cp932_matches_utf8),
         cmocka_unit_test(test_report_csv_neutralises_formulas_and_quotes),
         cmocka_unit_test(test_report_csv_breakdown_rows),
+        cmocka_unit_test(test_report_xlsx_reads_back_in_openpyxl),
         cmocka_unit_test(test_report_csv_baseline_is_set_from_a_released_year),
         cmocka_unit_test(test_report_csv_cp932_refuses_what_it_cannot_write),
         cmocka_unit_test(test_report_csv_bad_path_and_encoding),
