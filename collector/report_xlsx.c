@@ -17,13 +17,57 @@
 #include "report_json.h"
 #include "report_words.h"
 
-#define XL_LABEL_W 60 /* the indicator column, wrapped */
+#define XL_LABEL_W  60 /* the indicator column, wrapped */
+#define XL_MAX_W    40 /* no other column is wider */
+#define XL_NUM_W    8  /* a figure */
+#define XL_MAX_COLS (2 + SURVEY_MAX_OPTIONS + 2)
 
+/* The workbook being written and the sheet being filled: each column's
+ * width grows with what is written in it and is set when the sheet ends. */
 struct xl {
     lxw_workbook *wb;
     lxw_format *head, *text, *wrap, *num2, *num1, *count;
     const struct kpi_result *r;
+    lxw_worksheet *ws;
+    double width[XL_MAX_COLS];
+    size_t n_cols;
 };
+
+/* Display width of UTF-8 text: a character of more than one byte counts
+ * two, as CJK characters take two columns in Excel. */
+static double xl_text_width(const char *text)
+{
+    double w = 0;
+
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        if (*p < 0x80)
+            w += 1;
+        else if ((*p & 0xC0) == 0xC0)
+            w += 2;
+    return w;
+}
+
+static void xl_widen(struct xl *x, lxw_col_t col, double w)
+{
+    if (col < XL_MAX_COLS && x->width[col] < w)
+        x->width[col] = w > XL_MAX_W ? XL_MAX_W : w;
+}
+
+/* Writes text; a wrapped cell (the indicator) keeps its column's width. */
+static void xl_str(struct xl *x, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *text,
+                   lxw_format *f)
+{
+    worksheet_write_string(ws, row, col, text, f);
+    if (f != x->wrap)
+        xl_widen(x, col, xl_text_width(text) + 2);
+}
+
+static void xl_end_sheet(struct xl *x)
+{
+    for (size_t c = 0; x->ws && c < x->n_cols; c++)
+        worksheet_set_column(x->ws, (lxw_col_t)c, (lxw_col_t)c, x->width[c], NULL);
+    x->ws = NULL;
+}
 
 static void xl_formats(struct xl *x)
 {
@@ -45,15 +89,20 @@ static void xl_formats(struct xl *x)
     format_set_num_format(x->count, "0");
 }
 
-/* The header row, frozen; widths[i] in characters (a CJK one counts two). */
-static lxw_worksheet *xl_sheet(struct xl *x, const char *name, const char *const *heads,
-                               const double *widths, size_t n)
+/* A new sheet with its header row, frozen; column label_col (or none, -1)
+ * holds the indicators, wrapped in XL_LABEL_W. Headers wrap, so they
+ * widen their column only up to half their length. */
+static lxw_worksheet *xl_sheet(struct xl *x, const char *name, const char *const *heads, size_t n,
+                               int label_col)
 {
     lxw_worksheet *ws = workbook_add_worksheet(x->wb, name);
 
-    for (size_t c = 0; c < n; c++) {
+    xl_end_sheet(x);
+    x->ws = ws;
+    x->n_cols = n < XL_MAX_COLS ? n : XL_MAX_COLS;
+    for (size_t c = 0; c < x->n_cols; c++) {
         worksheet_write_string(ws, 0, (lxw_col_t)c, heads[c], x->head);
-        worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, widths[c], NULL);
+        x->width[c] = (int)c == label_col ? XL_LABEL_W : fmax(6, xl_text_width(heads[c]) / 2 + 3);
     }
     worksheet_set_row(ws, 0, 32, NULL);
     worksheet_freeze_panes(ws, 1, 0);
@@ -69,15 +118,8 @@ static lxw_worksheet *xl_sheet(struct xl *x, const char *name, const char *const
  * (a character of more than one UTF-8 byte counts two). */
 static void xl_fit_row(lxw_worksheet *ws, lxw_row_t row, const char *text, double width)
 {
-    double w = 0;
-    int lines;
+    int lines = (int)ceil(xl_text_width(text) / (width - 2));
 
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
-        if (*p < 0x80)
-            w += 1;
-        else if ((*p & 0xC0) == 0xC0)
-            w += 2;
-    lines = (int)ceil(w / (width - 2));
     worksheet_set_row(ws, row, 15.0 * (lines > 1 ? lines : 1) + 3, NULL);
 }
 
@@ -86,12 +128,14 @@ static void xl_num(struct xl *x, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col
                    lxw_format *f, const char *none)
 {
     /* The cell holds the figure as shown, so a sum in Excel adds what it reads. */
-    if (!isnan(v))
+    if (!isnan(v)) {
         worksheet_write_number(ws, row, col, report_round(v, f == x->num1 ? 1 : 2), f);
-    else if (*none)
-        worksheet_write_string(ws, row, col, none, x->text);
-    else
+        xl_widen(x, col, XL_NUM_W);
+    } else if (*none) {
+        xl_str(x, ws, row, col, none, x->text);
+    } else {
         worksheet_write_blank(ws, row, col, x->text);
+    }
 }
 
 static void xl_kpi_row(struct xl *x, lxw_worksheet *ws, lxw_row_t row, size_t i)
@@ -101,9 +145,9 @@ static void xl_kpi_row(struct xl *x, lxw_worksheet *ws, lxw_row_t row, size_t i)
     bool show = !it->all.suppressed && it->all.sum.n > 0;
 
     worksheet_write_number(ws, row, 0, (double)(i + 1), x->count);
-    worksheet_write_string(ws, row, 1, report_html_item_label(it), x->wrap);
+    xl_str(x, ws, row, 1, report_html_item_label(it), x->wrap);
     xl_fit_row(ws, row, report_html_item_label(it), XL_LABEL_W);
-    worksheet_write_string(ws, row, 2, it->q->category ? it->q->category : "", x->text);
+    xl_str(x, ws, row, 2, it->q->category ? it->q->category : "", x->text);
     worksheet_write_number(ws, row, 3, (double)it->all.sum.n, x->count);
     xl_num(x, ws, row, 4, show ? it->all.sum.mean : NAN, x->num2, "非公表");
     xl_num(x, ws, row, 5, show ? it->all.sum.ci_low : NAN, x->num2, show ? "―" : "非公表");
@@ -112,17 +156,17 @@ static void xl_kpi_row(struct xl *x, lxw_worksheet *ws, lxw_row_t row, size_t i)
     xl_num(x, ws, row, 8, it->baseline_source == KPI_BASELINE_NONE ? NAN : it->baseline, x->num2,
            "―");
     xl_num(x, ws, row, 9, k->target_kind == SURVEY_TARGET_VALUE ? k->target : NAN, x->num2, "");
-    worksheet_write_string(ws, row, 10, report_target_kind_text(k->target_kind), x->text);
-    worksheet_write_string(ws, row, 11,
-                           it->achieved == 1   ? "達成"
-                           : it->achieved == 0 ? "未達成"
-                                               : REPORT_WORD_UNKNOWN,
-                           x->text);
+    xl_str(x, ws, row, 10, report_target_kind_text(k->target_kind), x->text);
+    xl_str(x, ws, row, 11,
+           it->achieved == 1   ? "達成"
+           : it->achieved == 0 ? "未達成"
+                               : REPORT_WORD_UNKNOWN,
+           x->text);
     xl_num(x, ws, row, 12, it->has_previous ? it->previous_mean : NAN, x->num2, "―");
     xl_num(x, ws, row, 13, it->vs_previous.known ? it->vs_previous.diff : NAN, x->num2, "―");
-    worksheet_write_string(ws, row, 14, report_change_text(&it->vs_previous), x->text);
+    xl_str(x, ws, row, 14, report_change_text(&it->vs_previous), x->text);
     xl_num(x, ws, row, 15, it->vs_baseline.known ? it->vs_baseline.diff : NAN, x->num2, "―");
-    worksheet_write_string(ws, row, 16, report_change_text(&it->vs_baseline), x->text);
+    xl_str(x, ws, row, 16, report_change_text(&it->vs_baseline), x->text);
 }
 
 static void xl_kpi(struct xl *x)
@@ -145,11 +189,10 @@ static void xl_kpi(struct xl *x)
                            "前年度比の判定",
                            "基準値比",
                            "基準値比の判定"};
-    const double widths[] = {6, XL_LABEL_W, 18, 8, 14, 12, 12, 12, 9, 9, 11, 9, 12, 10, 24, 10, 24};
     lxw_worksheet *ws;
 
     snprintf(mean, sizeof mean, "平均（%zu段階）", x->r->survey->n_points);
-    ws = xl_sheet(x, "成果指標", heads, widths, sizeof heads / sizeof heads[0]);
+    ws = xl_sheet(x, "成果指標", heads, sizeof heads / sizeof heads[0], 1);
     for (size_t i = 0; i < x->r->n_items; i++)
         xl_kpi_row(x, ws, (lxw_row_t)(i + 1), i);
 }
@@ -157,29 +200,26 @@ static void xl_kpi(struct xl *x)
 static void xl_plan(struct xl *x)
 {
     const char *heads[4 + SURVEY_MAX_PLAN_YEARS + 3];
-    double widths[4 + SURVEY_MAX_PLAN_YEARS + 3];
     char labels[SURVEY_MAX_PLAN_YEARS][FISCAL_LABEL_LEN];
     size_t n = 0, ny = x->r->n_years;
     lxw_worksheet *ws;
 
     if (!x->r->survey->has_plan)
         return;
-    heads[n] = "番号", widths[n++] = 6;
-    heads[n] = "成果指標", widths[n++] = XL_LABEL_W;
-    heads[n] = "基準値", widths[n++] = 9;
-    for (size_t y = 0; y < ny; y++) {
-        heads[n] = fiscal_label(x->r->years[y].fiscal_year, labels[y], sizeof labels[y]);
-        widths[n++] = 12;
-    }
-    heads[n] = "目標値", widths[n++] = 9;
-    heads[n] = "目標の種類", widths[n++] = 11;
-    heads[n] = "達成状況", widths[n++] = 10;
-    ws = xl_sheet(x, "計画期間", heads, widths, n);
+    heads[n++] = "番号";
+    heads[n++] = "成果指標";
+    heads[n++] = "基準値";
+    for (size_t y = 0; y < ny; y++)
+        heads[n++] = fiscal_label(x->r->years[y].fiscal_year, labels[y], sizeof labels[y]);
+    heads[n++] = "目標値";
+    heads[n++] = "目標の種類";
+    heads[n++] = "達成状況";
+    ws = xl_sheet(x, "計画期間", heads, n, 1);
     for (size_t i = 0; i < x->r->n_items; i++) {
         const struct kpi_item *it = &x->r->items[i];
         lxw_row_t row = (lxw_row_t)(i + 1);
         worksheet_write_number(ws, row, 0, (double)(i + 1), x->count);
-        worksheet_write_string(ws, row, 1, report_html_item_label(it), x->wrap);
+        xl_str(x, ws, row, 1, report_html_item_label(it), x->wrap);
         xl_fit_row(ws, row, report_html_item_label(it), XL_LABEL_W);
         xl_num(x, ws, row, 2, it->baseline_source == KPI_BASELINE_NONE ? NAN : it->baseline,
                x->num2, "―");
@@ -196,38 +236,37 @@ static void xl_plan(struct xl *x)
         xl_num(x, ws, row, (lxw_col_t)(3 + ny),
                it->q->kpi.target_kind == SURVEY_TARGET_VALUE ? it->q->kpi.target : NAN, x->num2,
                "");
-        worksheet_write_string(ws, row, (lxw_col_t)(4 + ny),
-                               report_target_kind_text(it->q->kpi.target_kind), x->text);
-        worksheet_write_string(ws, row, (lxw_col_t)(5 + ny),
-                               it->achieved == 1   ? "達成"
-                               : it->achieved == 0 ? "未達成"
-                                                   : REPORT_WORD_UNKNOWN,
-                               x->text);
+        xl_str(x, ws, row, (lxw_col_t)(4 + ny), report_target_kind_text(it->q->kpi.target_kind),
+               x->text);
+        xl_str(x, ws, row, (lxw_col_t)(5 + ny),
+               it->achieved == 1   ? "達成"
+               : it->achieved == 0 ? "未達成"
+                                   : REPORT_WORD_UNKNOWN,
+               x->text);
     }
 }
 
 static void xl_rates(struct xl *x)
 {
     const char *heads[] = {"属性", "区分", "回答者数", "職員数", "回答率(%)", "注意"};
-    const double widths[] = {16, 24, 10, 10, 11, 22};
-    lxw_worksheet *ws = xl_sheet(x, "回答率", heads, widths, 6);
+    lxw_worksheet *ws = xl_sheet(x, "回答率", heads, 6, -1);
     lxw_row_t row = 1;
 
     for (size_t i = 0; i < x->r->n_rates; i++) {
         const struct kpi_rate *rt = &x->r->rates[i];
         if (rt->attribute && !rt->option && rt->respondents == 0)
             continue;
-        worksheet_write_string(ws, row, 0, rt->attribute ? rt->attribute->id : "", x->text);
-        worksheet_write_string(ws, row, 1, report_rate_label(rt), x->text);
+        xl_str(x, ws, row, 0, rt->attribute ? rt->attribute->id : "", x->text);
+        xl_str(x, ws, row, 1, report_rate_label(rt), x->text);
         worksheet_write_number(ws, row, 2, (double)rt->respondents, x->count);
         if (rt->headcount > 0) {
             worksheet_write_number(ws, row, 3, (double)rt->headcount, x->count);
             worksheet_write_number(ws, row, 4, kpi_rate_pct(rt), x->num1);
-            worksheet_write_string(ws, row, 5, kpi_rate_low(rt) ? "60%未満" : "", x->text);
+            xl_str(x, ws, row, 5, kpi_rate_low(rt) ? "60%未満" : "", x->text);
         } else {
-            worksheet_write_string(ws, row, 3, "―", x->text);
-            worksheet_write_string(ws, row, 4, "―", x->text);
-            worksheet_write_string(ws, row, 5, "職員数の登録なし", x->text);
+            xl_str(x, ws, row, 3, "―", x->text);
+            xl_str(x, ws, row, 4, "―", x->text);
+            xl_str(x, ws, row, 5, "職員数の登録なし", x->text);
         }
         row++;
     }
@@ -237,26 +276,25 @@ static void xl_rates(struct xl *x)
 static void xl_breakdown(struct xl *x, const struct kpi_breakdown *bd)
 {
     const char *heads[2 + SURVEY_MAX_OPTIONS + 2];
-    double widths[2 + SURVEY_MAX_OPTIONS + 2];
     char name[32], why[64];
     size_t n = 0;
     lxw_worksheet *ws;
 
-    heads[n] = "番号", widths[n++] = 6;
-    heads[n] = "成果指標", widths[n++] = XL_LABEL_W;
+    heads[n++] = "番号";
+    heads[n++] = "成果指標";
     for (size_t g = 0; g < bd->n_groups; g++)
-        heads[n] = kpi_group_label(&bd->groups[g]), widths[n++] = 16;
+        heads[n++] = kpi_group_label(&bd->groups[g]);
     /* Sheet names are at most 31 characters and unique: the attribute id. */
     snprintf(name, sizeof name, "属性別_%.20s", bd->by->id);
-    ws = xl_sheet(x, name, heads, widths, n);
-    worksheet_write_string(ws, 1, 1, "回答者数", x->text);
+    ws = xl_sheet(x, name, heads, n, 1);
+    xl_str(x, ws, 1, 1, "回答者数", x->text);
     for (size_t g = 0; g < bd->n_groups; g++)
         worksheet_write_number(ws, 1, (lxw_col_t)(2 + g), (double)bd->groups[g].respondents,
                                x->count);
     for (size_t i = 0; i < x->r->n_items; i++) {
         lxw_row_t row = (lxw_row_t)(i + 2);
         worksheet_write_number(ws, row, 0, (double)(i + 1), x->count);
-        worksheet_write_string(ws, row, 1, report_html_item_label(&x->r->items[i]), x->wrap);
+        xl_str(x, ws, row, 1, report_html_item_label(&x->r->items[i]), x->wrap);
         xl_fit_row(ws, row, report_html_item_label(&x->r->items[i]), XL_LABEL_W);
         for (size_t g = 0; g < bd->n_groups; g++) {
             const char *reason = report_cell_reason(x->r, &bd->groups[g], i);
@@ -270,8 +308,7 @@ static void xl_breakdown(struct xl *x, const struct kpi_breakdown *bd)
 static void xl_method(struct xl *x)
 {
     const char *heads[] = {"項目", "説明"};
-    const double widths[] = {18, 100};
-    lxw_worksheet *ws = xl_sheet(x, "集計方法", heads, widths, 2);
+    lxw_worksheet *ws = xl_sheet(x, "集計方法", heads, 2, 1);
     char rel[256], anon[512];
     const char *rows[][2] = {
         {"この表の数値", rel},
@@ -297,9 +334,9 @@ static void xl_method(struct xl *x)
              "差し引きで求められないよう他の集団も伏せ、全員が同じ回答をした設問も伏せる。",
              x->r->min_group_size);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        worksheet_write_string(ws, (lxw_row_t)(i + 1), 0, rows[i][0], x->text);
-        worksheet_write_string(ws, (lxw_row_t)(i + 1), 1, rows[i][1], x->wrap);
-        xl_fit_row(ws, (lxw_row_t)(i + 1), rows[i][1], widths[1]);
+        xl_str(x, ws, (lxw_row_t)(i + 1), 0, rows[i][0], x->text);
+        xl_str(x, ws, (lxw_row_t)(i + 1), 1, rows[i][1], x->wrap);
+        xl_fit_row(ws, (lxw_row_t)(i + 1), rows[i][1], XL_LABEL_W);
     }
 }
 
@@ -329,6 +366,7 @@ int report_xlsx(const struct kpi_result *r, char **out, size_t *len, char *err, 
     for (size_t b = 0; b < r->n_breakdowns; b++)
         xl_breakdown(&x, &r->breakdowns[b]);
     xl_method(&x);
+    xl_end_sheet(&x);
     e = workbook_close(x.wb);
     if (e != LXW_NO_ERROR || !(*out = report_file_read(path, REPORT_XLSX_MAX, len))) {
         snprintf(err, errlen, "cannot write the workbook (%s); retry later",

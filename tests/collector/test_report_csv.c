@@ -420,8 +420,7 @@ static void test_report_xlsx_reads_back_in_openpyxl(void **state)
     assert_int_equal(kf_get(&gosho, "/reports/2024.xlsx?group_by=employment", &resp), 0);
     assert_int_equal(resp.status, 200);
     assert_non_null(tu_header(&resp, "Content-Disposition", value, sizeof value));
-    assert_string_equal(value,
-                        "attachment; filename=\"goshogawara-staff-breakdown-2024.xlsx\"");
+    assert_string_equal(value, "attachment; filename=\"goshogawara-staff-breakdown-2024.xlsx\"");
     snprintf(path, sizeof path, "%s/kpi.xlsx", gosho.dir);
     assert_non_null(f = fopen(path, "wb"));
     assert_int_equal(fwrite(resp.body, 1, resp.body_len, f), resp.body_len);
@@ -445,8 +444,8 @@ static void test_report_xlsx_reads_back_in_openpyxl(void **state)
     /* q05: 現状維持 in its own column, the target cell blank, not text. */
     assert_string_equal(xl_text(book, "成果指標", 5, 9), "(blank)");
     assert_string_equal(xl_text(book, "成果指標", 5, 10), "現状維持");
-    assert_true(json_number_value(json_object_get(json_object_get(book, "成果指標"),
-                                                  "width_b")) >= 60);
+    assert_true(json_number_value(json_object_get(json_object_get(book, "成果指標"), "width_b")) >=
+                60);
     /* The plan sheet: baseline, 令和7年度 onwards after the report's year. */
     assert_string_equal(xl_text(book, "計画期間", 0, 3), "令和7年度");
     assert_xl(book, "計画期間", 1, 2, 2.88, "0.00");
@@ -455,6 +454,11 @@ static void test_report_xlsx_reads_back_in_openpyxl(void **state)
     assert_string_equal(xl_text(book, "回答率", 1, 1), "全体");
     assert_xl(book, "回答率", 1, 2, 12, "0");
     assert_string_equal(xl_text(book, "回答率", 1, 5), "職員数の登録なし");
+    /* Columns as wide as their content: 会計年度任用職員 is 16 wide. */
+    assert_true(json_number_value(json_object_get(json_object_get(book, "回答率"), "width_b")) >=
+                16);
+    assert_true(json_number_value(json_object_get(json_object_get(book, "回答率"), "width_b")) <=
+                20);
     /* The breakdown: 12 正職員 (row 1 holds the groups' sizes), nobody else. */
     assert_xl(book, "属性別_employment", 1, 2, 12, "0");
     assert_xl(book, "属性別_employment", 2, 2, 2.83, "0.00");
