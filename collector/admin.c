@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "index_page.h"
+#include "report_fonts.h"
 #include "report_make.h"
 
 #define ADMIN_REPORTS_PREFIX "/reports/"
@@ -15,7 +16,8 @@
 bool admin_handles(const char *path)
 {
     return path && (strcmp(path, "/") == 0 || strcmp(path, "/api/v1/kpi") == 0 ||
-                    strncmp(path, ADMIN_REPORTS_PREFIX, strlen(ADMIN_REPORTS_PREFIX)) == 0);
+                    strncmp(path, ADMIN_REPORTS_PREFIX, strlen(ADMIN_REPORTS_PREFIX)) == 0 ||
+                    report_fonts_handles(path));
 }
 
 /* A query argument, NULL when absent or empty. */
@@ -91,14 +93,17 @@ static void route_reports(sqlite3 *db, const struct admin_request *req, struct r
 
     if (sscanf(name, "%4[0-9].%5[a-z]%n", year_text, ext, &used) != 2 || name[used] ||
         strlen(year_text) != 4 || !kpi_query_parse_year(year_text, &year) ||
-        (strcmp(ext, "csv") != 0 && strcmp(ext, "html") != 0)) {
+        (strcmp(ext, "csv") != 0 && strcmp(ext, "html") != 0 && strcmp(ext, "xlsx") != 0)) {
         reply_error(rep, 404, "not_found",
-                    "no such report; the reports are /reports/YYYY.html and /reports/YYYY.csv,"
+                    "no such report; the reports are /reports/YYYY.html, /reports/YYYY.csv and"
+                    " /reports/YYYY.xlsx,"
                     " e.g. /reports/2024.html for 令和6年度 (the index at / lists the years)");
         return;
     }
     if (strcmp(ext, "html") == 0)
         f = REPORT_HTML;
+    else if (strcmp(ext, "xlsx") == 0)
+        f = REPORT_XLSX;
     else if (!csv_format(req, &f, rep))
         return;
     reply_report(db, req, year, f, rep);
@@ -112,6 +117,8 @@ void admin_handle(sqlite3 *db, const struct admin_request *req, struct reply *re
         route_kpi(db, req, rep);
     else if (strncmp(req->path, ADMIN_REPORTS_PREFIX, strlen(ADMIN_REPORTS_PREFIX)) == 0)
         route_reports(db, req, rep);
+    else if (report_fonts_handles(req->path))
+        report_fonts_reply(req->path, rep);
     else
         reply_error(rep, 404, "not_found", "no admin page at this path; the index is at /");
 }

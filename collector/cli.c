@@ -11,6 +11,7 @@
 
 #include "auth.h"
 #include "cclock.h"
+#include "headcount_cli.h"
 #include "keys.h"
 #include "purge.h"
 #include "release.h"
@@ -43,6 +44,9 @@ static const char cli_usage[] =
     "       collector survey close ID --db PATH [--min-group-size N]\n"
     "       collector release --survey ID --fiscal-year YYYY --db PATH [--min-group-size N]\n"
     "       collector baseline set --survey ID --fiscal-year YYYY --db PATH\n"
+    "       collector headcount set --fiscal-year YYYY [--total N] [--group ATTR=OPT:N,...]..."
+    " [--survey ID] --db PATH\n"
+    "       collector headcount import FILE --fiscal-year YYYY [--survey ID] --db PATH\n"
     "       collector report --db PATH --fiscal-year YYYY --format csv|json|html [--survey ID]\n"
     "                        [--group-by ATTR] [--min-group-size N]\n";
 
@@ -677,6 +681,8 @@ int cli_main(int argc, char **argv)
         return cli_release(argc, argv);
     if (!strcmp(cmd, "baseline"))
         return cli_baseline(argc, argv);
+    if (!strcmp(cmd, "headcount"))
+        return headcount_cli_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "report"))
         return report_cli_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "help")) {

@@ -6,10 +6,12 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "fiscal.h"
+#include "kpi_query.h"
 #include "report_buf.h"
 #include "report_html.h"
 #include "report_make.h"
@@ -98,8 +100,45 @@ static void year_downloads(struct report_buf *b, const char *other, int year)
     report_buf_puts(b, " ・ ");
     year_link(b, path, "encoding=cp932", other, "CSV（旧Excel・Shift_JIS）");
     report_buf_puts(b, " ・ ");
+    snprintf(path, sizeof path, "/reports/%d.xlsx", year);
+    year_link(b, path, NULL, other, "Excel（xlsx）");
+    report_buf_puts(b, " ・ ");
     snprintf(query, sizeof query, "fiscal_year=%d", year);
     year_link(b, "/api/v1/kpi", query, other, "JSON");
+}
+
+/* Links to the HTML report broken down by each attribute, and by all. */
+static void year_breakdowns(struct report_buf *b, sqlite3 *db, const char *survey_id,
+                            const char *other, int year)
+{
+    struct survey *s = NULL;
+    struct report_buf all;
+    char path[40], *query;
+
+    if (kpi_query_survey(db, survey_id, &s, NULL, 0, NULL, 0) != KPI_QUERY_OK || !s->n_attributes) {
+        survey_free(s);
+        return;
+    }
+    snprintf(path, sizeof path, "/reports/%d.html", year);
+    report_buf_init(&all);
+    report_buf_puts(&all, "group_by=");
+    report_buf_puts(b, "<br>属性別：");
+    for (size_t a = 0; a < s->n_attributes; a++) {
+        struct report_buf q;
+        report_buf_init(&q);
+        report_buf_printf(&q, "group_by=%s", s->attributes[a].id);
+        report_buf_printf(&all, "%s%s", a ? "," : "", s->attributes[a].id);
+        if ((query = report_buf_take(&q, NULL)))
+            year_link(b, path, query, other, s->attributes[a].id);
+        free(query);
+        report_buf_release(&q);
+        report_buf_puts(b, " ・ ");
+    }
+    if ((query = report_buf_take(&all, NULL)))
+        year_link(b, path, query, other, "すべて");
+    free(query);
+    report_buf_release(&all);
+    survey_free(s);
 }
 
 /* One fiscal year: its latest release with the downloads, or before the
@@ -124,6 +163,7 @@ static void year_row(struct store *stx, sqlite3 *db, struct report_buf *b, const
                                "（<code>collector release</code>）</span>");
         report_buf_puts(b, "</td><td>");
         year_downloads(b, active ? NULL : survey_id, year);
+        year_breakdowns(b, db, survey_id, active ? NULL : survey_id, year);
     } else {
         report_buf_printf(b,
                           "<td>未公開<br>これまでの回答者 約%lld 人（%s 時点、5人単位）</td>"

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpi_rate.h"
 #include "store.h"
 
 struct kpi_query_err_info {
@@ -192,7 +193,31 @@ static int category_index(const struct kpi_result *r, const char *name)
     return -1;
 }
 
-static enum kpi_query_err result_alloc(struct kpi_result *r, const struct survey_attribute *by)
+/* The groups of one breakdown: each option, the unanswered, "other". */
+static enum kpi_query_err breakdown_alloc(const struct kpi_result *r, struct kpi_breakdown *bd,
+                                          const struct survey_attribute *by)
+{
+    bd->by = by;
+    if (!(bd->groups = calloc(by->n_options + 2, sizeof *bd->groups)))
+        return KPI_QUERY_E_NOMEM;
+    bd->n_groups = by->n_options + 2; /* only now: kpi_result_free() walks the groups */
+    for (size_t g = 0; g < bd->n_groups; g++) {
+        struct kpi_group *gr = &bd->groups[g];
+        gr->kind = g < by->n_options    ? KPI_GROUP_OPTION
+                   : g == by->n_options ? KPI_GROUP_UNANSWERED
+                                        : KPI_GROUP_OTHER;
+        gr->option = g < by->n_options ? &by->options[g] : NULL;
+        gr->items = calloc(r->n_items ? r->n_items : 1, sizeof *gr->items);
+        gr->homogeneous = calloc(r->n_items ? r->n_items : 1, sizeof *gr->homogeneous);
+        gr->categories = calloc(r->n_categories ? r->n_categories : 1, sizeof *gr->categories);
+        if (!gr->items || !gr->homogeneous || !gr->categories)
+            return KPI_QUERY_E_NOMEM;
+    }
+    return KPI_QUERY_OK;
+}
+
+static enum kpi_query_err result_alloc(struct kpi_result *r,
+                                       const struct survey_attribute *const *by, size_t n_by)
 {
     size_t nq = r->survey->n_questions;
 
@@ -213,24 +238,29 @@ static enum kpi_query_err result_alloc(struct kpi_result *r, const struct survey
         if (q->category && category_index(r, q->category) < 0)
             r->categories[r->n_categories++].name = q->category;
     }
-    if (!by)
-        return KPI_QUERY_OK;
-    r->group_by = by;
-    r->groups = calloc(by->n_options + 2, sizeof *r->groups);
-    if (!r->groups)
+    if (kpi_rates_alloc(r) != KPI_QUERY_OK)
         return KPI_QUERY_E_NOMEM;
-    r->n_groups = by->n_options + 2; /* only now: kpi_result_free() walks the groups */
-    for (size_t g = 0; g < r->n_groups; g++) {
-        struct kpi_group *gr = &r->groups[g];
-        gr->kind = g < by->n_options    ? KPI_GROUP_OPTION
-                   : g == by->n_options ? KPI_GROUP_UNANSWERED
-                                        : KPI_GROUP_OTHER;
-        gr->option = g < by->n_options ? &by->options[g] : NULL;
-        gr->items = calloc(r->n_items ? r->n_items : 1, sizeof *gr->items);
-        gr->homogeneous = calloc(r->n_items ? r->n_items : 1, sizeof *gr->homogeneous);
-        gr->categories = calloc(r->n_categories ? r->n_categories : 1, sizeof *gr->categories);
-        if (!gr->items || !gr->homogeneous || !gr->categories)
+    if (r->survey->has_plan) {
+        const struct survey_plan *pl = &r->survey->plan;
+        r->years =
+            calloc((size_t)(pl->to_fiscal_year - pl->from_fiscal_year + 1), sizeof *r->years);
+        if (!r->years)
             return KPI_QUERY_E_NOMEM;
+        r->n_years = (size_t)(pl->to_fiscal_year - pl->from_fiscal_year + 1);
+        for (size_t y = 0; y < r->n_years; y++)
+            r->years[y].fiscal_year = pl->from_fiscal_year + (int)y;
+        for (size_t i = 0; i < r->n_items; i++)
+            if (!(r->items[i].series = calloc(r->n_years, sizeof *r->items[i].series)))
+                return KPI_QUERY_E_NOMEM;
+    }
+    if (!n_by)
+        return KPI_QUERY_OK;
+    if (!(r->breakdowns = calloc(n_by, sizeof *r->breakdowns)))
+        return KPI_QUERY_E_NOMEM;
+    for (size_t b = 0; b < n_by; b++) {
+        enum kpi_query_err e = breakdown_alloc(r, &r->breakdowns[r->n_breakdowns++], by[b]);
+        if (e != KPI_QUERY_OK)
+            return e;
     }
     return KPI_QUERY_OK;
 }
@@ -239,12 +269,20 @@ void kpi_result_free(struct kpi_result *r)
 {
     if (!r)
         return;
-    for (size_t g = 0; g < r->n_groups; g++) {
-        free(r->groups[g].items);
-        free(r->groups[g].homogeneous);
-        free(r->groups[g].categories);
+    for (size_t b = 0; b < r->n_breakdowns; b++) {
+        struct kpi_breakdown *bd = &r->breakdowns[b];
+        for (size_t g = 0; g < bd->n_groups; g++) {
+            free(bd->groups[g].items);
+            free(bd->groups[g].homogeneous);
+            free(bd->groups[g].categories);
+        }
+        free(bd->groups);
     }
-    free(r->groups);
+    free(r->breakdowns);
+    for (size_t i = 0; r->items && i < r->n_items; i++)
+        free(r->items[i].series);
+    free(r->years);
+    free(r->rates);
     free(r->items);
     free(r->categories);
     survey_free(r->survey);
@@ -255,30 +293,37 @@ void kpi_result_free(struct kpi_result *r)
  * answered it: its option, "unanswered" for "" (also when the version they
  * answered did not ask), and "other" for an id the report's version does
  * not know, so that the groups always partition the total. */
-static int group_of(const struct kpi_result *r, const char *opt)
+static int group_of(const struct kpi_breakdown *bd, const char *opt)
 {
     int o;
 
     if (!*opt)
-        return (int)r->group_by->n_options;
-    o = survey_option_index(r->group_by, opt);
-    return o >= 0 ? o : (int)r->group_by->n_options + 1;
+        return (int)bd->by->n_options;
+    o = survey_option_index(bd->by, opt);
+    return o >= 0 ? o : (int)bd->by->n_options + 1;
 }
 
 static void respondents_row(const char *attr, const char *opt, long long n, void *ctx)
 {
     struct kpi_result *r = ctx;
+    struct kpi_rate *rt = kpi_rate_find(r, attr, opt);
 
+    if (rt)
+        rt->respondents += (long)n;
     if (!*attr && !*opt)
         r->respondents = (long)n;
-    else if (r->group_by && strcmp(attr, r->group_by->id) == 0)
-        r->groups[group_of(r, opt)].respondents += (long)n;
+    for (size_t b = 0; *attr && b < r->n_breakdowns; b++) {
+        struct kpi_breakdown *bd = &r->breakdowns[b];
+        if (strcmp(attr, bd->by->id) == 0)
+            bd->groups[group_of(bd, opt)].respondents += (long)n;
+    }
 }
 
 /* Counts of one population's answers, by item and scale point. */
 struct counts_ctx {
     struct kpi_result *r;
     long (*counts)[SURVEY_MAX_POINTS]; /* n_items rows; NULL for the breakdown's groups */
+    struct kpi_breakdown *bd;          /* the breakdown when counts is NULL */
 };
 
 static void answers_row(const char *opt, const char *qid, int value, long long n, void *ctx)
@@ -291,7 +336,7 @@ static void answers_row(const char *opt, const char *qid, int value, long long n
     if (c->counts)
         c->counts[i][k] += (long)n;
     else
-        c->r->groups[group_of(c->r, opt)].items[i].counts[k] += (long)n;
+        c->bd->groups[group_of(c->bd, opt)].items[i].counts[k] += (long)n;
 }
 
 static void baseline_row(const char *qid, int fiscal_year, double value, void *ctx)
@@ -306,36 +351,140 @@ static void baseline_row(const char *qid, int fiscal_year, double value, void *c
     r->items[i].baseline_year = fiscal_year;
 }
 
-/* The previous fiscal year's publishable means, from its latest release. */
-static enum kpi_query_err load_previous(sqlite3 *db, struct kpi_result *r)
+/* The whole population's figures of one fiscal year from its latest
+ * release into stats[] (n_items, like r->items), suppressed as that year's
+ * own report would show them; *rel is the release, revision 0 without one. */
+static enum kpi_query_err load_year(sqlite3 *db, const struct kpi_result *r, int fiscal_year,
+                                    struct kpi_stat *stats, struct store_release_info *rel)
 {
-    struct store_release_info prev;
     long(*counts)[SURVEY_MAX_POINTS] = NULL;
-    struct counts_ctx c = {r, NULL};
+    struct counts_ctx c = {(struct kpi_result *)r, NULL, NULL};
 
-    if (store_release_latest(db, r->survey->id, r->fiscal_year - 1, &prev) != 0)
+    memset(stats, 0, r->n_items * sizeof *stats);
+    if (store_release_latest(db, r->survey->id, fiscal_year, rel) != 0)
         return KPI_QUERY_E_DB;
-    if (prev.revision == 0)
+    if (rel->revision == 0)
         return KPI_QUERY_OK;
     if (!(counts = calloc(r->n_items ? r->n_items : 1, sizeof *counts)))
         return KPI_QUERY_E_NOMEM;
     c.counts = counts;
-    if (store_release_answers(db, r->survey->id, r->fiscal_year - 1, prev.revision, "", answers_row,
-                              &c) != 0) {
+    if (store_release_answers(db, r->survey->id, fiscal_year, rel->revision, "", answers_row, &c) !=
+        0) {
         free(counts);
         return KPI_QUERY_E_DB;
     }
     for (size_t i = 0; i < r->n_items; i++) {
-        struct kpi_stat st;
-        memcpy(st.counts, counts[i], sizeof st.counts);
-        stat_finish(r->survey, &st, r->min_group_size, (long)prev.respondents < r->min_group_size);
-        if (!st.suppressed) {
-            r->items[i].has_previous = true;
-            r->items[i].previous_mean = st.sum.mean;
-        }
+        memcpy(stats[i].counts, counts[i], sizeof stats[i].counts);
+        stat_finish(r->survey, &stats[i], r->min_group_size,
+                    (long)rel->respondents < r->min_group_size);
     }
     free(counts);
     return KPI_QUERY_OK;
+}
+
+/* The previous fiscal year's publishable means, from its latest release. */
+static enum kpi_query_err load_previous(sqlite3 *db, struct kpi_result *r)
+{
+    struct store_release_info prev;
+    struct kpi_stat *stats = calloc(r->n_items ? r->n_items : 1, sizeof *stats);
+    enum kpi_query_err e;
+
+    if (!stats)
+        return KPI_QUERY_E_NOMEM;
+    e = load_year(db, r, r->fiscal_year - 1, stats, &prev);
+    for (size_t i = 0; e == KPI_QUERY_OK && prev.revision && i < r->n_items; i++) {
+        if (!stats[i].suppressed && stats[i].sum.n > 0) {
+            r->items[i].has_previous = true;
+            r->items[i].previous_mean = stats[i].sum.mean;
+            r->items[i].previous = stats[i].sum;
+        }
+    }
+    free(stats);
+    return e;
+}
+
+/* Each item's figures over the plan's fiscal years up to the report's. */
+static enum kpi_query_err load_series(sqlite3 *db, struct kpi_result *r)
+{
+    struct kpi_stat *stats;
+    enum kpi_query_err e = KPI_QUERY_OK;
+
+    if (!r->n_years)
+        return KPI_QUERY_OK;
+    if (!(stats = calloc(r->n_items ? r->n_items : 1, sizeof *stats)))
+        return KPI_QUERY_E_NOMEM;
+    for (size_t y = 0; y < r->n_years && e == KPI_QUERY_OK; y++) {
+        struct kpi_year *yr = &r->years[y];
+        struct store_release_info rel = {0};
+
+        if (yr->fiscal_year > r->fiscal_year) {
+            yr->status = KPI_YEAR_AFTER;
+            continue;
+        }
+        if (yr->fiscal_year == r->fiscal_year) {
+            for (size_t i = 0; i < r->n_items; i++)
+                stats[i] = r->items[i].all;
+            rel.revision = r->release;
+            rel.respondents = r->respondents;
+        } else if ((e = load_year(db, r, yr->fiscal_year, stats, &rel)) != KPI_QUERY_OK) {
+            break;
+        }
+        yr->status = rel.revision ? KPI_YEAR_RELEASED : KPI_YEAR_NONE;
+        yr->release = rel.revision;
+        yr->respondents = (long)rel.respondents;
+        for (size_t i = 0; i < r->n_items; i++)
+            r->items[i].series[y] = stats[i];
+    }
+    free(stats);
+    return e;
+}
+
+/* 1 when x lies in the 95% interval of st's mean, 0 when not, -1 unknown. */
+static int within_ci(const struct kpi_stat *st, bool has, double x)
+{
+    if (!has || st->suppressed || isnan(st->sum.ci_low) || isnan(x))
+        return -1;
+    return st->sum.ci_low <= x && x <= st->sum.ci_high;
+}
+
+/* The change against the baseline: a baseline set from a released year is
+ * that year's sample, so its own spread counts (Welch); a published figure
+ * is taken as fixed. */
+static enum kpi_query_err changes_finish(sqlite3 *db, struct kpi_result *r)
+{
+    int year = 0;
+    struct kpi_stat *base = calloc(r->n_items ? r->n_items : 1, sizeof *base);
+    struct store_release_info rel = {0};
+    enum kpi_query_err e = KPI_QUERY_OK;
+
+    if (!base)
+        return KPI_QUERY_E_NOMEM;
+    for (size_t i = 0; i < r->n_items; i++)
+        if (r->items[i].baseline_source == KPI_BASELINE_SET)
+            year = r->items[i].baseline_year;
+    if (year && year != r->fiscal_year)
+        e = load_year(db, r, year, base, &rel);
+    for (size_t i = 0; e == KPI_QUERY_OK && i < r->n_items; i++) {
+        struct kpi_item *it = &r->items[i];
+        bool shown = !it->all.suppressed && it->all.sum.n > 0;
+        bool has_b = it->baseline_source != KPI_BASELINE_NONE;
+        const struct survey_kpi *k = &it->q->kpi;
+
+        memset(&it->vs_previous, 0, sizeof it->vs_previous);
+        memset(&it->vs_baseline, 0, sizeof it->vs_baseline);
+        if (shown && it->has_previous)
+            kpi_change_welch(&it->all.sum, &it->previous, &it->vs_previous);
+        if (shown && it->baseline_source == KPI_BASELINE_SET && rel.revision &&
+            it->baseline_year == year && !base[i].suppressed)
+            kpi_change_welch(&it->all.sum, &base[i].sum, &it->vs_baseline);
+        else if (shown && has_b)
+            kpi_change_fixed(&it->all.sum, it->baseline, &it->vs_baseline);
+        it->baseline_within_ci = within_ci(&it->all, has_b, it->baseline);
+        it->target_within_ci =
+            within_ci(&it->all, k->target_kind == SURVEY_TARGET_VALUE, k->target);
+    }
+    free(base);
+    return e;
 }
 
 /* The released figures of the whole population, the previous year's means
@@ -343,7 +492,7 @@ static enum kpi_query_err load_previous(sqlite3 *db, struct kpi_result *r)
 static enum kpi_query_err load_release(sqlite3 *db, struct kpi_result *r)
 {
     long(*counts)[SURVEY_MAX_POINTS] = calloc(r->n_items ? r->n_items : 1, sizeof *counts);
-    struct counts_ctx c = {r, counts};
+    struct counts_ctx c = {r, counts, NULL};
     enum kpi_query_err e = KPI_QUERY_E_DB;
 
     if (!counts)
@@ -358,15 +507,16 @@ static enum kpi_query_err load_release(sqlite3 *db, struct kpi_result *r)
     return e;
 }
 
-/* The stat of item i in population g: the whole population when g < 0. */
-static const struct kpi_stat *pop_stat(const struct kpi_result *r, int g, size_t i)
+/* The stat of item i in a population: the whole one when g is NULL. */
+static const struct kpi_stat *pop_stat(const struct kpi_result *r, const struct kpi_group *g,
+                                       size_t i)
 {
-    return g < 0 ? &r->items[i].all : &r->groups[g].items[i];
+    return g ? &g->items[i] : &r->items[i].all;
 }
 
 /* Means per category of population g (see pop_stat). */
-static void categories_finish(const struct kpi_result *r, int g, struct kpi_category *cats,
-                              bool population_suppressed)
+static void categories_finish(const struct kpi_result *r, const struct kpi_group *g,
+                              struct kpi_category *cats, bool population_suppressed)
 {
     for (size_t c = 0; c < r->n_categories; c++) {
         double sum = 0;
@@ -403,7 +553,7 @@ static void items_finish(struct kpi_result *r)
                            : kpi_achieved(it->all.sum.mean, k->target_kind, k->target,
                                           it->baseline_source != KPI_BASELINE_NONE, it->baseline);
     }
-    categories_finish(r, -1, r->categories, r->suppressed);
+    categories_finish(r, NULL, r->categories, r->suppressed);
 }
 
 /* Whether counts[] holds answers and all of them on one point: publishing
@@ -421,20 +571,21 @@ static bool one_value(const long *counts, size_t n_points)
  * hold answers are given back, together, by the total minus the published
  * groups. While they hold fewer than min answers, or all on one value, the
  * smallest published group with answers is hidden too. */
-static void suppress_complete(const struct kpi_result *r, size_t item, long min, bool *sup)
+static void suppress_complete(const struct kpi_result *r, const struct kpi_breakdown *bd,
+                              size_t item, long min, bool *sup)
 {
     for (;;) {
         long hidden = 0, joint[SURVEY_MAX_POINTS] = {0};
         int smallest = -1;
 
-        for (size_t g = 0; g < r->n_groups; g++) {
-            const struct kpi_stat *st = &r->groups[g].items[item];
+        for (size_t g = 0; g < bd->n_groups; g++) {
+            const struct kpi_stat *st = &bd->groups[g].items[item];
             if (sup[g]) {
                 hidden += st->sum.n;
                 for (size_t k = 0; k < r->survey->n_points; k++)
                     joint[k] += st->counts[k];
             } else if (st->sum.n > 0 &&
-                       (smallest < 0 || st->sum.n < r->groups[smallest].items[item].sum.n)) {
+                       (smallest < 0 || st->sum.n < bd->groups[smallest].items[item].sum.n)) {
                 smallest = (int)g;
             }
         }
@@ -445,11 +596,12 @@ static void suppress_complete(const struct kpi_result *r, size_t item, long min,
     }
 }
 
-static enum kpi_query_err load_group_counts(sqlite3 *db, struct kpi_result *r)
+static enum kpi_query_err load_group_counts(sqlite3 *db, struct kpi_result *r,
+                                            struct kpi_breakdown *bd)
 {
-    struct counts_ctx c = {r, NULL};
+    struct counts_ctx c = {r, NULL, bd};
 
-    return store_release_answers(db, r->survey->id, r->fiscal_year, r->release, r->group_by->id,
+    return store_release_answers(db, r->survey->id, r->fiscal_year, r->release, bd->by->id,
                                  answers_row, &c) == 0
                ? KPI_QUERY_OK
                : KPI_QUERY_E_DB;
@@ -459,49 +611,83 @@ static enum kpi_query_err load_group_counts(sqlite3 *db, struct kpi_result *r)
  * figures are hidden when the group is small, its answers are few, or all
  * of them are one value (SECURITY.md, "Homogeneous groups"); and what is
  * hidden must not come back as the total item minus the published groups. */
-static enum kpi_query_err groups_finish(sqlite3 *db, struct kpi_result *r)
+static enum kpi_query_err groups_finish(sqlite3 *db, struct kpi_result *r, struct kpi_breakdown *bd)
 {
     long n[SURVEY_MAX_OPTIONS + 2];
     bool sup[SURVEY_MAX_OPTIONS + 2];
-    enum kpi_query_err e = load_group_counts(db, r);
+    enum kpi_query_err e = load_group_counts(db, r, bd);
 
     if (e != KPI_QUERY_OK)
         return e;
-    for (size_t g = 0; g < r->n_groups; g++)
-        n[g] = r->groups[g].respondents;
-    if (kpi_suppress(n, r->n_groups, r->min_group_size, sup))
-        for (size_t g = 0; g < r->n_groups; g++)
+    for (size_t g = 0; g < bd->n_groups; g++)
+        n[g] = bd->groups[g].respondents;
+    if (kpi_suppress(n, bd->n_groups, r->min_group_size, sup))
+        for (size_t g = 0; g < bd->n_groups; g++)
             sup[g] = true;
-    for (size_t g = 0; g < r->n_groups; g++)
-        r->groups[g].suppressed = sup[g] || r->suppressed;
+    for (size_t g = 0; g < bd->n_groups; g++)
+        bd->groups[g].suppressed = sup[g] || r->suppressed;
     for (size_t i = 0; i < r->n_items; i++) {
-        for (size_t g = 0; g < r->n_groups; g++) {
-            struct kpi_group *gr = &r->groups[g];
+        for (size_t g = 0; g < bd->n_groups; g++) {
+            struct kpi_group *gr = &bd->groups[g];
             struct kpi_stat *st = &gr->items[i];
             stat_finish(r->survey, st, r->min_group_size, gr->suppressed);
             gr->homogeneous[i] = !st->suppressed && one_value(st->counts, r->survey->n_points);
             sup[g] = (st->suppressed || gr->homogeneous[i]) && st->sum.n > 0;
         }
-        suppress_complete(r, i, r->min_group_size, sup);
-        for (size_t g = 0; g < r->n_groups; g++)
-            r->groups[g].items[i].suppressed = r->groups[g].items[i].suppressed || sup[g];
+        suppress_complete(r, bd, i, r->min_group_size, sup);
+        for (size_t g = 0; g < bd->n_groups; g++)
+            bd->groups[g].items[i].suppressed = bd->groups[g].items[i].suppressed || sup[g];
     }
-    for (size_t g = 0; g < r->n_groups; g++)
-        categories_finish(r, (int)g, r->groups[g].categories, r->groups[g].suppressed);
+    for (size_t g = 0; g < bd->n_groups; g++)
+        categories_finish(r, &bd->groups[g], bd->groups[g].categories, bd->groups[g].suppressed);
     return KPI_QUERY_OK;
 }
 
 /* Drops the "other" group when no respondent is in it. */
-static void groups_trim(struct kpi_result *r)
+static void groups_trim(struct kpi_breakdown *bd)
 {
-    struct kpi_group *last = &r->groups[r->n_groups - 1];
+    struct kpi_group *last = &bd->groups[bd->n_groups - 1];
 
     if (last->kind != KPI_GROUP_OTHER || last->respondents > 0)
         return;
     free(last->items);
     free(last->homogeneous);
     free(last->categories);
-    r->n_groups--;
+    bd->n_groups--;
+}
+
+/* The attributes of group_by, "a" or "a,b,c", into by[]; each once. */
+static enum kpi_query_err parse_group_by(const struct kpi_result *r, const char *group_by,
+                                         const struct survey_attribute **by, size_t *n_by,
+                                         char *err, size_t errlen)
+{
+    char ids[256] = "";
+    size_t used = 0;
+
+    *n_by = 0;
+    for (const char *p = group_by; p && *p;) {
+        size_t len = strcspn(p, ",");
+        const struct survey_attribute *a = NULL;
+        for (size_t i = 0; i < r->survey->n_attributes; i++)
+            if (strlen(r->survey->attributes[i].id) == len &&
+                !strncmp(r->survey->attributes[i].id, p, len))
+                a = &r->survey->attributes[i];
+        for (size_t b = 0; a && b < *n_by; b++)
+            if (by[b] == a)
+                return fail(KPI_QUERY_E_UNKNOWN_ATTRIBUTE, err, errlen,
+                            "group_by names \"%s\" twice", a->id);
+        if (!a) {
+            for (size_t i = 0; i < r->survey->n_attributes && used + 70 < sizeof ids; i++)
+                used += (size_t)snprintf(ids + used, sizeof ids - used, "%s%s", i ? ", " : "",
+                                         r->survey->attributes[i].id);
+            return fail(KPI_QUERY_E_UNKNOWN_ATTRIBUTE, err, errlen,
+                        "group_by \"%.*s\" is not an attribute of survey \"%s\" (attributes: %s)",
+                        (int)(len > 64 ? 64 : len), p, r->survey->id, used ? ids : "none");
+        }
+        by[(*n_by)++] = a;
+        p += len + (p[len] == ',');
+    }
+    return KPI_QUERY_OK;
 }
 
 static enum kpi_query_err no_release(sqlite3 *db, const struct kpi_result *r, char *err,
@@ -529,21 +715,14 @@ static enum kpi_query_err no_release(sqlite3 *db, const struct kpi_result *r, ch
 static enum kpi_query_err query_fill(sqlite3 *db, const struct kpi_query_params *p,
                                      struct kpi_result *r, char *err, size_t errlen)
 {
-    const struct survey_attribute *by = NULL;
+    const struct survey_attribute *by[SURVEY_MAX_ATTRIBUTES];
+    size_t n_by;
     struct store_release_info rel;
     enum kpi_query_err e;
 
-    if (p->group_by && !(by = survey_find_attribute(r->survey, p->group_by))) {
-        char ids[256] = "";
-        size_t used = 0;
-        for (size_t a = 0; a < r->survey->n_attributes && used + 70 < sizeof ids; a++)
-            used += (size_t)snprintf(ids + used, sizeof ids - used, "%s%s", a ? ", " : "",
-                                     r->survey->attributes[a].id);
-        return fail(KPI_QUERY_E_UNKNOWN_ATTRIBUTE, err, errlen,
-                    "group_by \"%.64s\" is not an attribute of survey \"%s\" (attributes: %s)",
-                    p->group_by, r->survey->id, used ? ids : "none");
-    }
-    if ((e = result_alloc(r, by)) != KPI_QUERY_OK)
+    if ((e = parse_group_by(r, p->group_by, by, &n_by, err, errlen)) != KPI_QUERY_OK)
+        return e;
+    if ((e = result_alloc(r, by, n_by)) != KPI_QUERY_OK)
         return fail(e, err, errlen, "out of memory while computing the KPI; retry later");
     if (store_release_latest(db, r->survey->id, r->fiscal_year, &rel) != 0)
         return fail_db(db, err, errlen);
@@ -555,15 +734,23 @@ static enum kpi_query_err query_fill(sqlite3 *db, const struct kpi_query_params 
     if (store_release_respondents(db, r->survey->id, r->fiscal_year, r->release, respondents_row,
                                   r) != 0)
         return fail_db(db, err, errlen);
+    if (kpi_rates_load_headcounts(db, r) != 0)
+        return fail_db(db, err, errlen);
     r->suppressed = r->respondents < r->min_group_size;
     if ((e = load_release(db, r)) != KPI_QUERY_OK)
         return e == KPI_QUERY_E_NOMEM ? fail(e, err, errlen, "out of memory; retry later")
                                       : fail_db(db, err, errlen);
     items_finish(r);
-    if (by && groups_finish(db, r) != KPI_QUERY_OK)
-        return fail_db(db, err, errlen);
-    if (by)
-        groups_trim(r);
+    if ((e = changes_finish(db, r)) == KPI_QUERY_OK)
+        e = load_series(db, r);
+    if (e != KPI_QUERY_OK)
+        return e == KPI_QUERY_E_NOMEM ? fail(e, err, errlen, "out of memory; retry later")
+                                      : fail_db(db, err, errlen);
+    for (size_t b = 0; b < r->n_breakdowns; b++) {
+        if (groups_finish(db, r, &r->breakdowns[b]) != KPI_QUERY_OK)
+            return fail_db(db, err, errlen);
+        groups_trim(&r->breakdowns[b]);
+    }
     return KPI_QUERY_OK;
 }
 

@@ -1,7 +1,8 @@
-/* The yearly KPI of one survey, read from the store's aggregate tables
- * (answer_counts, respondent_counts) and the survey definition; the JSON,
- * CSV, HTML and text reports all render one struct kpi_result. The cost is
- * O(items x scale points x fiscal years held), never O(responses). */
+/* The yearly KPI of one survey, read from the store's release tables
+ * (release_answer_counts, release_respondent_counts) and the survey
+ * definition; the JSON, CSV, HTML and text reports all render one struct
+ * kpi_result. The cost is O(items x scale points x fiscal years of the
+ * plan), never O(responses). */
 #ifndef COLLECTOR_KPI_QUERY_H
 #define COLLECTOR_KPI_QUERY_H
 
@@ -42,7 +43,7 @@ const char *kpi_query_errname(enum kpi_query_err err); /* e.g. "unknown_survey" 
 struct kpi_query_params {
     int fiscal_year;
     const char *survey_id; /* NULL: the active survey */
-    const char *group_by;  /* attribute id, or NULL for no breakdown */
+    const char *group_by;  /* attribute ids "a" or "a,b,c" (each its own breakdown), or NULL */
     long min_group_size;   /* <= 0: KPI_DEFAULT_MIN_GROUP */
 };
 
@@ -60,15 +61,38 @@ enum kpi_baseline_source {
     KPI_BASELINE_SET,       /* fixed by an administrator (`collector baseline set`) */
 };
 
+/* One fiscal year of the survey's plan, as a report of result->fiscal_year
+ * sees it: years after the report's are never read, so that a yearly
+ * report does not change when a later year is released. */
+enum kpi_year_status {
+    KPI_YEAR_RELEASED, /* the latest release of the year gives its figures */
+    KPI_YEAR_NONE,     /* no release of it: not surveyed, or not released yet */
+    KPI_YEAR_AFTER,    /* after the report's fiscal year */
+};
+
+struct kpi_year {
+    int fiscal_year;
+    enum kpi_year_status status;
+    int release; /* the revision read, for KPI_YEAR_RELEASED */
+    long respondents;
+};
+
 struct kpi_item {
     const struct survey_question *q; /* into result->survey */
     struct kpi_stat all;
+    struct kpi_stat *series; /* n_years, like result->years; NULL without a plan */
     enum kpi_baseline_source baseline_source;
     double baseline;   /* meaningful unless KPI_BASELINE_NONE */
     int baseline_year; /* for KPI_BASELINE_SET */
     int achieved;      /* kpi_achieved(): 1, 0, -1 unknown (also when suppressed) */
     bool has_previous; /* the previous fiscal year has a publishable mean */
     double previous_mean;
+    struct kpi_summary previous;   /* when has_previous */
+    struct kpi_change vs_previous; /* Welch; known only when both years are published */
+    struct kpi_change vs_baseline; /* Welch against the baseline year's release for a set
+                                      baseline, else against the fixed published figure */
+    int target_within_ci;   /* the target lies in the mean's 95% interval: 1, 0, -1 unknown */
+    int baseline_within_ci; /* likewise for the baseline */
 };
 
 /* Mean of all answers to the category's KPI questions. Suppressed when any
@@ -97,6 +121,31 @@ struct kpi_group {
     struct kpi_category *categories; /* n_categories, like result->categories */
 };
 
+/* A response rate: respondents of the release against the headcount an
+ * administrator recorded for the fiscal year. A rate is a count, not an
+ * answer, so it is shown for populations of any size. */
+#define KPI_RATE_LOW_PCT 60.0 /* rates below this are flagged */
+
+struct kpi_rate {
+    const struct survey_attribute *attribute; /* NULL: everyone */
+    const struct survey_option *option;       /* NULL with an attribute: left unanswered */
+    long respondents;
+    long headcount; /* 0: not recorded */
+};
+
+/* 100 x respondents / headcount rounded to one decimal; NAN without a headcount. */
+double kpi_rate_pct(const struct kpi_rate *rt);
+/* Whether a known rate is below KPI_RATE_LOW_PCT (as rounded). */
+bool kpi_rate_low(const struct kpi_rate *rt);
+
+/* The groups of one attribute: options in survey order, "unanswered", then
+ * "other" when held; they partition the respondents. */
+struct kpi_breakdown {
+    const struct survey_attribute *by; /* into result->survey */
+    struct kpi_group *groups;
+    size_t n_groups;
+};
+
 struct kpi_result {
     struct survey *survey; /* owned: the definition the labels come from */
     char published_at[40];
@@ -113,11 +162,14 @@ struct kpi_result {
     bool suppressed; /* respondents < min_group_size: counts only, everywhere */
     struct kpi_item *items;
     size_t n_items;
+    struct kpi_year *years; /* the plan's fiscal years, in order; NULL without a plan */
+    size_t n_years;
+    struct kpi_rate *rates; /* everyone, then each attribute's options and its unanswered */
+    size_t n_rates;
     struct kpi_category *categories; /* in order of first appearance */
     size_t n_categories;
-    const struct survey_attribute *group_by; /* NULL without a breakdown */
-    struct kpi_group *groups; /* options in survey order, "unanswered", then "other" when held */
-    size_t n_groups;
+    struct kpi_breakdown *breakdowns; /* one per attribute of group_by, in its order */
+    size_t n_breakdowns;
 };
 
 /* Computes the KPI for p->fiscal_year from its latest release. On success

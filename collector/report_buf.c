@@ -105,3 +105,22 @@ char *report_buf_take(struct report_buf *b, size_t *len)
     report_buf_init(b);
     return out;
 }
+
+char *report_file_read(const char *path, long max, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *out = NULL;
+    long n = -1;
+
+    if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && n <= max &&
+        fseek(f, 0, SEEK_SET) == 0 && (out = malloc((size_t)n)) &&
+        fread(out, 1, (size_t)n, f) == (size_t)n) {
+        fclose(f);
+        *len = (size_t)n;
+        return out;
+    }
+    if (f)
+        fclose(f);
+    free(out);
+    return NULL;
+}

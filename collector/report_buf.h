@@ -28,4 +28,9 @@ void report_buf_printf(struct report_buf *b, const char *fmt, ...)
  * Returns NULL when an append failed. */
 char *report_buf_take(struct report_buf *b, size_t *len);
 
+/* Reads a whole file of at most max bytes (a font, a finished workbook)
+ * into a malloc'ed buffer, *len its size; NULL when it cannot be read, is
+ * empty or is larger than max. */
+char *report_file_read(const char *path, long max, size_t *len);
+
 #endif

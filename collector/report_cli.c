@@ -12,7 +12,7 @@
 #include "report_make.h"
 
 #define REPORT_CLI_USAGE                                                                           \
-    "usage: collector report --db PATH --fiscal-year YYYY --format csv|json|html|text"             \
+    "usage: collector report --db PATH --fiscal-year YYYY --format csv|json|html|text|xlsx"        \
     " [--survey ID] [--group-by ATTR] [--min-group-size N] [--encoding utf-8|cp932]"
 
 struct report_cli_args {
@@ -65,7 +65,7 @@ static int parse_args(int argc, char **argv, struct report_cli_args *a)
 static int pick_format(const struct report_cli_args *a, enum report_format *f)
 {
     if (!report_format_parse(a->format, f))
-        return usage_error("--format must be csv, json, html or text, not", a->format);
+        return usage_error("--format must be csv, json, html, text or xlsx, not", a->format);
     if (a->encoding && strcmp(a->encoding, "cp932") == 0) {
         if (*f != REPORT_CSV)
             return usage_error("--encoding cp932 applies to --format csv only", NULL);

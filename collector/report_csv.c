@@ -11,10 +11,12 @@
 
 #include "report_buf.h"
 #include "report_json.h"
+#include "report_html_parts.h"
+#include "report_words.h"
 
 #define CSV_CELL_MAX   (4 * SURVEY_MAX_TEXT_BYTES + 16) /* a quoted, escaped label */
 #define CSV_SUPPRESSED "非公表"
-#define CSV_UNKNOWN    "―" /* U+2015: written in CP932 too */
+#define CSV_UNKNOWN    REPORT_WORD_UNKNOWN
 
 struct csv_writer {
     struct report_buf buf;
@@ -75,11 +77,13 @@ static void csv_emit(struct csv_writer *w, const char *text, size_t len, const c
     report_buf_append(&w->buf, out, sizeof out - outleft);
 }
 
-static void csv_cell(struct csv_writer *w, const char *cell)
+/* Writes one cell; a number this file formatted (numeric) is never a
+ * formula, so a negative change stays a number for Excel. */
+static void csv_put(struct csv_writer *w, const char *cell, bool numeric)
 {
     char q[CSV_CELL_MAX];
     size_t n = 0;
-    bool formula = report_csv_is_formula(cell);
+    bool formula = !numeric && report_csv_is_formula(cell);
     bool quote = formula || strpbrk(cell, ",\"\r\n") != NULL;
 
     if (w->err != REPORT_CSV_OK)
@@ -101,6 +105,11 @@ static void csv_cell(struct csv_writer *w, const char *cell)
     csv_emit(w, q, n, cell);
 }
 
+static void csv_cell(struct csv_writer *w, const char *cell)
+{
+    csv_put(w, cell, false);
+}
+
 static void csv_end_row(struct csv_writer *w)
 {
     report_buf_append(&w->buf, "\r\n", 2);
@@ -112,8 +121,8 @@ static void csv_number(struct csv_writer *w, double x, int decimals)
     char num[32] = "";
 
     if (!isnan(x))
-        snprintf(num, sizeof num, "%.*f", decimals, report_round(x, decimals));
-    csv_cell(w, num);
+        snprintf(num, sizeof num, "%.*f", decimals, report_round(x, decimals) + 0.0);
+    csv_put(w, num, true);
 }
 
 static void csv_header(struct csv_writer *w, const struct survey *s)
@@ -121,7 +130,7 @@ static void csv_header(struct csv_writer *w, const struct survey *s)
     static const char *const fixed[] = {"成果指標",
                                         "区分",
                                         "回答数",
-                                        "平均",
+                                        "%s",
                                         "標準偏差",
                                         "95%信頼区間 下限",
                                         "95%信頼区間 上限",
@@ -129,12 +138,27 @@ static void csv_header(struct csv_writer *w, const struct survey *s)
                                         "基準値",
                                         "基準値の根拠",
                                         "目標値",
+                                        "目標の種類",
                                         "達成",
-                                        "前年度"};
+                                        "前年度平均",
+                                        "前年度比",
+                                        "前年度比 95%信頼区間 下限",
+                                        "前年度比 95%信頼区間 上限",
+                                        "前年度比の判定",
+                                        "基準値比",
+                                        "基準値比 95%信頼区間 下限",
+                                        "基準値比 95%信頼区間 上限",
+                                        "基準値比の判定"};
     char label[SURVEY_MAX_TEXT_BYTES + 16];
 
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        csv_cell(w, fixed[i]);
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        if (strcmp(fixed[i], "%s") != 0) {
+            csv_cell(w, fixed[i]);
+            continue;
+        }
+        snprintf(label, sizeof label, "平均（%zu段階）", s->n_points);
+        csv_cell(w, label);
+    }
     for (size_t k = 0; k < s->n_points; k++) {
         snprintf(label, sizeof label, "%s(%d)", s->points[k].label, s->points[k].value);
         csv_cell(w, label);
@@ -168,12 +192,20 @@ static void csv_baseline(struct csv_writer *w, const struct kpi_item *it)
         snprintf(src, sizeof src, "%s実績（設定）",
                  fiscal_label(it->baseline_year, year, sizeof year));
     csv_cell(w, src);
-    if (it->q->kpi.target_kind == SURVEY_TARGET_VALUE)
-        csv_number(w, it->q->kpi.target, 2);
-    else
-        csv_cell(w, it->q->kpi.target_kind == SURVEY_TARGET_MAINTAIN ? "現状維持" : "");
+    /* The target stays a number in its column; its kind has its own. */
+    csv_number(w, it->q->kpi.target_kind == SURVEY_TARGET_VALUE ? it->q->kpi.target : NAN, 2);
+    csv_cell(w, report_target_kind_text(it->q->kpi.target_kind));
     csv_cell(w, it->achieved == 1 ? "達成" : it->achieved == 0 ? "未達成" : CSV_UNKNOWN);
     csv_number(w, it->has_previous ? it->previous_mean : NAN, 2);
+}
+
+/* A change, its interval and whether it is beyond the margin of error. */
+static void csv_change(struct csv_writer *w, const struct kpi_change *c)
+{
+    csv_number(w, c->known ? c->diff : NAN, 2);
+    csv_number(w, c->known ? c->ci_low : NAN, 2);
+    csv_number(w, c->known ? c->ci_high : NAN, 2);
+    csv_cell(w, report_change_text(c));
 }
 
 static void csv_item(struct csv_writer *w, const struct kpi_result *r, const struct kpi_item *it)
@@ -187,11 +219,47 @@ static void csv_item(struct csv_writer *w, const struct kpi_result *r, const str
     csv_cell(w, n);
     csv_stat(w, &it->all, show);
     csv_baseline(w, it);
+    csv_change(w, &it->vs_previous);
+    csv_change(w, &it->vs_baseline);
     for (size_t k = 0; k < r->survey->n_points; k++) {
         snprintf(n, sizeof n, "%ld", it->all.counts[k]);
         csv_cell(w, show ? n : CSV_SUPPRESSED);
     }
     csv_end_row(w);
+}
+
+/* The breakdowns, long: one row per attribute x group x item, so that
+ * Excel can filter and pivot it; a hidden figure says why. */
+static void csv_breakdowns(struct csv_writer *w, const struct kpi_result *r)
+{
+    char label[64], num[32];
+
+    snprintf(label, sizeof label, "平均（%zu段階）", r->survey->n_points);
+    for (const char *const *h =
+             (const char *const[]){"属性", "区分", "区分の回答者数", "番号", "成果指標", "回答数",
+                                   label, "肯定的回答率(%)", "非公表の理由", NULL};
+         *h; h++)
+        csv_cell(w, *h);
+    csv_end_row(w);
+    for (size_t b = 0; b < r->n_breakdowns; b++)
+        for (size_t g = 0; g < r->breakdowns[b].n_groups; g++)
+            for (size_t i = 0; i < r->n_items; i++) {
+                const struct kpi_group *gr = &r->breakdowns[b].groups[g];
+                const char *why = report_cell_reason(r, gr, i);
+                csv_cell(w, r->breakdowns[b].by->id);
+                csv_cell(w, kpi_group_label(gr));
+                snprintf(num, sizeof num, "%ld", gr->respondents);
+                csv_put(w, num, true);
+                snprintf(num, sizeof num, "%zu", i + 1);
+                csv_put(w, num, true);
+                csv_cell(w, report_html_item_label(&r->items[i]));
+                snprintf(num, sizeof num, "%ld", gr->items[i].sum.n);
+                csv_put(w, gr->suppressed ? "" : num, true);
+                csv_number(w, why ? NAN : gr->items[i].sum.mean, 2);
+                csv_number(w, why ? NAN : gr->items[i].sum.favorable_pct, 1);
+                csv_cell(w, why ? why : "");
+                csv_end_row(w);
+            }
 }
 
 enum report_csv_err report_csv(const struct kpi_result *r, enum report_csv_encoding enc, char **out,
@@ -208,9 +276,13 @@ enum report_csv_err report_csv(const struct kpi_result *r, enum report_csv_encod
     }
     if (enc == REPORT_CSV_UTF8)
         report_buf_append(&w.buf, "\xEF\xBB\xBF", 3);
-    csv_header(&w, r->survey);
-    for (size_t i = 0; i < r->n_items; i++)
-        csv_item(&w, r, &r->items[i]);
+    if (r->n_breakdowns) {
+        csv_breakdowns(&w, r);
+    } else {
+        csv_header(&w, r->survey);
+        for (size_t i = 0; i < r->n_items; i++)
+            csv_item(&w, r, &r->items[i]);
+    }
     if (w.cd != (iconv_t)-1)
         iconv_close(w.cd);
     if (w.err == REPORT_CSV_OK && !(*out = report_buf_take(&w.buf, len))) {

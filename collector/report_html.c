@@ -9,8 +9,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "report_json.h"
 #include "cclock.h"
+#include "report_fonts.h"
+#include "report_html_parts.h"
+#include "report_json.h"
 
 /* Chart geometry in SVG user units: the axis runs from CH_X0 to CH_X1. */
 #define CH_W  440
@@ -25,7 +27,8 @@
 #define C_GRID   "#d5dbe2"
 
 static const char report_css[] =
-    "@page{size:A4;margin:14mm 13mm 15mm}"
+    "@page{size:A4;margin:14mm 13mm 15mm;"
+    "@bottom-center{content:counter(page) \" / \" counter(pages);font-size:8pt;color:#56606c}}"
     "*{box-sizing:border-box}"
     "html{background:#e6eaef}"
     "body{margin:0;font-family:" REPORT_HTML_FONTS ";color:#1d2733;font-size:10pt;"
@@ -46,11 +49,27 @@ static const char report_css[] =
     ".card .k{font-size:8.5pt;color:#56606c}"
     "table{width:100%;border-collapse:collapse;table-layout:fixed;font-size:9pt}"
     "th,td{border:1px solid #c9d1da;padding:1.2mm 1.6mm;vertical-align:middle}"
-    "th{background:#edf1f5;font-weight:bold;text-align:center;line-height:1.3}"
+    "th{background:#edf1f5;font-weight:bold;text-align:center;line-height:1.3;font-size:8.5pt}"
+    "thead{display:table-header-group}"
     "td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
     "td.c{text-align:center;white-space:nowrap}"
     "tr{break-inside:avoid}"
-    ".up{color:#1c7c4a}.down{color:" C_TARGET "}"
+    ".up{color:#1c7c4a;font-weight:bold}.down{color:" C_TARGET ";font-weight:bold}"
+    ".same{color:#3d4753;font-size:8pt;line-height:1.2}"
+    ".same small{display:block;font-size:6.5pt;white-space:nowrap}"
+    "td.now,th.now{background:#eef3fa}"
+    "th.now{border-bottom:2px solid " C_ACCENT "}"
+    ".nodata{color:#7a8490;font-size:8pt}"
+    "table.plan td.num{text-align:center}"
+    "table.heat td.h{text-align:center;font-variant-numeric:tabular-nums;white-space:nowrap}"
+    "table.heat th{font-size:7.5pt}"
+    "table.heat td.x{text-align:center;font-size:7pt;color:#3d4753;background:#fff;"
+    "line-height:1.2}"
+    "th.attr{text-align:left;background:#f7f9fb;font-weight:normal}"
+    "td.ind{padding-left:5mm}tr.all td{font-weight:bold}"
+    "td.chg{text-align:center;line-height:1.25}"
+    ".margin{font-size:8.5pt;margin:1mm 0 0;color:#3d4753}"
+    ".keep{break-inside:avoid}"
     ".badge{display:inline-block;padding:0 1.6mm;border-radius:1.5mm;font-size:8.5pt;"
     "font-weight:bold;white-space:nowrap;line-height:1.6}"
     ".ok{background:#e3f3ea;color:#1c7c4a;border:1px solid #9fd0b4}"
@@ -75,6 +94,10 @@ static const char report_css[] =
     ".note{font-size:8.5pt;color:#3d4753;border:1px solid #c9d1da;border-radius:2mm;"
     "padding:2.5mm 3.5mm;background:#f7f9fb;break-inside:avoid}"
     ".note p{margin:0 0 1.2mm}.note p:last-child{margin:0}"
+    ".interim{display:inline-block;font-size:11pt;border:2px solid #1d2733;color:#1d2733;"
+    "padding:0 2mm;margin-right:3mm;vertical-align:middle;letter-spacing:.05em}"
+    ".method{break-before:page}"
+    ".method .note p{margin:0 0 2mm}"
     "footer{margin-top:5mm;font-size:8pt;color:#7a8490;text-align:right}";
 
 void report_html_escape(struct report_buf *b, const char *s)
@@ -102,7 +125,7 @@ void report_html_escape(struct report_buf *b, const char *s)
     }
 }
 
-static const char *item_label(const struct kpi_item *it)
+const char *report_html_item_label(const struct kpi_item *it)
 {
     return it->q->kpi.label ? it->q->kpi.label : it->q->text;
 }
@@ -113,7 +136,7 @@ static bool item_shown(const struct kpi_item *it)
 }
 
 /* A two-decimal figure, or a dash when there is none. */
-static void num2(struct report_buf *b, double x)
+void report_html_num2(struct report_buf *b, double x)
 {
     if (isnan(x))
         report_buf_puts(b, "―");
@@ -121,32 +144,39 @@ static void num2(struct report_buf *b, double x)
         report_buf_printf(b, "%.2f", report_round(x, 2));
 }
 
-/* The change since last year as the plan publishes it: rounded figures. */
-static void change(struct report_buf *b, const struct kpi_item *it)
+/* A change with its interval: signed and marked with an arrow (which reads
+ * in grayscale too) when the interval excludes 0, else 変化なし. */
+static void change(struct report_buf *b, const struct kpi_change *c)
 {
-    double d;
-
-    if (!it->has_previous || !item_shown(it)) {
+    if (!c->known)
         report_buf_puts(b, "―");
-        return;
-    }
-    d = kpi_round2(it->all.sum.mean) - kpi_round2(it->previous_mean);
-    if (fabs(d) < 0.005)
-        report_buf_puts(b, "±0.00");
+    else if (!kpi_change_significant(c))
+        report_buf_puts(b, "<span class=\"same\">変化なし<small>（誤差の範囲）</small></span>");
     else
-        report_buf_printf(b, "<span class=\"%s\">%s%.2f</span>", d > 0 ? "up" : "down",
-                          d > 0 ? "+" : "−", fabs(d));
+        report_buf_printf(b, "<span class=\"%s\">%s %s%.2f</span>", c->diff > 0 ? "up" : "down",
+                          c->diff > 0 ? "▲" : "▼", c->diff > 0 ? "+" : "−",
+                          fabs(report_round(c->diff, 2)));
 }
 
-static void target_text(struct report_buf *b, const struct kpi_item *it)
+/* The interval of a change, for the item's figures. */
+static void change_interval(struct report_buf *b, const struct kpi_change *c)
+{
+    if (!c->known)
+        return;
+    report_buf_printf(b, "<br><small>%+.2f（95%%区間 %+.2f〜%+.2f）</small>",
+                      report_round(c->diff, 2), report_round(c->ci_low, 2),
+                      report_round(c->ci_high, 2));
+}
+
+void report_html_target(struct report_buf *b, const struct kpi_item *it)
 {
     if (it->q->kpi.target_kind == SURVEY_TARGET_VALUE)
-        num2(b, it->q->kpi.target);
+        report_html_num2(b, it->q->kpi.target);
     else
         report_buf_puts(b, it->q->kpi.target_kind == SURVEY_TARGET_MAINTAIN ? "現状維持" : "―");
 }
 
-static void achieved_badge(struct report_buf *b, const struct kpi_item *it)
+void report_html_badge(struct report_buf *b, const struct kpi_item *it)
 {
     if (it->achieved == 1)
         report_buf_puts(b, "<span class=\"badge ok\">達成</span>");
@@ -156,6 +186,15 @@ static void achieved_badge(struct report_buf *b, const struct kpi_item *it)
         report_buf_puts(b, "<span class=\"badge na\">判定なし</span>");
 }
 
+static void hatch_defs(struct report_buf *b)
+{
+    report_buf_puts(b, "<svg width=\"0\" height=\"0\" style=\"position:absolute\" aria-hidden="
+                       "\"true\"><defs><pattern id=\"rh-hatch\" width=\"5\" height=\"5\" "
+                       "patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect "
+                       "width=\"1.6\" height=\"5\" fill=\"#fff\" fill-opacity=\"0.9\"/></pattern>"
+                       "</defs></svg>");
+}
+
 static void html_head(struct report_buf *b, const struct kpi_result *r)
 {
     report_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">"
@@ -163,9 +202,13 @@ static void html_head(struct report_buf *b, const struct kpi_result *r)
     report_html_escape(b, r->survey->organization);
     report_buf_printf(b, " %s ", r->label);
     report_html_escape(b, r->survey->title);
-    report_buf_puts(b, " 成果指標（KPI）報告</title><style>");
+    report_buf_printf(b, " 成果指標（KPI）報告%s</title><style>",
+                      report_html_interim(r) ? " 速報（年度途中）" : "");
+    report_buf_puts(b, report_fonts_css);
     report_buf_puts(b, report_css);
-    report_buf_puts(b, "</style></head><body><div class=\"page\">");
+    report_buf_puts(b, "</style></head><body>");
+    hatch_defs(b);
+    report_buf_puts(b, "<div class=\"page\">");
 }
 
 static void html_header(struct report_buf *b, const struct kpi_result *r)
@@ -179,7 +222,9 @@ static void html_header(struct report_buf *b, const struct kpi_result *r)
     strftime(today, sizeof today, "%Y-%m-%d", &tm);
     report_buf_puts(b, "<header><p class=\"org\">");
     report_html_escape(b, r->survey->organization);
-    report_buf_printf(b, "</p><h1>%s ", r->label);
+    report_buf_printf(
+        b, "</p><h1>%s%s ",
+        report_html_interim(r) ? "<span class=\"interim\">速報（年度途中）</span>" : "", r->label);
     report_html_escape(b, r->survey->title);
     report_buf_puts(b, "結果<br>人材育成の成果指標（KPI）報告</h1><p class=\"meta\">");
     report_buf_printf(b, "<span>対象期間 %.4s年%d月〜%.4s年%d月</span>", first, 4, last, 3);
@@ -202,22 +247,28 @@ static void html_cards(struct report_buf *b, const struct kpi_result *r)
         const struct kpi_item *it = &r->items[i];
         judged += it->achieved >= 0;
         met += it->achieved == 1;
-        if (it->has_previous && item_shown(it)) {
+        if (it->vs_previous.known) {
             compared++;
-            up += kpi_round2(it->all.sum.mean) > kpi_round2(it->previous_mean);
+            up += kpi_change_significant(&it->vs_previous) && it->vs_previous.diff > 0;
         }
     }
     report_buf_printf(b,
                       "<div class=\"cards\"><div class=\"card\"><div class=\"k\">回答者数</div>"
                       "<div class=\"v\">%ld<small> 人</small></div></div>",
                       r->respondents);
+    if (r->rates[0].headcount > 0)
+        report_buf_printf(b,
+                          "<div class=\"card\"><div class=\"k\">回答率（職員 %ld 人）</div>"
+                          "<div class=\"v\">%.1f<small> %%</small></div></div>",
+                          r->rates[0].headcount, kpi_rate_pct(&r->rates[0]));
     report_buf_printf(b,
                       "<div class=\"card\"><div class=\"k\">目標を達成した指標</div>"
                       "<div class=\"v\">%ld<small> / %ld 指標</small></div></div>",
                       met, judged);
     if (compared)
         report_buf_printf(b,
-                          "<div class=\"card\"><div class=\"k\">前年度より上昇した指標</div>"
+                          "<div class=\"card\"><div class=\"k\">前年度より上昇した指標"
+                          "（誤差の範囲を超えて）</div>"
                           "<div class=\"v\">%ld<small> / %ld 指標</small></div></div>",
                           up, compared);
     report_buf_printf(b,
@@ -231,29 +282,29 @@ static void kpi_row(struct report_buf *b, size_t i, const struct kpi_item *it)
     bool show = item_shown(it);
 
     report_buf_printf(b, "<tr><td class=\"c\">%zu</td><td>", i + 1);
-    report_html_escape(b, item_label(it));
+    report_html_escape(b, report_html_item_label(it));
     report_buf_puts(b, "</td><td class=\"num\">");
-    num2(b, it->baseline_source == KPI_BASELINE_NONE ? NAN : it->baseline);
+    report_html_num2(b, it->baseline_source == KPI_BASELINE_NONE ? NAN : it->baseline);
     if (it->baseline_source == KPI_BASELINE_SET)
         report_buf_puts(b, "<sup>※</sup>");
     report_buf_puts(b, "</td><td class=\"num\">");
-    target_text(b, it);
+    report_html_target(b, it);
     report_buf_puts(b, "</td><td class=\"num\"><b>");
     if (show)
-        num2(b, it->all.sum.mean);
+        report_html_num2(b, it->all.sum.mean);
     else
         report_buf_puts(b, "非公表");
-    report_buf_puts(b, "</b></td><td class=\"num\">");
-    num2(b, it->has_previous ? it->previous_mean : NAN);
-    report_buf_puts(b, "</td><td class=\"num\">");
-    change(b, it);
+    report_buf_puts(b, "</b></td><td class=\"chg\">");
+    change(b, &it->vs_previous);
+    report_buf_puts(b, "</td><td class=\"chg\">");
+    change(b, &it->vs_baseline);
     report_buf_puts(b, "</td><td class=\"num\">");
     if (show)
         report_buf_printf(b, "%.1f%%", report_round(it->all.sum.favorable_pct, 1));
     else
         report_buf_puts(b, "―");
     report_buf_puts(b, "</td><td class=\"c\">");
-    achieved_badge(b, it);
+    report_html_badge(b, it);
     report_buf_puts(b, "</td></tr>");
 }
 
@@ -261,25 +312,34 @@ static void html_kpi_table(struct report_buf *b, const struct kpi_result *r)
 {
     bool set_baseline = false;
 
-    report_buf_puts(b, "<h2>成果指標の一覧</h2><table><colgroup><col style=\"width:10mm\"><col>"
-                       "<col style=\"width:13mm\"><col style=\"width:15mm\">"
-                       "<col style=\"width:17mm\"><col style=\"width:13mm\">"
-                       "<col style=\"width:13mm\"><col style=\"width:15mm\">"
-                       "<col style=\"width:16mm\"></colgroup><thead><tr><th>番号</th>"
-                       "<th>成果指標</th><th>基準値</th><th>目標値</th>");
+    report_buf_puts(b, "<section><h2>成果指標の一覧</h2><table><colgroup>"
+                       "<col style=\"width:9mm\"><col><col style=\"width:13mm\">"
+                       "<col style=\"width:14mm\"><col style=\"width:19mm\">"
+                       "<col style=\"width:19mm\"><col style=\"width:19mm\">"
+                       "<col style=\"width:15mm\"><col style=\"width:16mm\"></colgroup>"
+                       "<thead><tr><th>番号</th><th>成果指標</th><th>基準値</th><th>目標値</th>");
     report_buf_printf(b,
-                      "<th>%s</th><th>前年度</th><th>増減</th><th>肯定的回答率</th>"
-                      "<th>達成</th></tr></thead><tbody>",
-                      r->label);
+                      "<th>平均（%zu段階）<br><small>%s</small></th><th>前年度比</th>"
+                      "<th>基準値比</th><th>肯定的回答率</th><th>達成</th></tr></thead><tbody>",
+                      r->survey->n_points, r->label);
     for (size_t i = 0; i < r->n_items; i++) {
         kpi_row(b, i, &r->items[i]);
         set_baseline = set_baseline || r->items[i].baseline_source == KPI_BASELINE_SET;
     }
-    report_buf_puts(b, "</tbody></table>");
+    report_buf_puts(b, "</tbody></table><p class=\"legend\">成果指標の名称は計画の表記（…職員の"
+                       "割合）のままですが、値は各設問の回答（");
+    for (size_t k = 0; k < r->survey->n_points; k++) {
+        report_buf_puts(b, k ? "、" : "");
+        report_html_escape(b, r->survey->points[k].label);
+        report_buf_printf(b, "＝%d", r->survey->points[k].value);
+    }
+    report_buf_puts(b, "）の平均です。前年度比・基準値比は平均の差で、95%信頼区間が0を含む"
+                       "ときは「変化なし（誤差の範囲）」としています。</p>");
     if (set_baseline)
         report_buf_puts(b, "<p class=\"legend\">※ 計画に基準値の定めがない指標は、"
                            "人事担当課が設定した年度の公表値を基準値としています"
                            "（collector baseline set）。</p>");
+    report_buf_puts(b, "</section>");
 }
 
 /* x position of a scale value on the chart axis. */
@@ -367,32 +427,40 @@ static void svg_mean_chart(struct report_buf *b, const struct kpi_result *r,
     report_buf_puts(b, "</svg>");
 }
 
-struct swatch {
-    const char *fill, *ink; /* ink: the text colour readable on fill */
-};
-
-/* Colour of scale point k: favourable points in blues, the others in
- * oranges, darker towards the ends of the scale. */
-static struct swatch point_colour(const struct survey *s, size_t k)
+/* Swatch of scale point k: favourable points in solid blues, the others
+ * in hatched oranges, darker towards the ends of the scale. Within a side
+ * the first three steps differ by at least 26 L*, and the hatch tells the
+ * sides apart, so そう思う and そう思わない differ in grayscale print. */
+struct report_swatch report_html_point_swatch(const struct survey *s, size_t k)
 {
-    static const struct swatch fav[] = {{"#1f4e8c", "#fff"},
-                                        {"#5b88c4", "#fff"},
-                                        {"#9dbbe2", "#1d2733"},
-                                        {"#c4d6ee", "#1d2733"},
-                                        {"#dfe8f5", "#1d2733"}};
-    static const struct swatch unfav[] = {{"#b8482c", "#fff"},
-                                          {"#e08a5f", "#1d2733"},
-                                          {"#f0b48f", "#1d2733"},
-                                          {"#f6cdb3", "#1d2733"},
-                                          {"#fae2d3", "#1d2733"}};
+    static const struct report_swatch fav[] = {{"#004885", "#fff", false, 30},
+                                               {"#538dc5", "#fff", false, 57},
+                                               {"#bdd4eb", "#1d2733", false, 84}};
+    static const struct report_swatch unfav[] = {{"#9c3919", "#fff", true, 38},
+                                                 {"#dc864b", "#1d2733", true, 64},
+                                                 {"#fcdcc8", "#1d2733", true, 90}};
     int v = s->points[k].value, rank;
 
     if (v >= s->favorable_min) {
         rank = s->scale_max - v;
-        return fav[rank < 5 ? rank : 4];
+        return fav[rank < 3 ? rank : 2];
     }
     rank = v - s->scale_min;
-    return unfav[rank < 5 ? rank : 4];
+    return unfav[rank < 3 ? rank : 2];
+}
+
+/* A swatch's area: its colour, and the hatch over it for the unfavourable
+ * side (the pattern is defined once per page, see hatch_defs). */
+static void swatch_rect(struct report_buf *b, struct report_swatch c, double x, double y, double w,
+                        double h)
+{
+    report_buf_printf(b, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"/>",
+                      x, y, w, h, c.fill);
+    if (c.hatched)
+        report_buf_printf(b,
+                          "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
+                          "fill=\"url(#rh-hatch)\"/>",
+                          x, y, w, h);
 }
 
 static void svg_distribution(struct report_buf *b, const struct survey *s,
@@ -405,15 +473,14 @@ static void svg_distribution(struct report_buf *b, const struct survey *s,
     for (size_t k = 0; k < s->n_points; k++) {
         double share = st->sum.n ? (double)st->counts[k] / (double)st->sum.n : 0;
         double w = share * (CH_X1 - CH_X0);
-        struct swatch c = point_colour(s, k);
+        struct report_swatch c = report_html_point_swatch(s, k);
         if (w <= 0)
             continue;
-        report_buf_printf(b, "<rect x=\"%.2f\" y=\"2\" width=\"%.2f\" height=\"20\" fill=\"%s\"/>",
-                          x, w, c.fill);
+        swatch_rect(b, c, x, 2, w, 20);
         if (w >= 30)
             report_buf_printf(b,
-                              "<text x=\"%.1f\" y=\"16\" font-size=\"11\" text-anchor=\"middle\" "
-                              "fill=\"%s\">%.0f%%</text>",
+                              "<text x=\"%.1f\" y=\"16\" font-size=\"11\" font-weight=\"bold\" "
+                              "text-anchor=\"middle\" fill=\"%s\">%.0f%%</text>",
                               x + w / 2, c.ink, share * 100);
         x += w;
     }
@@ -437,22 +504,32 @@ static void legend(struct report_buf *b, const struct survey *s)
         "stroke=\"" C_TARGET "\" stroke-width=\"2\" stroke-dasharray=\"4 3\"/></svg> 目標値</span>"
         "</div><div class=\"legend\"><span>回答の分布：</span>");
     for (size_t k = 0; k < s->n_points; k++) {
-        struct swatch c = point_colour(s, k);
-        report_buf_printf(b,
-                          "<span><svg viewBox=\"0 0 14 14\"><rect width=\"14\" height=\"14\" "
-                          "fill=\"%s\"/></svg> ",
-                          c.fill);
+        struct report_swatch c = report_html_point_swatch(s, k);
+        report_buf_puts(b, "<span><svg viewBox=\"0 0 14 14\">");
+        swatch_rect(b, c, 0, 0, 14, 14);
+        report_buf_puts(b, "</svg> ");
         report_html_escape(b, s->points[k].label);
         report_buf_printf(b, "（%d）</span>", s->points[k].value);
     }
     report_buf_puts(b, "</div>");
+    if (s->has_plan)
+        report_buf_puts(
+            b,
+            "<div class=\"legend\"><span>計画期間の推移：</span><span><svg viewBox=\"0 0 14 14\">"
+            "<rect x=\"2\" y=\"2\" width=\"10\" height=\"10\" fill=\"#fff\" stroke=\"" C_BASE
+            "\" stroke-width=\"2\"/></svg> 基準値</span><span><svg viewBox=\"0 0 14 14\">"
+            "<line x1=\"7\" y1=\"0\" x2=\"7\" y2=\"14\" stroke=\"#7a8ea8\" stroke-width=\"3\"/>"
+            "<circle cx=\"7\" cy=\"7\" r=\"4.5\" fill=\"" C_ACCENT "\"/></svg> 各年度の平均と"
+            "95%信頼区間</span><span><svg viewBox=\"0 0 20 14\"><line x1=\"0\" y1=\"7\" "
+            "x2=\"20\" y2=\"7\" stroke=\"" C_TARGET "\" stroke-width=\"1.5\" "
+            "stroke-dasharray=\"5 3\"/></svg> 目標値</span></div>");
 }
 
 static void item_baseline_text(struct report_buf *b, const struct kpi_item *it)
 {
     char year[FISCAL_LABEL_LEN];
 
-    num2(b, it->baseline_source == KPI_BASELINE_NONE ? NAN : it->baseline);
+    report_html_num2(b, it->baseline_source == KPI_BASELINE_NONE ? NAN : it->baseline);
     if (it->baseline_source == KPI_BASELINE_PUBLISHED)
         report_buf_puts(b, "（計画値）");
     else if (it->baseline_source == KPI_BASELINE_SET)
@@ -463,30 +540,50 @@ static void item_figures(struct report_buf *b, const struct kpi_item *it, bool s
 {
     report_buf_puts(b, "<dl class=\"figs\"><dt>平均</dt><dd class=\"mean\">");
     if (show)
-        num2(b, it->all.sum.mean);
+        report_html_num2(b, it->all.sum.mean);
     else
         report_buf_puts(b, "非公表");
     report_buf_puts(b, "</dd>");
     if (show) {
         report_buf_puts(b, "<dt>95%信頼区間</dt><dd>");
-        num2(b, it->all.sum.ci_low);
+        report_html_num2(b, it->all.sum.ci_low);
         report_buf_puts(b, "〜");
-        num2(b, it->all.sum.ci_high);
+        report_html_num2(b, it->all.sum.ci_high);
         report_buf_printf(b, "</dd><dt>肯定的回答率</dt><dd>%.1f%%</dd>",
                           report_round(it->all.sum.favorable_pct, 1));
     }
     report_buf_puts(b, "<dt>基準値</dt><dd>");
     item_baseline_text(b, it);
     report_buf_puts(b, "</dd><dt>目標値</dt><dd>");
-    target_text(b, it);
+    report_html_target(b, it);
     report_buf_puts(b, "</dd><dt>前年度</dt><dd>");
-    num2(b, it->has_previous ? it->previous_mean : NAN);
-    if (it->has_previous && show) {
-        report_buf_puts(b, "（");
-        change(b, it);
-        report_buf_puts(b, "）");
-    }
+    report_html_num2(b, it->has_previous ? it->previous_mean : NAN);
+    report_buf_puts(b, "</dd><dt>前年度比</dt><dd>");
+    change(b, &it->vs_previous);
+    change_interval(b, &it->vs_previous);
+    report_buf_puts(b, "</dd><dt>基準値比</dt><dd>");
+    change(b, &it->vs_baseline);
+    change_interval(b, &it->vs_baseline);
     report_buf_printf(b, "</dd><dt>回答数</dt><dd>%ld</dd></dl>", it->all.sum.n);
+}
+
+/* Where the two-decimal rule and the margin of error tell different
+ * stories, say so in plain words: the council was promised the rule, and
+ * should also know how firm it is. */
+static void item_margin_note(struct report_buf *b, const struct kpi_item *it)
+{
+    bool t = it->target_within_ci == 1, base = it->baseline_within_ci == 1;
+
+    if (!t && !base)
+        return;
+    report_buf_puts(b, "<p class=\"margin\">");
+    if (t)
+        report_buf_printf(b, "平均と目標値（%.2f）の差は誤差の範囲内です。",
+                          kpi_round2(it->q->kpi.target));
+    if (base)
+        report_buf_printf(b, "平均と基準値（%.2f）の差は誤差の範囲内です。",
+                          kpi_round2(it->baseline));
+    report_buf_puts(b, "</p>");
 }
 
 static void html_item(struct report_buf *b, const struct kpi_result *r, size_t i)
@@ -498,15 +595,17 @@ static void html_item(struct report_buf *b, const struct kpi_result *r, size_t i
                       "<section class=\"item\"><h3><span class=\"qid\">%zu.</span>"
                       "<span class=\"label\">",
                       i + 1);
-    report_html_escape(b, item_label(it));
+    report_html_escape(b, report_html_item_label(it));
     report_buf_puts(b, "</span>");
-    achieved_badge(b, it);
+    report_html_badge(b, it);
     report_buf_puts(b, "</h3>");
     item_figures(b, it, show);
     if (show) {
         report_buf_puts(b, "<div class=\"charts\">");
         svg_mean_chart(b, r, it);
         svg_distribution(b, r->survey, &it->all);
+        report_html_trend_chart(b, r, it);
+        item_margin_note(b, it);
         report_buf_puts(b, "</div>");
     } else {
         report_buf_printf(b,
@@ -537,7 +636,8 @@ static void html_categories(struct report_buf *b, const struct kpi_result *r)
 {
     if (!r->n_categories)
         return;
-    report_buf_puts(b, "<h2>区分別の平均</h2><table><colgroup><col><col style=\"width:26mm\">"
+    report_buf_puts(b, "<section class=\"keep\"><h2>区分別の平均</h2><table><colgroup><col><col "
+                       "style=\"width:26mm\">"
                        "<col style=\"width:22mm\"><col style=\"width:70mm\"></colgroup><thead>"
                        "<tr><th>区分</th><th>回答数（延べ）</th><th>平均</th><th>");
     report_buf_printf(b, "%d〜%d の尺度上の位置</th></tr></thead><tbody>", r->survey->scale_min,
@@ -558,78 +658,16 @@ static void html_categories(struct report_buf *b, const struct kpi_result *r)
                 CH_W, CH_X0, CH_X1 - CH_X0, CH_X0, axis_x(r->survey, cat->mean) - CH_X0);
         report_buf_puts(b, "</td></tr>");
     }
-    report_buf_puts(b, "</tbody></table>");
+    report_buf_puts(b, "</tbody></table></section>");
 }
 
-static void group_header(struct report_buf *b, const struct kpi_result *r)
+bool report_html_interim(const struct kpi_result *r)
 {
-    report_buf_puts(b, "<h2>属性別の平均</h2><p class=\"legend\">設問「");
-    report_html_escape(b, r->group_by->text);
-    report_buf_puts(b, "」への回答別。</p><table><colgroup><col style=\"width:10mm\"><col>");
-    for (size_t g = 0; g < r->n_groups; g++)
-        report_buf_puts(b, "<col style=\"width:22mm\">");
-    report_buf_puts(b, "</colgroup><thead><tr><th>番号</th><th>成果指標</th>");
-    for (size_t g = 0; g < r->n_groups; g++) {
-        report_buf_puts(b, "<th>");
-        report_html_escape(b, kpi_group_label(&r->groups[g]));
-        report_buf_printf(b, "<br><small>%ld人</small></th>", r->groups[g].respondents);
-    }
-    report_buf_puts(b, "</tr></thead><tbody>");
-}
+    time_t now = cclock_now();
+    struct tm tm;
 
-static void html_groups(struct report_buf *b, const struct kpi_result *r)
-{
-    if (!r->group_by)
-        return;
-    group_header(b, r);
-    for (size_t i = 0; i < r->n_items; i++) {
-        report_buf_printf(b, "<tr><td class=\"c\">%zu</td><td>", i + 1);
-        report_html_escape(b, item_label(&r->items[i]));
-        report_buf_puts(b, "</td>");
-        for (size_t g = 0; g < r->n_groups; g++) {
-            const struct kpi_stat *st = &r->groups[g].items[i];
-            if (st->suppressed || st->sum.n == 0)
-                report_buf_puts(b, "<td class=\"num\">非公表</td>");
-            else
-                report_buf_printf(b, "<td class=\"num\">%.2f</td>", kpi_round2(st->sum.mean));
-        }
-        report_buf_puts(b, "</tr>");
-    }
-    report_buf_puts(b, "</tbody></table>");
-}
-
-static void html_notes(struct report_buf *b, const struct kpi_result *r)
-{
-    const struct survey *s = r->survey;
-
-    report_buf_puts(b, "<h2>集計について</h2><div class=\"note\">");
-    report_buf_printf(b,
-                      "<p><b>匿名性の保護：</b>回答者が%ld人未満の集団については、個人が特定"
-                      "されないよう平均や分布を表示せず、回答数のみを示しています。ある集団を"
-                      "非公表にした場合は、全体から他の集団を差し引いて算出されることのない"
-                      "よう、必要に応じて他の集団も非公表としています（未回答の集団を含む）。"
-                      "</p>",
-                      r->min_group_size);
-    report_buf_printf(b, "<p><b>平均：</b>各設問の回答を%d段階（", (int)s->n_points);
-    for (size_t k = 0; k < s->n_points; k++) {
-        report_buf_puts(b, k ? "、" : "");
-        report_html_escape(b, s->points[k].label);
-        report_buf_printf(b, "＝%d", s->points[k].value);
-    }
-    report_buf_printf(b,
-                      "）で数値化した平均です。95%%信頼区間は t 分布によります。"
-                      "肯定的回答率は%d点以上（",
-                      s->favorable_min);
-    for (size_t k = 0, shown = 0; k < s->n_points; k++) {
-        if (s->points[k].value < s->favorable_min)
-            continue;
-        report_buf_puts(b, shown++ ? "・" : "");
-        report_html_escape(b, s->points[k].label);
-    }
-    report_buf_puts(b, "）の回答の割合です。</p>");
-    report_buf_puts(b, "<p><b>達成の判定：</b>平均を小数第2位に四捨五入した値が目標値以上のとき"
-                       "達成とします。目標値が「現状維持」の指標は、基準値以上のとき達成です。"
-                       "</p></div>");
+    gmtime_r(&now, &tm);
+    return fiscal_year_of(tm.tm_year + 1900, tm.tm_mon + 1) <= r->fiscal_year;
 }
 
 char *report_html(const struct kpi_result *r, size_t *len)
@@ -646,10 +684,12 @@ char *report_html(const struct kpi_result *r, size_t *len)
                           r->respondents, r->min_group_size);
     html_cards(&b, r);
     html_kpi_table(&b, r);
+    report_html_plan_table(&b, r);
+    report_html_rates(&b, r);
     html_categories(&b, r);
     html_items(&b, r);
-    html_groups(&b, r);
-    html_notes(&b, r);
+    report_html_heatmaps(&b, r);
+    report_html_method(&b, r);
     report_buf_puts(&b, "<footer>");
     report_html_escape(&b, r->survey->organization);
     report_buf_printf(&b, " %s ", r->label);

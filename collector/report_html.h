@@ -15,8 +15,8 @@ char *report_html(const struct kpi_result *r, size_t *len);
 /* Appends s with & < > " ' escaped, for text and attribute values alike. */
 void report_html_escape(struct report_buf *b, const char *s);
 
-/* The font list every page uses: fonts installed on the machine, never
- * downloaded, so that a report makes no outside request. */
-#define REPORT_HTML_FONTS "\"BIZ UDPGothic\", \"BIZ UDGothic\", \"Noto Sans CJK JP\", sans-serif"
+/* The font list every page uses: BIZ UDGothic, installed or served by the
+ * collector itself (report_fonts.h), never from anywhere else. */
+#define REPORT_HTML_FONTS "\"BIZ UDGothic\", \"BIZ UDPGothic\", \"Noto Sans CJK JP\", sans-serif"
 
 #endif

@@ -7,6 +7,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "report_words.h"
+
 #define REPORT_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(12))
 
 double report_round(double x, int decimals)
@@ -102,6 +104,86 @@ static void baseline_json(json_t *o, const struct kpi_item *it)
                         it->achieved < 0 ? json_null() : json_boolean(it->achieved == 1));
 }
 
+static json_t *change_json(const struct kpi_change *c)
+{
+    if (!c->known)
+        return json_null();
+    return json_pack("{s:o, s:[o, o], s:b}", "diff", real_or_null(c->diff, 2), "ci95",
+                     real_or_null(c->ci_low, 2), real_or_null(c->ci_high, 2), "significant",
+                     kpi_change_significant(c));
+}
+
+static json_t *tri_json(int v)
+{
+    return v < 0 ? json_null() : json_boolean(v);
+}
+
+static const char *year_status_name(enum kpi_year_status s)
+{
+    return s == KPI_YEAR_RELEASED ? "released" : s == KPI_YEAR_NONE ? "none" : "after";
+}
+
+/* The item over the plan's years: a figure only where that year's report
+ * publishes one. */
+static json_t *series_json(const struct kpi_result *r, const struct kpi_item *it)
+{
+    json_t *a = json_array();
+
+    for (size_t y = 0; y < r->n_years; y++) {
+        const struct kpi_stat *st = &it->series[y];
+        bool show = r->years[y].status == KPI_YEAR_RELEASED && !st->suppressed && st->sum.n > 0;
+        json_array_append_new(
+            a, json_pack("{s:i, s:s, s:I, s:o, s:b}", "fiscal_year", r->years[y].fiscal_year,
+                         "status", year_status_name(r->years[y].status), "n", (json_int_t)st->sum.n,
+                         "mean", show ? real_or_null(st->sum.mean, 4) : json_null(), "suppressed",
+                         r->years[y].status == KPI_YEAR_RELEASED && st->suppressed));
+    }
+    return a;
+}
+
+static json_t *plan_json(const struct kpi_result *r)
+{
+    const struct survey_plan *pl = &r->survey->plan;
+    json_t *years = json_array();
+    char label[FISCAL_LABEL_LEN];
+
+    if (!r->survey->has_plan)
+        return json_null();
+    for (size_t y = 0; y < r->n_years; y++) {
+        const struct kpi_year *yr = &r->years[y];
+        json_array_append_new(
+            years, json_pack("{s:i, s:s, s:s, s:o, s:o}", "fiscal_year", yr->fiscal_year, "label",
+                             fiscal_label(yr->fiscal_year, label, sizeof label), "status",
+                             year_status_name(yr->status), "release",
+                             yr->release ? json_integer(yr->release) : json_null(), "respondents",
+                             yr->status == KPI_YEAR_RELEASED ? json_integer(yr->respondents)
+                                                             : json_null()));
+    }
+    return json_pack("{s:s, s:i, s:i, s:o}", "name", pl->name, "from_fiscal_year",
+                     pl->from_fiscal_year, "to_fiscal_year", pl->to_fiscal_year, "years", years);
+}
+
+static json_t *rates_json(const struct kpi_result *r)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; i < r->n_rates; i++) {
+        const struct kpi_rate *rt = &r->rates[i];
+        bool known = rt->headcount > 0;
+        if (rt->attribute && !rt->option && rt->respondents == 0)
+            continue; /* nobody left the attribute unanswered */
+        json_array_append_new(
+            a, json_pack("{s:o, s:o, s:s, s:I, s:o, s:o, s:o}", "attribute",
+                         rt->attribute ? json_string(rt->attribute->id) : json_null(), "option",
+                         rt->option ? json_string(rt->option->id) : json_null(), "label",
+                         report_rate_label(rt), "respondents", (json_int_t)rt->respondents,
+                         "headcount", known ? json_integer(rt->headcount) : json_null(), "pct",
+                         real_or_null(kpi_rate_pct(rt), 1), "low",
+                         known ? json_boolean(kpi_rate_low(rt)) : json_null()));
+    }
+    return a;
+}
+
 static json_t *item_json(const struct kpi_result *r, const struct kpi_item *it)
 {
     json_t *o = json_object();
@@ -114,6 +196,12 @@ static json_t *item_json(const struct kpi_result *r, const struct kpi_item *it)
     json_object_set_new(o, "previous_mean",
                         it->has_previous ? json_real(report_round(it->previous_mean, 4))
                                          : json_null());
+    json_object_set_new(o, "change_previous", change_json(&it->vs_previous));
+    json_object_set_new(o, "change_baseline", change_json(&it->vs_baseline));
+    json_object_set_new(o, "baseline_within_ci", tri_json(it->baseline_within_ci));
+    json_object_set_new(o, "target_within_ci", tri_json(it->target_within_ci));
+    if (r->survey->has_plan)
+        json_object_set_new(o, "series", series_json(r, it));
     return o;
 }
 
@@ -130,11 +218,12 @@ static json_t *categories_json(const struct kpi_result *r, const struct kpi_cate
     return a;
 }
 
-static json_t *group_json(const struct kpi_result *r, const struct kpi_group *g)
+static json_t *group_json(const struct kpi_result *r, const struct kpi_breakdown *bd,
+                          const struct kpi_group *g)
 {
     json_t *o = json_object(), *items;
 
-    json_object_set_new(o, "attribute", json_string(r->group_by->id));
+    json_object_set_new(o, "attribute", json_string(bd->by->id));
     json_object_set_new(o, "option", g->option ? json_string(g->option->id) : json_null());
     json_object_set_new(o, "kind",
                         json_string(g->kind == KPI_GROUP_OPTION       ? "option"
@@ -173,17 +262,21 @@ static json_t *result_json(const struct kpi_result *r)
                             json_pack("{s:b, s:s}", "waiting", r->later_data_waits, "counted_on",
                                       r->waiting_counted_on));
     json_object_set_new(o, "label", json_string(r->label));
+    json_object_set_new(o, "plan", plan_json(r));
     json_object_set_new(o, "respondents", json_integer(r->respondents));
+    json_object_set_new(o, "response_rates", rates_json(r));
     json_object_set_new(o, "min_group_size", json_integer(r->min_group_size));
     json_object_set_new(o, "suppressed", json_boolean(r->suppressed));
     for (size_t i = 0; i < r->n_items; i++)
         json_array_append_new(items, item_json(r, &r->items[i]));
     json_object_set_new(o, "items", items);
     json_object_set_new(o, "categories", categories_json(r, r->categories));
-    if (r->group_by) {
+    if (r->n_breakdowns) {
         json_t *groups = json_array();
-        for (size_t g = 0; g < r->n_groups; g++)
-            json_array_append_new(groups, group_json(r, &r->groups[g]));
+        for (size_t b = 0; b < r->n_breakdowns; b++)
+            for (size_t g = 0; g < r->breakdowns[b].n_groups; g++)
+                json_array_append_new(
+                    groups, group_json(r, &r->breakdowns[b], &r->breakdowns[b].groups[g]));
         json_object_set_new(o, "groups", groups);
     }
     return o;

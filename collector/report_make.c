@@ -15,14 +15,18 @@
 #include "report_html.h"
 #include "report_json.h"
 #include "report_text.h"
+#include "report_xlsx.h"
 
 bool report_format_parse(const char *name, enum report_format *out)
 {
     static const struct {
         const char *name;
         enum report_format f;
-    } formats[] = {
-        {"json", REPORT_JSON}, {"csv", REPORT_CSV}, {"html", REPORT_HTML}, {"text", REPORT_TEXT}};
+    } formats[] = {{"json", REPORT_JSON},
+                   {"csv", REPORT_CSV},
+                   {"html", REPORT_HTML},
+                   {"text", REPORT_TEXT},
+                   {"xlsx", REPORT_XLSX}};
 
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
         if (name && strcmp(name, formats[i].name) == 0) {
@@ -32,7 +36,7 @@ bool report_format_parse(const char *name, enum report_format *out)
     return false;
 }
 
-static char *disposition(const struct kpi_result *r, const char *kind, const char *ext)
+static char *disposition(const struct kpi_result *r, const char *kind, const char *suffix)
 {
     char name[SURVEY_MAX_ID_BYTES + 1];
     char *out = malloc(SURVEY_MAX_ID_BYTES + 64);
@@ -46,8 +50,8 @@ static char *disposition(const struct kpi_result *r, const char *kind, const cha
     }
     name[i] = '\0';
     if (out)
-        snprintf(out, SURVEY_MAX_ID_BYTES + 64, "%s; filename=\"%s-%d.%s\"", kind, name,
-                 r->fiscal_year, ext);
+        snprintf(out, SURVEY_MAX_ID_BYTES + 64, "%s; filename=\"%s-%s-%d%s\"", kind, name,
+                 r->n_breakdowns ? "breakdown" : "kpi", r->fiscal_year, suffix);
     return out;
 }
 
@@ -69,7 +73,24 @@ static int render_csv(const struct kpi_result *r, enum report_csv_encoding enc, 
     reply_set(rep, 200,
               enc == REPORT_CSV_CP932 ? "text/csv; charset=Shift_JIS" : "text/csv; charset=utf-8",
               body, len);
-    rep->content_disposition = disposition(r, "attachment", "csv");
+    /* The name says the encoding: both download to the same folder. */
+    rep->content_disposition =
+        disposition(r, "attachment", enc == REPORT_CSV_CP932 ? "-sjis.csv" : "-utf8.csv");
+    return 200;
+}
+
+static int render_xlsx(const struct kpi_result *r, struct reply *rep, char *err, size_t errlen,
+                       const char **errname)
+{
+    char *body = NULL;
+    size_t len = 0;
+
+    if (report_xlsx(r, &body, &len, err, errlen) != 0) {
+        *errname = "storage_unavailable";
+        return 503;
+    }
+    reply_set(rep, 200, REPORT_XLSX_TYPE, body, len);
+    rep->content_disposition = disposition(r, "attachment", ".xlsx");
     return 200;
 }
 
@@ -83,6 +104,8 @@ static int render(const struct kpi_result *r, enum report_format f, struct reply
     if (f == REPORT_CSV || f == REPORT_CSV_SJIS)
         return render_csv(r, f == REPORT_CSV ? REPORT_CSV_UTF8 : REPORT_CSV_CP932, rep, err, errlen,
                           errname);
+    if (f == REPORT_XLSX)
+        return render_xlsx(r, rep, err, errlen, errname);
     if (f == REPORT_JSON)
         body = report_json(r, &len);
     else if (f == REPORT_HTML) {
@@ -99,7 +122,7 @@ static int render(const struct kpi_result *r, enum report_format f, struct reply
     }
     reply_set(rep, 200, type, body, len);
     if (f == REPORT_HTML)
-        rep->content_disposition = disposition(r, "inline", "html");
+        rep->content_disposition = disposition(r, "inline", ".html");
     return 200;
 }
 

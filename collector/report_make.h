@@ -19,9 +19,10 @@ enum report_format {
     REPORT_CSV_SJIS, /* CP932, for older Excel */
     REPORT_HTML,
     REPORT_TEXT, /* a plain table for a terminal */
+    REPORT_XLSX, /* an Excel workbook */
 };
 
-/* Parses "json", "csv", "html", "text"; returns false for anything else. */
+/* Parses "json", "csv", "html", "text", "xlsx"; returns false for anything else. */
 bool report_format_parse(const char *name, enum report_format *out);
 
 /* Computes the KPI of p from its latest release and renders it as f.

@@ -10,6 +10,7 @@
 
 #include "report_buf.h"
 #include "report_json.h"
+#include "report_words.h"
 #include "utf8.h"
 
 #define TEXT_CELL 32 /* longest cell written before padding */
@@ -63,15 +64,25 @@ static const char *text_mark(int achieved)
     return achieved == 1 ? "達成" : achieved == 0 ? "未達成" : "—";
 }
 
+/* A change beyond the margin of error as a signed figure, else 変化なし. */
+static void text_change(struct report_buf *b, const struct kpi_change *c)
+{
+    if (c->known && !kpi_change_significant(c))
+        text_cell(b, "変化なし", 10, true);
+    else
+        text_number(b, c->known ? c->diff : NAN, 10, true);
+}
+
 static void text_header(struct report_buf *b)
 {
     static const struct {
         const char *name;
         int width;
         bool right;
-    } cols[] = {{"番号", 5, false},  {"回答数", 6, true}, {"平均", 6, true},
-                {"基準値", 8, true}, {"目標値", 9, true}, {"前年度", 7, true},
-                {"増減", 7, true},   {"", 2, false},      {"達成", 8, false}};
+    } cols[] = {{"番号", 5, false},     {"回答数", 6, true},    {"平均", 6, true},
+                {"基準値", 8, true},    {"目標値", 9, true},    {"前年度", 7, true},
+                {"前年度比", 10, true}, {"基準値比", 10, true}, {"", 2, false},
+                {"達成", 8, false}};
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
         text_cell(b, cols[i].name, cols[i].width, cols[i].right);
     report_buf_puts(b, "成果指標\n");
@@ -99,12 +110,8 @@ static void text_item(struct report_buf *b, const struct kpi_item *it)
     else
         text_cell(b, k->target_kind == SURVEY_TARGET_MAINTAIN ? "現状維持" : "—", 9, true);
     text_number(b, it->has_previous ? it->previous_mean : NAN, 7, false);
-    /* The change between the printed figures, so that a reader can check it. */
-    text_number(b,
-                show && it->has_previous
-                    ? report_round(it->all.sum.mean, 2) - report_round(it->previous_mean, 2)
-                    : NAN,
-                7, true);
+    text_change(b, &it->vs_previous);
+    text_change(b, &it->vs_baseline);
     text_cell(b, "", 2, false);
     text_cell(b, show ? text_mark(it->achieved) : "—", 8, false);
     report_buf_printf(b, "%s%s\n", k->label ? k->label : it->q->text,
@@ -127,6 +134,23 @@ static void text_categories(struct report_buf *b, const struct kpi_result *r)
     }
 }
 
+static void text_rates(struct report_buf *b, const struct kpi_result *r)
+{
+    report_buf_puts(b, "\n回答率（回答者数 / 職員数）\n");
+    for (size_t i = 0; i < r->n_rates; i++) {
+        const struct kpi_rate *rt = &r->rates[i];
+        if (rt->attribute && !rt->option && rt->respondents == 0)
+            continue;
+        report_buf_printf(b, "  %s%s%s  %ld", rt->attribute ? rt->attribute->id : "",
+                          rt->attribute ? " " : "", report_rate_label(rt), rt->respondents);
+        if (rt->headcount > 0)
+            report_buf_printf(b, " / %ld  %.1f%%%s\n", rt->headcount, kpi_rate_pct(rt),
+                              kpi_rate_low(rt) ? "  60%未満" : "");
+        else
+            report_buf_puts(b, "  （職員数の登録なし）\n");
+    }
+}
+
 static void text_notes(struct report_buf *b, const struct kpi_result *r)
 {
     int set_year = 0;
@@ -134,7 +158,12 @@ static void text_notes(struct report_buf *b, const struct kpi_result *r)
         if (r->items[i].baseline_source == KPI_BASELINE_SET)
             set_year = r->items[i].baseline_year;
     }
-    report_buf_puts(b, "\n達成: 平均を小数第2位に丸めて目標値以上（現状維持は基準値以上）。\n");
+    report_buf_printf(
+        b, "\n平均: 各設問の回答（%zu段階）の平均。指標名は計画の表記（…職員の割合）のまま。\n",
+        r->survey->n_points);
+    report_buf_puts(b, "前年度比・基準値比: 平均の差。95%信頼区間が0を含む差は「変化なし」"
+                       "（誤差の範囲）。\n");
+    report_buf_puts(b, "達成: 平均を小数第2位に丸めて目標値以上（現状維持は基準値以上）。\n");
     if (set_year) {
         char label[FISCAL_LABEL_LEN];
         report_buf_printf(
@@ -162,6 +191,7 @@ char *report_text(const struct kpi_result *r, size_t *len)
         text_item(&b, &r->items[i]);
     if (r->n_categories)
         text_categories(&b, r);
+    text_rates(&b, r);
     text_notes(&b, r);
     return report_buf_take(&b, len);
 }

@@ -1,7 +1,8 @@
-/* The collector's database schema, as three forward migrations. Version 1
+/* The collector's database schema, as forward migrations. Version 1
  * kept raw responses in clear beside live aggregates; version 2 added the
  * release model; version 3 keeps every response sealed until a release
- * opens it (docs/design.md, "What the collector stores").
+ * opens it (docs/design.md, "What the collector stores"); version 4 holds
+ * the headcounts that response rates need.
  *
  * Aggregate keys: attribute_id = '' and option_id = '' is the whole
  * population; attribute_id = A and option_id = O is the group that chose
@@ -11,7 +12,7 @@
 #ifndef COLLECTOR_SCHEMA_H
 #define COLLECTOR_SCHEMA_H
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 /* Applied to a database whose PRAGMA user_version is 0. */
 #define SCHEMA_V1_SQL                                                                              \
@@ -172,5 +173,19 @@
     "DELETE FROM responses_v2 WHERE release_rev IS NOT NULL;"                                      \
     "DROP TABLE answer_counts;"                                                                    \
     "DROP TABLE respondent_counts;"
+
+/* Version 4: the headcount an administrator records per fiscal year
+ * (`collector headcount set|import`), for response rates. Keyed like the
+ * release counts: attribute_id = '' and option_id = '' is everyone. */
+#define SCHEMA_V4_SQL                                                                              \
+    "CREATE TABLE headcounts ("                                                                    \
+    "  survey_id TEXT NOT NULL,"                                                                   \
+    "  fiscal_year INTEGER NOT NULL,"                                                              \
+    "  attribute_id TEXT NOT NULL,"                                                                \
+    "  option_id TEXT NOT NULL,"                                                                   \
+    "  count INTEGER NOT NULL CHECK (count > 0),"                                                  \
+    "  set_at TEXT NOT NULL," /* RFC 3339 UTC */                                                   \
+    "  PRIMARY KEY (survey_id, fiscal_year, attribute_id, option_id)"                              \
+    ") WITHOUT ROWID;"
 
 #endif

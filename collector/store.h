@@ -282,6 +282,25 @@ int store_baselines(sqlite3 *db, const char *survey_id,
 enum store_err store_baseline_put(struct store *st, const char *survey_id, const char *qid,
                                   int fiscal_year, int revision, double value);
 
+/* --- Headcounts (store_headcount.c) -------------------------------------- */
+
+/* One figure of a fiscal year's headcount: attribute "" and option "" is
+ * everyone; otherwise the staff of that option. */
+struct store_headcount {
+    const char *attribute;
+    const char *option;
+    long count; /* > 0 */
+};
+/* Stores the rows given for (survey_id, fiscal_year) in one transaction,
+ * replacing those with the same keys; all or nothing. */
+enum store_err store_headcount_put(struct store *st, const char *survey_id, int fiscal_year,
+                                   const struct store_headcount *rows, size_t n);
+/* Reader: calls fn for each figure held for the fiscal year; 0, or -1 on a
+ * database error. Strings are valid during the call only. */
+int store_headcounts(sqlite3 *db, const char *survey_id, int fiscal_year,
+                     void (*fn)(const char *attr, const char *opt, long count, void *ctx),
+                     void *ctx);
+
 /* Replaces the admin token's hash (the old token stops working). */
 enum store_err store_admin_set(struct store *st, const char *token_sha256);
 /* Whether token_sha256 is the admin token's hash (constant-time compare). */

@@ -69,6 +69,46 @@ void kpi_summarize(const int *values, const long *counts, size_t n_values, int f
     out->ci_high = mean + half;
 }
 
+void kpi_change_welch(const struct kpi_summary *a, const struct kpi_summary *b,
+                      struct kpi_change *out)
+{
+    double va, vb, se2, df;
+
+    out->known = a->n >= 2 && b->n >= 2;
+    out->diff = out->ci_low = out->ci_high = NAN;
+    if (!out->known)
+        return;
+    va = a->sd * a->sd / (double)a->n;
+    vb = b->sd * b->sd / (double)b->n;
+    se2 = va + vb;
+    out->diff = a->mean - b->mean;
+    if (se2 <= 0) {
+        /* Both samples all on one value each: no spread, the change is exact. */
+        out->ci_low = out->ci_high = out->diff;
+        return;
+    }
+    df = se2 * se2 / (va * va / (double)(a->n - 1) + vb * vb / (double)(b->n - 1));
+    double half = kpi_t95((long)floor(df)) * sqrt(se2);
+    out->ci_low = out->diff - half;
+    out->ci_high = out->diff + half;
+}
+
+void kpi_change_fixed(const struct kpi_summary *a, double value, struct kpi_change *out)
+{
+    out->known = a->n >= 2 && !isnan(value);
+    out->diff = out->ci_low = out->ci_high = NAN;
+    if (!out->known)
+        return;
+    out->diff = a->mean - value;
+    out->ci_low = a->ci_low - value;
+    out->ci_high = a->ci_high - value;
+}
+
+bool kpi_change_significant(const struct kpi_change *c)
+{
+    return c->known && (c->ci_low > 0 || c->ci_high < 0);
+}
+
 double kpi_round2(double x)
 {
     /* x * 100 of a decimal like 2.875 lands a hair below .5 in binary; the

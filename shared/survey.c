@@ -53,6 +53,7 @@ void survey_free(struct survey *s)
     free(s->id);
     free(s->title);
     free(s->organization);
+    free(s->plan.name);
     free(s->intro);
     free(s->privacy_note);
     free(s->thanks);

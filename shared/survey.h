@@ -7,25 +7,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SURVEY_MAX_FILE_BYTES  (1u << 20) /* a definition larger than 1 MiB is refused */
-#define SURVEY_MAX_POINTS      11
-#define SURVEY_MIN_POINTS      2
-#define SURVEY_MAX_QUESTIONS   200
-#define SURVEY_MAX_ATTRIBUTES  16
-#define SURVEY_MAX_OPTIONS     32
-#define SURVEY_MAX_ID_BYTES    64
-#define SURVEY_MAX_TEXT_BYTES  2000
-#define SURVEY_ERR_LEN         256 /* room for any message survey_load_* writes */
+#define SURVEY_MAX_FILE_BYTES (1u << 20) /* a definition larger than 1 MiB is refused */
+#define SURVEY_MAX_POINTS     11
+#define SURVEY_MIN_POINTS     2
+#define SURVEY_MAX_QUESTIONS  200
+#define SURVEY_MAX_ATTRIBUTES 16
+#define SURVEY_MAX_OPTIONS    32
+#define SURVEY_MAX_ID_BYTES   64
+#define SURVEY_MAX_TEXT_BYTES 2000
+#define SURVEY_MAX_PLAN_YEARS 10 /* fiscal years one plan may span */
+#define SURVEY_MIN_PLAN_YEAR  2000
+#define SURVEY_MAX_PLAN_YEAR  2099
+#define SURVEY_ERR_LEN        256 /* room for any message survey_load_* writes */
 
 /* X-macro: one list gives the codes and their texts. */
-#define SURVEY_ERRORS(X)                                                                          \
-    X(SURVEY_OK, "ok")                                                                            \
-    X(SURVEY_E_IO, "cannot read the file")                                                        \
-    X(SURVEY_E_TOO_LARGE, "the definition is too large")                                          \
-    X(SURVEY_E_UTF8, "the file is not valid UTF-8")                                               \
-    X(SURVEY_E_JSON, "the file is not valid JSON")                                                \
-    X(SURVEY_E_FIELD, "a field is missing, of the wrong type or invalid")                         \
-    X(SURVEY_E_DUPLICATE, "an id is used twice")                                                  \
+#define SURVEY_ERRORS(X)                                                                           \
+    X(SURVEY_OK, "ok")                                                                             \
+    X(SURVEY_E_IO, "cannot read the file")                                                         \
+    X(SURVEY_E_TOO_LARGE, "the definition is too large")                                           \
+    X(SURVEY_E_UTF8, "the file is not valid UTF-8")                                                \
+    X(SURVEY_E_JSON, "the file is not valid JSON")                                                 \
+    X(SURVEY_E_FIELD, "a field is missing, of the wrong type or invalid")                          \
+    X(SURVEY_E_DUPLICATE, "an id is used twice")                                                   \
     X(SURVEY_E_NOMEM, "out of memory")
 
 enum survey_err {
@@ -76,6 +79,14 @@ struct survey_question {
     struct survey_kpi kpi;
 };
 
+/* The municipal plan whose KPIs the survey measures, over fiscal years
+ * from..to (both included); the reports show every year of it. */
+struct survey_plan {
+    char *name;
+    int from_fiscal_year;
+    int to_fiscal_year;
+};
+
 struct survey {
     char *id;
     int version;
@@ -84,6 +95,8 @@ struct survey {
     bool has_period;
     char period_from[11]; /* "YYYY-MM-DD" */
     char period_to[11];
+    bool has_plan;
+    struct survey_plan plan;
     char *intro;
     char *privacy_note;
     char *thanks;

@@ -218,6 +218,33 @@ static enum survey_err survey_parse_period(struct survey_ctx *c, json_t *root, s
     return SURVEY_OK;
 }
 
+static enum survey_err survey_parse_plan(struct survey_ctx *c, json_t *root, struct survey *s)
+{
+    static const char *const keys[] = {"name", "from_fiscal_year", "to_fiscal_year", NULL};
+    struct survey_plan *p = &s->plan;
+    json_t *plan;
+    enum survey_err rc = survey_get_object(c, root, "plan", false, &plan);
+
+    if (rc != SURVEY_OK || plan == NULL)
+        return rc;
+    if ((rc = survey_check_keys(c, plan, "plan.", keys)) != SURVEY_OK ||
+        (rc = survey_get_string(c, plan, "plan.", "name", true, SURVEY_MAX_TEXT_BYTES, &p->name)) !=
+            SURVEY_OK ||
+        (rc = survey_get_int(c, plan, "plan.", "from_fiscal_year", SURVEY_MIN_PLAN_YEAR,
+                             SURVEY_MAX_PLAN_YEAR, &p->from_fiscal_year)) != SURVEY_OK ||
+        (rc = survey_get_int(c, plan, "plan.", "to_fiscal_year", SURVEY_MIN_PLAN_YEAR,
+                             SURVEY_MAX_PLAN_YEAR, &p->to_fiscal_year)) != SURVEY_OK)
+        return rc;
+    if (p->from_fiscal_year > p->to_fiscal_year ||
+        p->to_fiscal_year - p->from_fiscal_year >= SURVEY_MAX_PLAN_YEARS)
+        return survey_fail(c, SURVEY_E_FIELD,
+                           "plan.from_fiscal_year %d to plan.to_fiscal_year %d must be 1 to %d"
+                           " fiscal years in order",
+                           p->from_fiscal_year, p->to_fiscal_year, SURVEY_MAX_PLAN_YEARS);
+    s->has_plan = true;
+    return SURVEY_OK;
+}
+
 static enum survey_err survey_parse_point(struct survey_ctx *c, json_t *p, size_t i,
                                           struct survey *s)
 {
@@ -478,9 +505,9 @@ static enum survey_err survey_parse_texts(struct survey_ctx *c, json_t *root, st
 
 enum survey_err survey_parse_root(struct survey_ctx *c, json_t *root, struct survey *s)
 {
-    static const char *const keys[] = {"id",     "version",    "title",     "organization",
-                                       "period", "intro",      "thanks",    "privacy_note",
-                                       "scale",  "attributes", "questions", NULL};
+    static const char *const keys[] = {
+        "id",           "version", "title",      "organization", "period", "intro", "thanks",
+        "privacy_note", "scale",   "attributes", "questions",    "plan",   NULL};
     enum survey_err rc;
 
     c->where[0] = '\0';
@@ -491,6 +518,7 @@ enum survey_err survey_parse_root(struct survey_ctx *c, json_t *root, struct sur
         (rc = survey_get_int(c, root, "", "version", 1, 1000000000, &s->version)) != SURVEY_OK ||
         (rc = survey_parse_texts(c, root, s)) != SURVEY_OK ||
         (rc = survey_parse_period(c, root, s)) != SURVEY_OK ||
+        (rc = survey_parse_plan(c, root, s)) != SURVEY_OK ||
         (rc = survey_parse_scale(c, root, s)) != SURVEY_OK ||
         (rc = survey_parse_attributes(c, root, s)) != SURVEY_OK ||
         (rc = survey_parse_questions(c, root, s)) != SURVEY_OK)

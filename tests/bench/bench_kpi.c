@@ -1,8 +1,11 @@
-/* Benchmark: the yearly KPI JSON with 1,000,000 stored responses of the
- * 12-item Goshogawara survey. The responses go in through the collector's
- * own store code (decode, validate, store_batch_insert: sealed rows) and are
- * released (opened and counted), then the KPI is timed against a naive
- * scan of the released rows.
+/* Benchmark: the plan-period KPI JSON with a heatmap over three attributes
+ * (group_by=department,age,employment), 1,000,000 stored responses of the
+ * 20-item Kamaishi survey spread over the five fiscal years of its plan
+ * (FY2023..FY2027, each released). The responses go in through the
+ * collector's own store code (decode, validate, store_batch_insert: sealed
+ * rows), then store_release opens and counts them; the KPI of FY2027 is
+ * timed against a naive scan of that year's released rows, measured in
+ * the same run.
  * Usage: bench_kpi [RESPONSES]   (default 1000000; the database is kept in
  * the test output folder and reused when it already holds that many). */
 #include <jansson.h>
@@ -19,11 +22,17 @@
 #include "store.h"
 #include "survey.h"
 
-#define BENCH_DB        TEST_OUTPUT_DIR "/bench-kpi.db"
+#define BENCH_DB        TEST_OUTPUT_DIR "/bench-kpi-plan.db"
 #define BENCH_BATCH     1000 /* responses per batch, the protocol's cap */
 #define BENCH_RUNS      21   /* timed KPI runs; the median is printed */
 #define BENCH_SCANS     3    /* naive scans (each reads every raw row) */
-#define BENCH_QUESTIONS 12
+#define BENCH_QUESTIONS 20
+#define BENCH_SURVEY    "kamaishi-wellbeing"
+#define BENCH_FIRST_FY  2023 /* the plan's years */
+#define BENCH_YEARS     5
+#define BENCH_REPORT_FY (BENCH_FIRST_FY + BENCH_YEARS - 1)
+#define BENCH_GROUP_BY  "department,age,employment"
+#define BENCH_GOAL_S    0.020
 
 static double now_s(void)
 {
@@ -38,30 +47,44 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* A batch of n responses; answers lean towards 3 as real staff surveys do. */
+/* One respondent's attributes: each of the three, or left unanswered. */
+static int attributes_text(char *out, size_t cap, unsigned *seed)
+{
+    static const char *const emp[] = {"regular", "regular", "kaikei"};
+    static const char *const dep[] = {"somu",     "shimin", "fukushi", "sangyo",
+                                      "kensetsu", "kyoiku", "other"};
+    static const char *const age[] = {"to29", "30s", "40s", "50up"};
+    unsigned r = (unsigned)rand_r(seed);
+
+    if (r % 20 == 0)
+        return snprintf(out, cap, "{}");
+    return snprintf(out, cap, "{\"employment\":\"%s\",\"department\":\"%s\",\"age\":\"%s\"}",
+                    emp[r % 3], dep[(r / 3) % 7], age[(r / 21) % 4]);
+}
+
+/* A batch of n responses; answers lean towards 4 of 5 as real staff surveys do. */
 static char *batch_text(int n, const char *month, unsigned *seed)
 {
-    static const char *const emp[] = {"\"employment\":\"regular\"", "\"employment\":\"kaikei\"",
-                                      ""};
-    size_t cap = 128 + (size_t)n * 220, len = 0;
+    size_t cap = 128 + (size_t)n * 420, len = 0;
     char id[CRYPTO_UUID_LEN], *out = malloc(cap);
 
     if (!out || crypto_uuid4(id) != 0)
         exit(1);
     len += (size_t)snprintf(out + len, cap - len,
                             "{\"format\":1,\"batch_id\":\"%s\",\"survey_id\":"
-                            "\"goshogawara-staff\",\"survey_version\":1,\"responses\":[",
+                            "\"" BENCH_SURVEY "\",\"survey_version\":1,\"responses\":[",
                             id);
     for (int i = 0; i < n; i++) {
         len += (size_t)snprintf(out + len, cap - len, "%s{\"month\":\"%s\",\"answers\":{",
                                 i ? "," : "", month);
         for (int q = 1; q <= BENCH_QUESTIONS; q++) {
             unsigned r = (unsigned)rand_r(seed) % 10;
-            int v = r < 1 ? 1 : r < 3 ? 2 : r < 7 ? 3 : 4;
+            int v = r < 1 ? 1 : r < 2 ? 2 : r < 4 ? 3 : r < 8 ? 4 : 5;
             len += (size_t)snprintf(out + len, cap - len, "%s\"q%02d\":%d", q > 1 ? "," : "", q, v);
         }
-        len += (size_t)snprintf(out + len, cap - len, "},\"attributes\":{%s}}",
-                                emp[(unsigned)rand_r(seed) % 3]);
+        len += (size_t)snprintf(out + len, cap - len, "},\"attributes\":");
+        len += (size_t)attributes_text(out + len, cap - len, seed);
+        len += (size_t)snprintf(out + len, cap - len, "}");
     }
     snprintf(out + len, cap - len, "]}");
     return out;
@@ -88,7 +111,8 @@ static void store_one(struct store *st, int64_t kiosk, const struct survey *s, c
     batch_free(b);
 }
 
-/* Fills the database: half the responses in FY2023, half in FY2024. */
+/* Fills the database: the responses spread evenly over the plan's years,
+ * each dated February of its fiscal year. */
 static void fill(long total, const struct survey *s)
 {
     struct store *st = NULL;
@@ -111,7 +135,10 @@ static void fill(long total, const struct survey *s)
         exit(1);
     for (long done = 0; done < total; done += BENCH_BATCH) {
         int n = total - done < BENCH_BATCH ? (int)(total - done) : BENCH_BATCH;
-        char *text = batch_text(n, done < total / 2 ? "2024-02" : "2025-02", &seed);
+        char month[16];
+        snprintf(month, sizeof month, "%d-02",
+                 BENCH_FIRST_FY + 1 + (int)(done * BENCH_YEARS / total));
+        char *text = batch_text(n, month, &seed);
         store_one(st, k.kiosk_id, s, text);
         free(text);
     }
@@ -119,7 +146,7 @@ static void fill(long total, const struct survey *s)
     printf("stored %ld responses through store_batch_insert in %.1f s\n", total, now_s() - t0);
 }
 
-/* Releases both fiscal years (a no-op for a year already released) and
+/* Releases every fiscal year (a no-op for a year already released) and
  * prints how long each release took: the figures come only from releases. */
 static void release_all(void)
 {
@@ -130,11 +157,10 @@ static void release_all(void)
         fprintf(stderr, "bench_kpi: %s\n", err);
         exit(1);
     }
-    for (int fy = 2023; fy <= 2024; fy++) {
+    for (int fy = BENCH_FIRST_FY; fy <= BENCH_REPORT_FY; fy++) {
         struct store_release r;
         double t0 = now_s();
-        if (store_release(st, "goshogawara-staff", fy, KPI_DEFAULT_MIN_GROUP, "release", &r) !=
-            STORE_OK)
+        if (store_release(st, BENCH_SURVEY, fy, KPI_DEFAULT_MIN_GROUP, "release", &r) != STORE_OK)
             exit(1);
         if (r.added)
             printf("release of FY%d (%lld responses): %.1f s\n", fy, r.added, now_s() - t0);
@@ -164,7 +190,7 @@ static long stored_responses(void)
 /* One KPI JSON as GET /api/v1/kpi makes it: query plus rendering. */
 static double time_kpi(sqlite3 *db, const char *group_by, size_t *json_len)
 {
-    struct kpi_query_params p = {.fiscal_year = 2024, .group_by = group_by};
+    struct kpi_query_params p = {.fiscal_year = BENCH_REPORT_FY, .group_by = group_by};
     struct kpi_result *r = NULL;
     char err[KPI_QUERY_ERR_LEN];
     double t0 = now_s();
@@ -195,15 +221,16 @@ static double median_kpi(sqlite3 *db, const char *group_by, size_t *len)
 static double time_naive(sqlite3 *db, long *rows)
 {
     sqlite3_stmt *q = NULL;
-    long counts[BENCH_QUESTIONS][5] = {{0}};
+    long counts[BENCH_QUESTIONS][6] = {{0}};
     double t0 = now_s();
 
     *rows = 0;
     sqlite3_prepare_v2(db,
-                       "SELECT answers FROM released_responses WHERE survey_id ="
-                       " 'goshogawara-staff'"
-                       " AND fiscal_year = 2024",
+                       "SELECT answers FROM released_responses WHERE survey_id = ?1 AND"
+                       " fiscal_year = ?2",
                        -1, &q, NULL);
+    sqlite3_bind_text(q, 1, BENCH_SURVEY, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, BENCH_REPORT_FY);
     while (sqlite3_step(q) == SQLITE_ROW) {
         json_t *a = json_loads((const char *)sqlite3_column_text(q, 0), 0, NULL);
         const char *key;
@@ -212,7 +239,7 @@ static double time_naive(sqlite3 *db, long *rows)
         {
             int qi = atoi(key + 1) - 1;
             int val = (int)json_integer_value(v);
-            if (qi >= 0 && qi < BENCH_QUESTIONS && val >= 1 && val <= 4)
+            if (qi >= 0 && qi < BENCH_QUESTIONS && val >= 1 && val <= 5)
                 counts[qi][val]++;
         }
         json_decref(a);
@@ -228,12 +255,12 @@ int main(int argc, char **argv)
     struct survey *s = NULL;
     char err[SURVEY_ERR_LEN];
     sqlite3 *db = NULL;
-    double t_all, t_groups, naive[BENCH_SCANS];
+    double t_all, t_heat, naive[BENCH_SCANS];
     size_t len = 0;
     long rows = 0;
 
-    if (total < 2 ||
-        survey_load_file(SURVEYS_DIR "/goshogawara-staff.json", &s, err, sizeof err) != SURVEY_OK) {
+    if (total < 2 || survey_load_file(SURVEYS_DIR "/kamaishi-wellbeing.json", &s, err,
+                                      sizeof err) != SURVEY_OK) {
         fprintf(stderr, "bench_kpi: %s\n", total < 2 ? "RESPONSES must be 2 or more" : err);
         return 1;
     }
@@ -246,17 +273,21 @@ int main(int argc, char **argv)
     if (sqlite3_open_v2(BENCH_DB, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
         return 1;
     t_all = median_kpi(db, NULL, &len);
-    printf("KPI JSON, FY2024, %ld responses stored: median %.3f ms of %d runs (%zu bytes)\n", total,
-           t_all * 1e3, BENCH_RUNS, len);
-    t_groups = median_kpi(db, "employment", &len);
-    printf("KPI JSON with group_by=employment:       median %.3f ms of %d runs (%zu bytes)\n",
-           t_groups * 1e3, BENCH_RUNS, len);
+    printf("plan-period KPI JSON, FY%d, %ld responses over %d fiscal years: median %.3f ms of %d"
+           " runs (%zu bytes)\n",
+           BENCH_REPORT_FY, total, BENCH_YEARS, t_all * 1e3, BENCH_RUNS, len);
+    t_heat = median_kpi(db, BENCH_GROUP_BY, &len);
+    printf("with the heatmap over group_by=%s: median %.3f ms of %d runs (%zu bytes)\n",
+           BENCH_GROUP_BY, t_heat * 1e3, BENCH_RUNS, len);
     for (int i = 0; i < BENCH_SCANS; i++)
         naive[i] = time_naive(db, &rows);
     qsort(naive, BENCH_SCANS, sizeof naive[0], cmp_double);
-    printf("naive scan of the %ld raw FY2024 responses: median %.1f ms of %d runs (%.0fx slower)\n",
-           rows, naive[BENCH_SCANS / 2] * 1e3, BENCH_SCANS, naive[BENCH_SCANS / 2] / t_all);
-    printf("goal: under 50 ms -> %s\n", t_all < 0.050 ? "met" : "NOT met");
+    printf("naive scan of the %ld raw FY%d responses: median %.1f ms of %d runs (%.0fx the"
+           " heatmap JSON)\n",
+           rows, BENCH_REPORT_FY, naive[BENCH_SCANS / 2] * 1e3, BENCH_SCANS,
+           naive[BENCH_SCANS / 2] / t_heat);
+    printf("goal: the heatmap JSON under %.0f ms -> %s\n", BENCH_GOAL_S * 1e3,
+           t_heat < BENCH_GOAL_S ? "met" : "NOT met");
     sqlite3_close(db);
-    return t_all < 0.050 ? 0 : 1;
+    return t_heat < BENCH_GOAL_S ? 0 : 1;
 }

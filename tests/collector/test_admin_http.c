@@ -185,6 +185,8 @@ static void test_admin_index_lists_years_with_downloads(void **state)
     assert_non_null(strstr(html, "href=\"/reports/2024.csv?encoding=cp932\""));
     assert_non_null(strstr(html, "href=\"/api/v1/kpi?fiscal_year=2024\""));
     assert_non_null(strstr(html, "href=\"/reports/2023.html\""));
+    /* Every breakdown is linked. */
+    assert_non_null(strstr(html, "属性別：<a href=\"/reports/2024.html?group_by=employment\">"));
     /* Newest year first. */
     assert_true(strstr(html, "/reports/2024.html") < strstr(html, "/reports/2023.html"));
     /* A released year names its release and how many it holds. */

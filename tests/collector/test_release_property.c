@@ -85,11 +85,12 @@ static void query(struct run *r, int year, bool grouped)
         o->n[0][i] = res->items[i].all.suppressed ? -1 : res->items[i].all.sum.n;
         for (size_t g = 0; g < GROUPS; g++)
             o->n[1 + g][i] = -1;
-        for (size_t g = 0; grouped && g < res->n_groups; g++) {
-            const struct kpi_stat *st = &res->groups[g].items[i];
-            o->n[1 + res->groups[g].kind +
-                 (res->groups[g].kind == KPI_GROUP_OPTION
-                      ? survey_option_index(res->group_by, res->groups[g].option->id)
+        for (size_t g = 0; grouped && g < res->breakdowns[0].n_groups; g++) {
+            const struct kpi_breakdown *bd = &res->breakdowns[0];
+            const struct kpi_stat *st = &bd->groups[g].items[i];
+            o->n[1 + bd->groups[g].kind +
+                 (bd->groups[g].kind == KPI_GROUP_OPTION
+                      ? survey_option_index(bd->by, bd->groups[g].option->id)
                       : 1)][i] = st->suppressed ? -1 : st->sum.n;
         }
     }

@@ -1,7 +1,8 @@
 /* GET /reports/YYYY.csv end to end: the CSV is read back the way Excel
  * reads it (BOM, CRLF, RFC 4180 quoting, Japanese headers) in UTF-8 and in
  * CP932; formula cells are neutralised; text that CP932 cannot hold is
- * refused with a message instead of written as mojibake. */
+ * refused with a message instead of written as mojibake. The workbook
+ * (/reports/YYYY.xlsx) is read back with a real reader, openpyxl. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -174,14 +175,31 @@ static int group_teardown(void **state)
     return kf_stop(&gosho) | kf_stop(&custom);
 }
 
-static const char *const want_header[] = {"成果指標",         "区分",
-                                          "回答数",           "平均",
-                                          "標準偏差",         "95%信頼区間 下限",
-                                          "95%信頼区間 上限", "肯定的回答率(%)",
-                                          "基準値",           "基準値の根拠",
-                                          "目標値",           "達成",
-                                          "前年度",           "そう思う(4)",
-                                          "まあそう思う(3)",  "あまりそう思わない(2)",
+static const char *const want_header[] = {"成果指標",
+                                          "区分",
+                                          "回答数",
+                                          "平均（4段階）",
+                                          "標準偏差",
+                                          "95%信頼区間 下限",
+                                          "95%信頼区間 上限",
+                                          "肯定的回答率(%)",
+                                          "基準値",
+                                          "基準値の根拠",
+                                          "目標値",
+                                          "目標の種類",
+                                          "達成",
+                                          "前年度平均",
+                                          "前年度比",
+                                          "前年度比 95%信頼区間 下限",
+                                          "前年度比 95%信頼区間 上限",
+                                          "前年度比の判定",
+                                          "基準値比",
+                                          "基準値比 95%信頼区間 下限",
+                                          "基準値比 95%信頼区間 上限",
+                                          "基準値比の判定",
+                                          "そう思う(4)",
+                                          "まあそう思う(3)",
+                                          "あまりそう思わない(2)",
                                           "そう思わない(1)"};
 #define N_COLS ((int)(sizeof want_header / sizeof want_header[0]))
 
@@ -197,7 +215,7 @@ static void test_report_csv_utf8_reads_as_excel_does(void **state)
     assert_non_null(tu_header(&resp, "Content-Type", value, sizeof value));
     assert_string_equal(value, "text/csv; charset=utf-8");
     assert_non_null(tu_header(&resp, "Content-Disposition", value, sizeof value));
-    assert_string_equal(value, "attachment; filename=\"goshogawara-staff-2024.csv\"");
+    assert_string_equal(value, "attachment; filename=\"goshogawara-staff-kpi-2024-utf8.csv\"");
     assert_memory_equal(resp.body, "\xEF\xBB\xBF", 3);
     assert_int_equal(resp.body[resp.body_len - 2], '\r');
     assert_int_equal(resp.body[resp.body_len - 1], '\n');
@@ -216,22 +234,14 @@ static void test_report_csv_rows_hold_the_figures(void **state)
 {
     static const char *const q01[] = {
         "必要な知識等を習得するため、自主的に勉強やリスキリングに取り組んでいる職員の割合",
-        "人材の育成",
-        "12",
-        "2.83",
-        "0.94",
-        "2.24",
-        "3.43",
-        "66.7",
-        "2.88",
-        "計画値",
-        "3.00",
-        "未達成",
-        "2.00",
-        "3",
-        "5",
-        "3",
-        "1"};
+        "人材の育成", "12", "2.83", "0.94", "2.24", "3.43", "66.7", "2.88", "計画値", "3.00",
+        "数値", "未達成", "2.00",
+        /* Against FY2023 (ten 2s, no spread), Welch: se = 0.9374 / sqrt 12
+         * = 0.2706 on 11 df, t 2.201: 0.83 +- 0.60, beyond the noise. */
+        "0.83", "0.24", "1.43", "上昇",
+        /* Against the published 2.88: the mean's own interval 2.24..3.43
+         * shifted, which holds 0. A negative figure stays a number. */
+        "-0.05", "-0.64", "0.55", "変化なし（誤差の範囲）", "3", "5", "3", "1"};
     struct tu_response resp;
     struct csv c;
 
@@ -243,8 +253,9 @@ static void test_report_csv_rows_hold_the_figures(void **state)
     /* q05: 3.83 against 現状維持 of the baseline 3.40. */
     assert_string_equal(c.cells[5][3], "3.83");
     assert_string_equal(c.cells[5][8], "3.40");
-    assert_string_equal(c.cells[5][10], "現状維持");
-    assert_string_equal(c.cells[5][11], "達成");
+    assert_string_equal(c.cells[5][10], "");
+    assert_string_equal(c.cells[5][11], "現状維持");
+    assert_string_equal(c.cells[5][12], "達成");
     tu_response_free(&resp);
     csv_free(&c);
 }
@@ -272,6 +283,8 @@ static void test_report_csv_cp932_matches_utf8(void **state)
     assert_int_equal(sj.status, 200);
     assert_non_null(tu_header(&sj, "Content-Type", value, sizeof value));
     assert_string_equal(value, "text/csv; charset=Shift_JIS");
+    assert_non_null(tu_header(&sj, "Content-Disposition", value, sizeof value));
+    assert_string_equal(value, "attachment; filename=\"goshogawara-staff-kpi-2024-sjis.csv\"");
     assert_true(memcmp(sj.body, "\xEF\xBB\xBF", 3) != 0);
     /* 成果指標 in CP932 starts the file. */
     assert_memory_equal(sj.body, "\x90\xAC\x89\xCA\x8E\x77\x95\x57", 8);
@@ -306,6 +319,154 @@ static void test_report_csv_neutralises_formulas_and_quotes(void **state)
 /* q01 of csv-tricks has no published baseline. None is inferred from the
  * first year: it has none until an administrator runs `baseline set`, which
  * fixes FY2023's released mean (5 x 3 + 5 x 2) / 10 = 2.50. */
+/* With group_by, the CSV is the breakdown, one row per group and item: the
+ * 12 FY2024 respondents are all 正職員 (q01 2.83, 66.7% as above); nobody
+ * is 会計年度任用職員, so its cells say why they are empty. */
+static void test_report_csv_breakdown_rows(void **state)
+{
+    struct tu_response resp;
+    struct csv c;
+    char value[256];
+
+    (void)state;
+    assert_int_equal(kf_get(&gosho, "/reports/2024.csv?group_by=employment", &resp), 0);
+    assert_int_equal(resp.status, 200);
+    assert_non_null(tu_header(&resp, "Content-Disposition", value, sizeof value));
+    assert_string_equal(value,
+                        "attachment; filename=\"goshogawara-staff-breakdown-2024-utf8.csv\"");
+    csv_parse(resp.body + 3, resp.body_len - 3, &c);
+    assert_string_equal(c.cells[0][0], "属性");
+    assert_string_equal(c.cells[0][6], "平均（4段階）");
+    assert_string_equal(c.cells[0][8], "非公表の理由");
+    assert_int_equal(c.n_rows, 1 + 3 * 12); /* regular, kaikei, the unanswered; no other */
+    assert_string_equal(c.cells[1][0], "employment");
+    assert_string_equal(c.cells[1][1], "正職員");
+    assert_string_equal(c.cells[1][2], "12");
+    assert_string_equal(c.cells[1][3], "1");
+    assert_string_equal(c.cells[1][5], "12");
+    assert_string_equal(c.cells[1][6], "2.83");
+    assert_string_equal(c.cells[1][7], "66.7");
+    assert_string_equal(c.cells[1][8], "");
+    assert_string_equal(c.cells[13][1], "会計年度任用職員");
+    assert_string_equal(c.cells[13][2], "0");
+    assert_string_equal(c.cells[13][6], "");
+    assert_string_equal(c.cells[13][8], "回答なし");
+    tu_response_free(&resp);
+    csv_free(&c);
+}
+
+/* Reads the workbook at path with openpyxl: per sheet, the frozen cell and
+ * each cell's value and number format, as JSON. */
+static json_t *xlsx_read(const char *path)
+{
+    static const char script[] =
+        "import json, sys, openpyxl\n"
+        "wb = openpyxl.load_workbook(sys.argv[1])\n"
+        "out = {}\n"
+        "for ws in wb.worksheets:\n"
+        "    out[ws.title] = {'freeze': ws.freeze_panes, 'rows': [[[c.value, c.number_format]"
+        " for c in row] for row in ws.iter_rows()], 'width_b': ws.column_dimensions['B'].width}\n"
+        "print(json.dumps(out, ensure_ascii=False))\n";
+    char cmd[TU_PATH_MAX + 256], *text = calloc(1, 1 << 20);
+    size_t n;
+    FILE *p;
+    json_t *j;
+
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c \"$XLSX_SCRIPT\" '%s'", path);
+    setenv("XLSX_SCRIPT", script, 1);
+    assert_non_null(p = popen(cmd, "r"));
+    n = fread(text, 1, (1 << 20) - 1, p);
+    assert_int_equal(pclose(p), 0);
+    text[n] = '\0';
+    j = json_loads(text, 0, NULL);
+    free(text);
+    assert_non_null(j);
+    return j;
+}
+
+/* The cell (row, col) of a sheet read by xlsx_read: [value, format]. */
+static json_t *xl_cell(json_t *book, const char *sheet, size_t row, size_t col)
+{
+    return json_array_get(
+        json_array_get(json_object_get(json_object_get(book, sheet), "rows"), row), col);
+}
+
+static void assert_xl(json_t *book, const char *sheet, size_t row, size_t col, double value,
+                      const char *format)
+{
+    json_t *c = xl_cell(book, sheet, row, col);
+
+    if (!json_is_number(json_array_get(c, 0)) ||
+        fabs(json_number_value(json_array_get(c, 0)) - value) > 1e-9 ||
+        strcmp(json_string_value(json_array_get(c, 1)), format))
+        fail_msg("%s (%zu, %zu): wanted %g as %s", sheet, row, col, value, format);
+}
+
+static const char *xl_text(json_t *book, const char *sheet, size_t row, size_t col)
+{
+    json_t *v = json_array_get(xl_cell(book, sheet, row, col), 0);
+    return json_is_string(v) ? json_string_value(v) : json_is_null(v) ? "(blank)" : "(number)";
+}
+
+/* The same figures as the CSV above, as numbers with their formats. */
+static void test_report_xlsx_reads_back_in_openpyxl(void **state)
+{
+    struct tu_response resp;
+    char value[256], path[TU_PATH_MAX + 32];
+    json_t *book;
+    FILE *f;
+
+    (void)state;
+    assert_int_equal(kf_get(&gosho, "/reports/2024.xlsx?group_by=employment", &resp), 0);
+    assert_int_equal(resp.status, 200);
+    assert_non_null(tu_header(&resp, "Content-Disposition", value, sizeof value));
+    assert_string_equal(value, "attachment; filename=\"goshogawara-staff-breakdown-2024.xlsx\"");
+    snprintf(path, sizeof path, "%s/kpi.xlsx", gosho.dir);
+    assert_non_null(f = fopen(path, "wb"));
+    assert_int_equal(fwrite(resp.body, 1, resp.body_len, f), resp.body_len);
+    fclose(f);
+    tu_response_free(&resp);
+    book = xlsx_read(path);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(book, "成果指標"), "freeze")), "A2");
+    assert_string_equal(xl_text(book, "成果指標", 0, 4), "平均（4段階）");
+    assert_xl(book, "成果指標", 1, 3, 12, "0");
+    assert_xl(book, "成果指標", 1, 4, 2.83, "0.00");
+    assert_xl(book, "成果指標", 1, 5, 2.24, "0.00");
+    assert_xl(book, "成果指標", 1, 7, 66.7, "0.0");
+    assert_xl(book, "成果指標", 1, 8, 2.88, "0.00");
+    assert_xl(book, "成果指標", 1, 9, 3.0, "0.00"); /* 3.00, not 3 */
+    assert_string_equal(xl_text(book, "成果指標", 1, 10), "数値");
+    assert_xl(book, "成果指標", 1, 13, 0.83, "0.00");
+    assert_string_equal(xl_text(book, "成果指標", 1, 14), "上昇");
+    assert_xl(book, "成果指標", 1, 15, -0.05, "0.00");
+    assert_string_equal(xl_text(book, "成果指標", 1, 16), "変化なし（誤差の範囲）");
+    /* q05: 現状維持 in its own column, the target cell blank, not text. */
+    assert_string_equal(xl_text(book, "成果指標", 5, 9), "(blank)");
+    assert_string_equal(xl_text(book, "成果指標", 5, 10), "現状維持");
+    assert_true(json_number_value(json_object_get(json_object_get(book, "成果指標"), "width_b")) >=
+                60);
+    /* The plan sheet: baseline, 令和7年度 onwards after the report's year. */
+    assert_string_equal(xl_text(book, "計画期間", 0, 3), "令和7年度");
+    assert_xl(book, "計画期間", 1, 2, 2.88, "0.00");
+    assert_string_equal(xl_text(book, "計画期間", 1, 3), "今後");
+    /* Rates: no headcount recorded. */
+    assert_string_equal(xl_text(book, "回答率", 1, 1), "全体");
+    assert_xl(book, "回答率", 1, 2, 12, "0");
+    assert_string_equal(xl_text(book, "回答率", 1, 5), "職員数の登録なし");
+    /* Columns as wide as their content: 会計年度任用職員 is 16 wide. */
+    assert_true(json_number_value(json_object_get(json_object_get(book, "回答率"), "width_b")) >=
+                16);
+    assert_true(json_number_value(json_object_get(json_object_get(book, "回答率"), "width_b")) <=
+                20);
+    /* The breakdown: 12 正職員 (row 1 holds the groups' sizes), nobody else. */
+    assert_xl(book, "属性別_employment", 1, 2, 12, "0");
+    assert_xl(book, "属性別_employment", 2, 2, 2.83, "0.00");
+    assert_string_equal(xl_text(book, "属性別_employment", 2, 3), "非公表（回答なし）");
+    assert_string_equal(xl_text(book, "集計方法", 2, 0), "匿名性の保護");
+    json_decref(book);
+}
+
 static void test_report_csv_baseline_is_set_from_a_released_year(void **state)
 {
     struct tu_response resp;
@@ -333,7 +494,14 @@ static void test_report_csv_baseline_is_set_from_a_released_year(void **state)
     csv_parse(resp.body + 3, resp.body_len - 3, &c);
     assert_string_equal(c.cells[1][8], "2.50");
     assert_string_equal(c.cells[1][9], "令和5年度実績（設定）");
-    assert_string_equal(c.cells[1][11], "達成");
+    assert_string_equal(c.cells[1][12], "達成");
+    /* A set baseline is a sample of its year: FY2024's ten 4s against
+     * FY2023's five 3s and five 2s (sd 0.527), Welch on 9 df (t 2.262):
+     * 1.50 +- 2.262 x 0.527 / sqrt 10 = 1.12 .. 1.88. */
+    assert_string_equal(c.cells[1][18], "1.50");
+    assert_string_equal(c.cells[1][19], "1.12");
+    assert_string_equal(c.cells[1][20], "1.88");
+    assert_string_equal(c.cells[1][21], "上昇");
     j = kf_get_json(&custom, "/api/v1/kpi?fiscal_year=2024", &status);
     assert_int_equal(status, 200);
     it = kf_item(json_object_get(j, "items"), "q01");
@@ -381,7 +549,7 @@ static void test_report_csv_bad_path_and_encoding(void **state)
     j = kf_get_json(&gosho, "/reports/24.csv", &status);
     assert_int_equal(status, 404);
     json_decref(j);
-    j = kf_get_json(&gosho, "/reports/2024.xlsx", &status);
+    j = kf_get_json(&gosho, "/reports/2024.ods", &status);
     assert_int_equal(status, 404);
     json_decref(j);
     j = kf_get_json(&gosho, "/reports/2019.csv", &status);
@@ -422,6 +590,8 @@ int main(void)
         cmocka_unit_test(test_report_csv_rows_hold_the_figures),
         cmocka_unit_test(test_report_csv_cp932_matches_utf8),
         cmocka_unit_test(test_report_csv_neutralises_formulas_and_quotes),
+        cmocka_unit_test(test_report_csv_breakdown_rows),
+        cmocka_unit_test(test_report_xlsx_reads_back_in_openpyxl),
         cmocka_unit_test(test_report_csv_baseline_is_set_from_a_released_year),
         cmocka_unit_test(test_report_csv_cp932_refuses_what_it_cannot_write),
         cmocka_unit_test(test_report_csv_bad_path_and_encoding),

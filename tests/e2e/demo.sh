@@ -103,6 +103,10 @@ echo "All sealed batches were delivered to the collector."
 step "Closing collection of the survey: this releases this fiscal year's results"
 "$collector" survey close goshogawara-staff --db "$db"
 
+step "The HR department records this fiscal year's headcount, for response rates"
+"$collector" headcount set --fiscal-year "$this_fy" --total 240 \
+  --group employment=regular:170,kaikei:70 --db "$db"
+
 step "KPI summary, fiscal year $this_fy"
 "$collector" report --db "$db" --fiscal-year "$this_fy" --format text
 
@@ -111,7 +115,8 @@ cat <<MSG
 
 Reports (open in a browser; user name: anything, password: the admin token):
   Index       $base/
-  HTML report $base/reports/$this_fy.html
+  HTML report $base/reports/$this_fy.html      (by employment: $base/reports/$this_fy.html?group_by=employment)
+  Excel       $base/reports/$this_fy.xlsx
   CSV (Excel) $base/reports/$this_fy.csv      (older Excel: $base/reports/$this_fy.csv?encoding=cp932)
   KPI JSON    $base/api/v1/kpi?fiscal_year=$this_fy
 Admin token: $admin_token

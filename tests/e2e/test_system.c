@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "helper_e2e.h"
 #include "testutil.h"
 
 #define N_KIOSKS   3
@@ -67,28 +68,6 @@ static void write_conf(struct world *w, int k, const char *url)
     assert_int_equal(fclose(f), 0);
 }
 
-/* Runs the real kiosk to completion; returns its exit status. */
-static int run_kiosk(const char *const *argv)
-{
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        execv(KIOSK_BIN, (char *const *)argv);
-        _exit(127);
-    }
-    int st;
-    double deadline = tu_now() + 300;
-    while (waitpid(pid, &st, WNOHANG) == 0) {
-        if (tu_now() > deadline) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &st, 0);
-            fail_msg("the kiosk did not finish in 300 s");
-        }
-        usleep(20 * 1000);
-    }
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* n respondents answer at kiosk k on date; the kiosk then waits until all
  * it could seal is delivered, unless it is offline. */
 static void respondents(struct world *w, int k, int n, const char *date, unsigned seed)
@@ -113,7 +92,7 @@ static void respondents(struct world *w, int k, int n, const char *date, unsigne
                           k == OFFLINE ? NULL : "--drain",
                           DRAIN_S,
                           NULL};
-    assert_int_equal(run_kiosk(argv), 0);
+    assert_int_equal(e2e_run_kiosk(argv), 0);
 }
 
 /* A kiosk started on date with nobody answering: it seals what has waited
@@ -128,7 +107,7 @@ static void drain(struct world *w, int k, const char *date)
     assert_int_equal(fclose(f), 0);
     const char *argv[] = {KIOSK_BIN, "--config", w->conf[k], "--headless", "--script", script,
                           "--date",  date,       "--drain",  DRAIN_S,      NULL};
-    assert_int_equal(run_kiosk(argv), 0);
+    assert_int_equal(e2e_run_kiosk(argv), 0);
 }
 
 static void start_collector(struct world *w)

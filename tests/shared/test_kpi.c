@@ -14,6 +14,69 @@
 #include "helper_shared.h"
 #include "kpi.h"
 
+static void summarize4(long c1, long c2, long c3, long c4, struct kpi_summary *out)
+{
+    static const int v[] = {1, 2, 3, 4};
+    const long c[] = {c1, c2, c3, c4};
+
+    kpi_summarize(v, c, 4, 3, out);
+}
+
+/* Worked by hand: a = five 4s and five 3s (mean 3.5, variance 2.5/9), b =
+ * five 3s and five 2s (mean 2.5, same variance). se = sqrt(2 x 0.25/9 / 10)
+ * = 0.2357; Welch's df = 18 exactly; t(18) = 2.101; half width 0.4952. */
+static void test_kpi_change_welch_hand_worked(void **state)
+{
+    struct kpi_summary a, b;
+    struct kpi_change c;
+
+    (void)state;
+    summarize4(0, 0, 5, 5, &a);
+    summarize4(0, 5, 5, 0, &b);
+    kpi_change_welch(&a, &b, &c);
+    assert_true(c.known);
+    assert_true(fabs(c.diff - 1.0) < 1e-12);
+    assert_true(fabs(c.ci_low - 0.5048) < 1e-4);
+    assert_true(fabs(c.ci_high - 1.4952) < 1e-4);
+    assert_true(kpi_change_significant(&c));
+    /* Unequal sizes and spreads: a = 3,3,3,4 x 10 (n 40), b = 1..4 x 5 (n 20).
+     * va = 0.1923/40, vb = 1.3158/20: df = 21.82 -> 21, t = 2.080. */
+    summarize4(0, 0, 30, 10, &a);
+    summarize4(5, 5, 5, 5, &b);
+    kpi_change_welch(&a, &b, &c);
+    assert_true(fabs(c.diff - 0.75) < 1e-12);
+    assert_true(fabs(c.ci_high - c.diff -
+                     2.080 * sqrt(0.25 * 0.75 * 40 / 39 / 40 + (1.25 * 20 / 19) / 20)) < 1e-9);
+    assert_true(kpi_change_significant(&c));
+}
+
+/* A change of 0.1 on 20 answers each side is inside the noise. */
+static void test_kpi_change_within_noise_is_not_significant(void **state)
+{
+    struct kpi_summary a, b;
+    struct kpi_change c;
+
+    (void)state;
+    summarize4(2, 4, 10, 4, &a); /* mean 2.8 */
+    summarize4(2, 6, 8, 4, &b);  /* mean 2.7 */
+    kpi_change_welch(&a, &b, &c);
+    assert_true(fabs(c.diff - 0.1) < 1e-12);
+    assert_true(c.ci_low < 0 && c.ci_high > 0);
+    assert_false(kpi_change_significant(&c));
+    /* Against a fixed figure the interval is a's own, shifted. */
+    kpi_change_fixed(&a, 2.5, &c);
+    assert_true(fabs(c.diff - 0.3) < 1e-12);
+    assert_true(fabs(c.ci_low - (a.ci_low - 2.5)) < 1e-12);
+    assert_true(fabs(c.ci_high - (a.ci_high - 2.5)) < 1e-12);
+    /* Too few answers: unknown, never significant. */
+    summarize4(0, 0, 1, 0, &b);
+    kpi_change_welch(&a, &b, &c);
+    assert_false(c.known);
+    assert_false(kpi_change_significant(&c));
+    kpi_change_fixed(&b, 2.5, &c);
+    assert_false(c.known);
+}
+
 static void test_kpi_summarize_mean_sd_ci_favorable(void **state)
 {
     (void)state;
@@ -233,6 +296,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kpi_summarize_mean_sd_ci_favorable),
+        cmocka_unit_test(test_kpi_change_welch_hand_worked),
+        cmocka_unit_test(test_kpi_change_within_noise_is_not_significant),
         cmocka_unit_test(test_kpi_summarize_large_sample_uses_t),
         cmocka_unit_test(test_kpi_summarize_empty_gives_nan),
         cmocka_unit_test(test_kpi_summarize_single_answer_has_no_sd),

@@ -195,6 +195,9 @@ static void expect_invalid_utf8_refused(const char *path)
     char *text = helper_read_file(path, &len);
     char want[64];
     size_t at = len / 3;
+    /* On a character boundary, so that the byte reported is the one changed. */
+    while ((text[at] & 0xC0) == 0x80)
+        at--;
     text[at] = (char)0xFF; /* never valid anywhere in UTF-8 */
     snprintf(want, sizeof want, "not valid UTF-8 at byte %zu", at);
     expect_refused(text, len, SURVEY_E_UTF8, want, (const char *)NULL);
@@ -372,6 +375,47 @@ static void test_survey_period_checked(void **state)
                         "period.to is missing", NULL);
 }
 
+static void test_survey_plan_checked(void **state)
+{
+    (void)state;
+    const char *ok = "\"title\": \"T\", \"plan\": {\"name\": \"基本方針\", \"from_fiscal_year\": "
+                     "2025, \"to_fiscal_year\": 2029},";
+    char *text = helper_replace(minimal, "\"title\": \"T\",", ok);
+    struct survey *s = load_ok(text);
+    assert_true(s->has_plan);
+    assert_string_equal(s->plan.name, "基本方針");
+    assert_int_equal(s->plan.from_fiscal_year, 2025);
+    assert_int_equal(s->plan.to_fiscal_year, 2029);
+    survey_free(s);
+    free(text);
+    s = load_ok(minimal);
+    assert_false(s->has_plan);
+    survey_free(s);
+
+    expect_edit_refused("\"title\": \"T\",",
+                        "\"title\": \"T\", \"plan\": {\"name\": \"P\", \"from_fiscal_year\": 2029,"
+                        " \"to_fiscal_year\": 2025},",
+                        SURVEY_E_FIELD,
+                        "plan.from_fiscal_year 2029 to plan.to_fiscal_year 2025 must be 1 to 10",
+                        NULL);
+    expect_edit_refused("\"title\": \"T\",",
+                        "\"title\": \"T\", \"plan\": {\"name\": \"P\", \"from_fiscal_year\": 2020,"
+                        " \"to_fiscal_year\": 2030},",
+                        SURVEY_E_FIELD, "must be 1 to 10 fiscal years", NULL);
+    expect_edit_refused("\"title\": \"T\",",
+                        "\"title\": \"T\", \"plan\": {\"name\": \"P\", \"from_fiscal_year\": 1999,"
+                        " \"to_fiscal_year\": 2001},",
+                        SURVEY_E_FIELD, "plan.from_fiscal_year 1999 must be from 2000 to 2099",
+                        NULL);
+    expect_edit_refused("\"title\": \"T\",",
+                        "\"title\": \"T\", \"plan\": {\"from_fiscal_year\": 2025,"
+                        " \"to_fiscal_year\": 2029},",
+                        SURVEY_E_FIELD, "plan.name is missing", NULL);
+    expect_edit_refused("\"title\": \"T\",",
+                        "\"title\": \"T\", \"plan\": {\"name\": \"P\", \"from\": 2025},",
+                        SURVEY_E_FIELD, "name, from_fiscal_year, to_fiscal_year", NULL);
+}
+
 static void test_survey_without_period_always_runs(void **state)
 {
     (void)state;
@@ -546,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_survey_accepts_maintain_without_baseline),
         cmocka_unit_test(test_survey_kpi_without_target_is_none),
         cmocka_unit_test(test_survey_period_checked),
+        cmocka_unit_test(test_survey_plan_checked),
         cmocka_unit_test(test_survey_without_period_always_runs),
         cmocka_unit_test(test_survey_rejects_bad_ids),
         cmocka_unit_test(test_survey_rejects_text_over_cap),
