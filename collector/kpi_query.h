@@ -137,6 +137,12 @@ struct kpi_rate {
 double kpi_rate_pct(const struct kpi_rate *rt);
 /* Whether a known rate is below KPI_RATE_LOW_PCT (as rounded). */
 bool kpi_rate_low(const struct kpi_rate *rt);
+/* Whether more responded than the recorded headcount: a headcount to
+ * check (of another year, or of the wrong group), not a rate to report. */
+bool kpi_rate_over(const struct kpi_rate *rt);
+/* What a report says beside a known rate: "60%未満", the headcount to
+ * check when it is exceeded, or "". */
+const char *kpi_rate_note(const struct kpi_rate *rt);
 
 /* The groups of one attribute: options in survey order, "unanswered", then
  * "other" when held; they partition the respondents. */

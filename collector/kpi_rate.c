@@ -48,6 +48,18 @@ bool kpi_rate_low(const struct kpi_rate *rt)
     return !isnan(pct) && pct < KPI_RATE_LOW_PCT;
 }
 
+bool kpi_rate_over(const struct kpi_rate *rt)
+{
+    return rt->headcount > 0 && rt->respondents > rt->headcount;
+}
+
+const char *kpi_rate_note(const struct kpi_rate *rt)
+{
+    if (kpi_rate_over(rt))
+        return "回答者が職員数より多い（職員数の登録を確認）";
+    return kpi_rate_low(rt) ? "60%未満" : "";
+}
+
 enum kpi_query_err kpi_rates_alloc(struct kpi_result *r)
 {
     size_t n = 1;

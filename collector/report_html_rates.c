@@ -21,9 +21,13 @@ static void rate_row(struct report_buf *b, const struct kpi_rate *rt)
     }
     report_buf_printf(b, "<td class=\"num\">%ld</td><td class=\"num\"><b>%.1f%%</b></td>",
                       rt->headcount, kpi_rate_pct(rt));
-    report_buf_puts(b, kpi_rate_low(rt) ? "<td class=\"c\"><span class=\"badge ng\">60%未満"
-                                          "</span></td></tr>"
-                                        : "<td class=\"c\"></td></tr>");
+    if (*kpi_rate_note(rt)) {
+        report_buf_puts(b, "<td class=\"c\"><span class=\"badge ng\">");
+        report_html_escape(b, kpi_rate_note(rt));
+        report_buf_puts(b, "</span></td></tr>");
+    } else {
+        report_buf_puts(b, "<td class=\"c\"></td></tr>");
+    }
 }
 
 void report_html_rates(struct report_buf *b, const struct kpi_result *r)

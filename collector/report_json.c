@@ -173,13 +173,14 @@ static json_t *rates_json(const struct kpi_result *r)
         if (rt->attribute && !rt->option && rt->respondents == 0)
             continue; /* nobody left the attribute unanswered */
         json_array_append_new(
-            a, json_pack("{s:o, s:o, s:s, s:I, s:o, s:o, s:o}", "attribute",
+            a, json_pack("{s:o, s:o, s:s, s:I, s:o, s:o, s:o, s:o}", "attribute",
                          rt->attribute ? json_string(rt->attribute->id) : json_null(), "option",
                          rt->option ? json_string(rt->option->id) : json_null(), "label",
                          report_rate_label(rt), "respondents", (json_int_t)rt->respondents,
                          "headcount", known ? json_integer(rt->headcount) : json_null(), "pct",
                          real_or_null(kpi_rate_pct(rt), 1), "low",
-                         known ? json_boolean(kpi_rate_low(rt)) : json_null()));
+                         known ? json_boolean(kpi_rate_low(rt)) : json_null(), "over_headcount",
+                         known ? json_boolean(kpi_rate_over(rt)) : json_null()));
     }
     return a;
 }

@@ -136,16 +136,22 @@ static void text_categories(struct report_buf *b, const struct kpi_result *r)
 
 static void text_rates(struct report_buf *b, const struct kpi_result *r)
 {
+    const struct survey_attribute *shown = NULL;
+
     report_buf_puts(b, "\n回答率（回答者数 / 職員数）\n");
     for (size_t i = 0; i < r->n_rates; i++) {
         const struct kpi_rate *rt = &r->rates[i];
         if (rt->attribute && !rt->option && rt->respondents == 0)
             continue;
-        report_buf_printf(b, "  %s%s%s  %ld", rt->attribute ? rt->attribute->id : "",
-                          rt->attribute ? " " : "", report_rate_label(rt), rt->respondents);
+        if (rt->attribute && rt->attribute != shown) {
+            report_buf_printf(b, "  %s\n", rt->attribute->text);
+            shown = rt->attribute;
+        }
+        report_buf_printf(b, "  %s%s  %ld", rt->attribute ? "  " : "", report_rate_label(rt),
+                          rt->respondents);
         if (rt->headcount > 0)
-            report_buf_printf(b, " / %ld  %.1f%%%s\n", rt->headcount, kpi_rate_pct(rt),
-                              kpi_rate_low(rt) ? "  60%未満" : "");
+            report_buf_printf(b, " / %ld  %.1f%%%s%s\n", rt->headcount, kpi_rate_pct(rt),
+                              *kpi_rate_note(rt) ? "  " : "", kpi_rate_note(rt));
         else
             report_buf_puts(b, "  （職員数の登録なし）\n");
     }

@@ -262,7 +262,7 @@ static void xl_rates(struct xl *x)
         if (rt->headcount > 0) {
             worksheet_write_number(ws, row, 3, (double)rt->headcount, x->count);
             worksheet_write_number(ws, row, 4, kpi_rate_pct(rt), x->num1);
-            xl_str(x, ws, row, 5, kpi_rate_low(rt) ? "60%未満" : "", x->text);
+            xl_str(x, ws, row, 5, kpi_rate_note(rt), x->text);
         } else {
             xl_str(x, ws, row, 3, "―", x->text);
             xl_str(x, ws, row, 4, "―", x->text);

@@ -220,15 +220,33 @@ static void test_headcount_rates_in_the_kpi(void **state)
     json = report_json(r, &len);
     assert_non_null(strstr(json, "\"response_rates\":[{\"attribute\":null,\"option\":null,"
                                  "\"label\":\"全体\",\"respondents\":45,\"headcount\":80,"
-                                 "\"pct\":56.3,\"low\":true},{\"attribute\":\"employment\","
-                                 "\"option\":\"regular\",\"label\":\"正職員\",\"respondents\":30,"
-                                 "\"headcount\":45,\"pct\":66.7,\"low\":false}"));
+                                 "\"pct\":56.3,\"low\":true,\"over_headcount\":false},"
+                                 "{\"attribute\":\"employment\",\"option\":\"regular\","
+                                 "\"label\":\"正職員\",\"respondents\":30,\"headcount\":45,"
+                                 "\"pct\":66.7,\"low\":false,\"over_headcount\":false}"));
     assert_non_null(strstr(json, "\"label\":\"未回答\",\"respondents\":3,\"headcount\":null,"
-                                 "\"pct\":null,\"low\":null}"));
+                                 "\"pct\":null,\"low\":null,\"over_headcount\":null}"));
     html = report_html(r, &len);
     assert_non_null(strstr(html, "<td class=\"num\">35</td><td class=\"num\"><b>34.3%</b></td>"
                                  "<td class=\"c\"><span class=\"badge ng\">60%未満</span>"));
     free(json);
+    free(html);
+    kpi_result_free(r);
+
+    /* A headcount below the respondents (another year's, or the wrong
+     * group's) is a figure to check, said in words, not a rate of 150%. */
+    assert_int_equal(tu_collector(out, sizeof out, err, sizeof err, "headcount", "set",
+                                  "--fiscal-year", "2024", "--total", "80", "--group",
+                                  "employment=regular:20,kaikei:60", "--db", f.db, NULL),
+                     0);
+    r = query(&f);
+    assert_true(kpi_rate_over(&r->rates[1]));
+    assert_false(kpi_rate_over(&r->rates[2]));
+    assert_string_equal(kpi_rate_note(&r->rates[1]),
+                        "回答者が職員数より多い（職員数の登録を確認）");
+    html = report_html(r, &len);
+    assert_non_null(strstr(html, "<b>150.0%</b></td><td class=\"c\"><span class=\"badge ng\">"
+                                 "回答者が職員数より多い（職員数の登録を確認）</span>"));
     free(html);
     kpi_result_free(r);
     tu_rmdir(f.dir);

@@ -105,7 +105,7 @@ step "Closing collection of the survey: this releases this fiscal year's results
 
 step "The HR department records this fiscal year's headcount, for response rates"
 "$collector" headcount set --fiscal-year "$this_fy" --total 240 \
-  --group employment=regular:170,kaikei:70 --db "$db"
+  --group employment=regular:130,kaikei:110 --db "$db"
 
 step "KPI summary, fiscal year $this_fy"
 "$collector" report --db "$db" --fiscal-year "$this_fy" --format text
