@@ -56,7 +56,7 @@ bool kpi_rate_over(const struct kpi_rate *rt)
 const char *kpi_rate_note(const struct kpi_rate *rt)
 {
     if (kpi_rate_over(rt))
-        return "回答者が職員数より多い（職員数の登録を確認）";
+        return "職員数より多い（要確認）";
     return kpi_rate_low(rt) ? "60%未満" : "";
 }
 
