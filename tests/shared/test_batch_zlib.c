@@ -139,12 +139,10 @@ static void test_batch_inflate_stops_at_cap(void **state)
     print_message("bomb: %zu bytes -> 1 GiB; cap 1 MiB stopped in %.4f s, cap 16 MiB in %.4f s, "
                   "peak memory grew %ld KiB\n",
                   bomb_len, small, large, grown_kib);
-    /* Inflating the whole GiB takes about a second; stopping at the cap
-     * takes milliseconds, and memory grows with the cap, not the GiB (under
-     * AddressSanitizer each freed buffer of the doubling stays quarantined,
-     * so the bound allows the sum of them all, still far below 1 GiB). */
-    assert_true(small < 0.25);
-    assert_true(large < 1.0);
+    /* Memory grows with the cap, not the GiB (under AddressSanitizer each
+     * freed buffer of the doubling stays quarantined, so the bound allows
+     * the sum of them all, still far below 1 GiB). The times are printed
+     * for a person, not asserted: a loaded machine is no failure. */
     assert_true(grown_kib < 128 * 1024);
     free(bomb);
 }
