@@ -49,11 +49,12 @@ static void audit_page_row(const struct audit_row *r, void *ctx)
     char when[CONSOLE_TIME_LEN];
 
     console_time_jst(when, sizeof when, r->at);
-    report_buf_printf(b, "<tr><td class=\"num\">%lld</td><td>%s</td><td>", r->seq, when);
+    report_buf_printf(b, "<tr><td class=\"num\">%lld</td><td class=\"nw\">%s</td><td class=\"nw\">",
+                      r->seq, when);
     report_html_escape(b, r->actor);
-    report_buf_puts(b, "</td><td>");
+    report_buf_puts(b, "</td><td class=\"nw\">");
     report_html_escape(b, r->address);
-    report_buf_puts(b, "</td><td><abbr title=\"");
+    report_buf_puts(b, "</td><td class=\"nw\"><abbr title=\"");
     report_html_escape(b, r->action);
     report_buf_puts(b, "\">");
     report_html_escape(b, audit_label(r->action));

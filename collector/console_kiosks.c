@@ -86,10 +86,11 @@ static void kiosk_row(const struct store_kiosk_info *k, void *ctx)
     console_time_ago(ago, sizeof ago, k->last_seen_at, r->c->now);
     report_buf_puts(b, "<tr><td>");
     report_html_escape(b, k->name);
-    report_buf_printf(b,
-                      "</td><td class=\"%s\">%s</td><td>%s<br><span class=\"muted\">%s</span>"
-                      "</td>",
-                      fine ? "ok" : "warn", status, ago, when);
+    report_buf_printf(
+        b,
+        "</td><td class=\"%s nw\">%s</td><td class=\"nw\">%s<br><span class=\"muted\">%s</span>"
+        "</td>",
+        fine ? "ok" : "warn", status, ago, when);
     kiosk_num(b, hb_int(hb, "sealed_batches"), "");
     kiosk_num(b, hb_int(hb, "quarantined_batches"), "");
     kiosk_num(b, k->has_skew ? (k->clock_skew_s < 0 ? -k->clock_skew_s : k->clock_skew_s) : -1,

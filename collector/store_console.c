@@ -479,3 +479,31 @@ int store_audit_each(sqlite3 *db, bool newest_first, long limit,
     sqlite3_finalize(s);
     return rc == SQLITE_DONE ? 0 : -1;
 }
+
+enum store_err
+store_console_surveys_each(struct store *st,
+                           void (*fn)(const struct store_console_survey *s, void *ctx), void *ctx)
+{
+    sqlite3 *db = store_writer_lock(st);
+    sqlite3_stmt *s = NULL;
+    struct store_console_survey row;
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT survey_id, version, coalesce(json_extract(definition,"
+                                " '$.title'), ''), published_at, coalesce(closed_at, ''), active"
+                                " FROM surveys ORDER BY published_at DESC, survey_id, version DESC",
+                                -1, &s, NULL);
+
+    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        row.survey_id = (const char *)sqlite3_column_text(s, 0);
+        row.version = sqlite3_column_int(s, 1);
+        row.title = (const char *)sqlite3_column_text(s, 2);
+        row.published_at = (const char *)sqlite3_column_text(s, 3);
+        row.closed_at = (const char *)sqlite3_column_text(s, 4);
+        row.active = sqlite3_column_int(s, 5) != 0;
+        fn(&row, ctx);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(s);
+    store_writer_unlock(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(st, rc, "console_surveys");
+}

@@ -75,6 +75,18 @@ enum store_err store_pairing_add(struct store *st, const char *kiosk_name, const
 enum store_err store_pairing_take(struct store *st, const char *code_sha256, time_t now,
                                   const char *token_sha256, char *name);
 
+/* Each published survey version, newest first: id, version, title (from
+ * its definition), when published, closed ("" while open), and whether it
+ * is the active one. Strings valid during the call only. */
+struct store_console_survey {
+    const char *survey_id, *title, *published_at, *closed_at;
+    int version;
+    bool active;
+};
+enum store_err
+store_console_surveys_each(struct store *st,
+                           void (*fn)(const struct store_console_survey *s, void *ctx), void *ctx);
+
 /* Appends an audit row after the last one, chained to its hash. */
 enum store_err store_audit_append(struct store *st, const char *actor, const char *address,
                                   const char *action, const char *detail);
