@@ -480,6 +480,46 @@ static void test_audit_chain_names_the_edited_row(void **state)
         copy, "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 2", "row 3 ");
 }
 
+static const char *tls_cookie(void *ctx, const char *name)
+{
+    return !strcmp(name, "console_form") ? ctx : NULL;
+}
+
+/* Under TLS the same login sets Secure on the session cookie: the console
+ * called in-process as http_console.c calls it, with tls set. */
+static void test_session_cookie_is_secure_under_tls(void **state)
+{
+    char form_token[] = "tls-form-token-0123456789abcdefghijklmnopqr";
+    struct console_field fields[] = {{"csrf", form_token, sizeof form_token - 1},
+                                     {"name", "admin-1", 7},
+                                     {"password", PASSWORD, strlen(PASSWORD)}};
+    struct store *st = NULL;
+    char err[STORE_ERR_LEN];
+    struct reply rep = {0};
+
+    (void)state;
+    assert_int_equal(strlen(form_token), CRYPTO_TOKEN_LEN);
+    assert_int_equal(store_open(db, NULL, &st, err, sizeof err), STORE_OK);
+    struct console_request req = {.method = "POST",
+                                  .path = "/console/login",
+                                  .cookie = tls_cookie,
+                                  .ctx = form_token,
+                                  .address = "127.0.0.9",
+                                  .tls = true,
+                                  .base_url = "https://collector.example",
+                                  .fields = fields,
+                                  .n_fields = 3,
+                                  .store = st};
+    console_handle(&req, &rep);
+    assert_int_equal(rep.status, 303);
+    assert_non_null(rep.set_cookie[0]);
+    assert_non_null(strstr(rep.set_cookie[0], "; HttpOnly"));
+    assert_non_null(strstr(rep.set_cookie[0], "; SameSite=Strict"));
+    assert_non_null(strstr(rep.set_cookie[0], "; Secure"));
+    reply_release(&rep);
+    store_close(st);
+}
+
 /* Last: these lock an account and an address for 15 minutes. */
 static void test_login_is_limited_per_account(void **state)
 {
@@ -519,6 +559,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_page_sends_a_strict_csp),
         cmocka_unit_test(test_session_cookie_flags),
+        cmocka_unit_test(test_session_cookie_is_secure_under_tls),
         cmocka_unit_test(test_csrf_missing_or_foreign_token_is_refused),
         cmocka_unit_test(test_login_makes_a_new_session),
         cmocka_unit_test(test_viewer_cannot_reach_admin_actions),
