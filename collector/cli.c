@@ -351,6 +351,14 @@ static int cli_kiosk(int argc, char **argv)
         status = purge_run(st, a.pos[0], cli_opt(&a, "since"), cli_opt(&a, "dry-run") != NULL);
     else if ((status = store_kiosk_each(st, cli_kiosk_row, NULL) == STORE_OK ? 0 : 1))
         fprintf(stderr, "collector kiosk list: cannot read the kiosks\n");
+    if (status == 0 && strcmp(sub, "list") && !cli_opt(&a, "dry-run"))
+        audit_record(st, "cli", "",
+                     !strcmp(sub, "add")      ? "kiosk_add"
+                     : !strcmp(sub, "revoke") ? "kiosk_revoke"
+                     : !strcmp(sub, "rotate") ? "kiosk_rotate"
+                                              : "kiosk_purge",
+                     "name=%s%s%s", a.pos[0], cli_opt(&a, "since") ? " since=" : "",
+                     cli_opt(&a, "since") ? cli_opt(&a, "since") : "");
     store_close(st);
     return status;
 }
@@ -376,6 +384,8 @@ static int cli_admin_token(int argc, char **argv)
         return 1;
     }
     e = store_admin_set(st, hash);
+    if (e == STORE_OK)
+        audit_record(st, "cli", "", "admin_token", "%s", "a new admin token; the old one stops");
     store_close(st);
     if (e != STORE_OK) {
         fprintf(stderr, "collector admin-token: %s\n", store_strerror(e));
@@ -691,6 +701,9 @@ static int cli_survey(int argc, char **argv)
     if (cli_open(&a, !strcmp(sub, "close") ? "survey close" : "survey publish", &st) != 0)
         return 1;
     status = !strcmp(sub, "close") ? cli_close(st, a.pos[0], min_group) : cli_publish(st, a.pos[0]);
+    if (status == 0)
+        audit_record(st, "cli", "", !strcmp(sub, "close") ? "survey_close" : "survey_publish",
+                     "%s=%s", !strcmp(sub, "close") ? "id" : "file", a.pos[0]);
     store_close(st);
     return status;
 }
@@ -722,6 +735,9 @@ static int cli_release(int argc, char **argv)
     if (cli_open(&a, "release", &st) != 0)
         return 1;
     e = store_release(st, id, year, min_group, "release", &r);
+    if (e == STORE_OK)
+        audit_record(st, "cli", "", "release", "id=%s fiscal_year=%d revision=%d added=%lld", id,
+                     year, r.revision, r.added);
     if (e == STORE_OK)
         release_describe(&r, year, stdout);
     else
@@ -756,6 +772,8 @@ static int cli_baseline(int argc, char **argv)
     if (cli_open(&a, "baseline set", &st) != 0)
         return 1;
     status = baseline_set(st, id, year, min_group, stdout, stderr);
+    if (status == 0)
+        audit_record(st, "cli", "", "baseline_set", "id=%s fiscal_year=%d", id, year);
     store_close(st);
     return status;
 }

@@ -33,6 +33,9 @@ static const struct {
     {"survey_publish", "調査票の公開"},
     {"survey_rejected", "調査票の不備"},
     {"survey_close", "回収の終了"},
+    {"release", "集計結果の公開（追加分）"},
+    {"baseline_set", "基準値の設定"},
+    {"admin_token", "管理用トークンの再発行"},
 };
 
 static const char *audit_label(const char *action)

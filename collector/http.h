@@ -49,6 +49,9 @@ bool http_admin_route(const char *path);
 void http_admin_answer(struct http *h, struct MHD_Connection *conn, const char *path,
                        struct reply *rep);
 
+/* The client's IP address as text into out ("?" when unknown). */
+void http_client_address(struct MHD_Connection *conn, char *out, size_t len);
+
 /* Console routes (http_console.c): parses the form of a POST with
  * libmicrohttpd's post processor and answers with console_handle(). */
 void http_console_answer(struct http *h, struct MHD_Connection *conn, const char *method,

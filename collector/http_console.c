@@ -76,7 +76,7 @@ static void http_console_parse(struct MHD_Connection *conn, const char *body, si
         f->bad = true;
 }
 
-static void http_console_address(struct MHD_Connection *conn, char *out, size_t len)
+void http_client_address(struct MHD_Connection *conn, char *out, size_t len)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -110,7 +110,7 @@ void http_console_answer(struct http *h, struct MHD_Connection *conn, const char
         .min_group_size = h->min_group_size,
     };
 
-    http_console_address(conn, address, sizeof address);
+    http_client_address(conn, address, sizeof address);
     if (post && strcmp(path, CONSOLE_PAIR_PATH) != 0)
         http_console_parse(conn, body ? body : "", len, &form);
     req.fields = form.fields;

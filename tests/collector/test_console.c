@@ -22,7 +22,7 @@
 #include "testutil.h"
 
 static struct tu_server srv;
-static char dir[TU_PATH_MAX], db[TU_PATH_MAX + 16];
+static char dir[TU_PATH_MAX], db[TU_PATH_MAX + 16], admin_token[TU_TOKEN_MAX];
 
 #define PASSWORD "たいへん長い合言葉 2026"
 
@@ -170,7 +170,7 @@ static int group_setup(void **state)
 {
     (void)state;
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (tu_fixture_start(&srv, "console", dir, db, sizeof db, NULL, NULL, NULL) != 0)
+    if (tu_fixture_start(&srv, "console", dir, db, sizeof db, NULL, admin_token, NULL) != 0)
         return -1;
     make_user("admin-1", "admin");
     make_user("viewer-1", "viewer");
@@ -437,6 +437,29 @@ static int audit_verify(char *err, size_t len)
     return tu_collector(NULL, 0, err, len, "audit", "verify", "--db", db, NULL);
 }
 
+/* Downloads with the admin token and the CLI's actions are on record too. */
+static void test_token_downloads_and_cli_actions_are_audited(void **state)
+{
+    char url[256], auth[TU_TOKEN_MAX + 16], out[256], err[256];
+    struct tu_response r = {0};
+
+    (void)state;
+    snprintf(url, sizeof url, "%s/reports/2024.csv?survey=goshogawara-staff", srv.url);
+    snprintf(auth, sizeof auth, "Bearer %s", admin_token);
+    assert_int_equal(tu_http(&r, "GET", url, auth, NULL, NULL, 0), 0);
+    tu_response_free(&r);
+    assert_int_equal(tu_db_count(db, "SELECT count(*) FROM audit_log WHERE actor = 'admin-token'"
+                                     " AND action = 'report_download' AND detail LIKE"
+                                     " 'path=/reports/2024.csv survey=goshogawara-staff %'"),
+                     1);
+    assert_int_equal(tu_collector(out, sizeof out, err, sizeof err, "kiosk", "add", "cli-kiosk",
+                                  "--db", db, NULL),
+                     0);
+    assert_int_equal(tu_db_count(db, "SELECT count(*) FROM audit_log WHERE actor = 'cli'"
+                                     " AND action = 'kiosk_add' AND detail = 'name=cli-kiosk'"),
+                     1);
+}
+
 /* Runs sql on the database copy; `audit verify` must then fail naming want. */
 static void tamper_then_verify(const char *copy, const char *sql, const char *want)
 {
@@ -566,6 +589,7 @@ int main(void)
         cmocka_unit_test(test_pairing_code_is_single_use),
         cmocka_unit_test(test_pairing_code_expires),
         cmocka_unit_test(test_pairing_attempts_are_limited),
+        cmocka_unit_test(test_token_downloads_and_cli_actions_are_audited),
         cmocka_unit_test(test_audit_chain_names_the_edited_row),
         cmocka_unit_test(test_login_is_limited_per_account),
         cmocka_unit_test(test_login_is_limited_per_address),
