@@ -95,7 +95,7 @@ static void home_survey(struct console_ctx *c, struct report_buf *b)
     struct store_survey_state s;
     char when[CONSOLE_TIME_LEN];
 
-    report_buf_puts(b, "<h2>実施中の調査</h2>");
+    report_buf_puts(b, "<h2>公開中の調査票</h2>");
     if (store_survey_state(c->req->store, NULL, 0, &s) != STORE_OK) {
         report_buf_puts(b, "<p>公開中の調査票はありません。</p>");
         return;

@@ -182,23 +182,40 @@ time_t console_time_parse(const char *rfc3339)
     return timegm(&tm);
 }
 
+/* The era's year: "令和8年", "令和元年"; the Western year before 2019. */
+static void console_era_year(char *out, size_t len, int year)
+{
+    if (year == 2019)
+        snprintf(out, len, "令和元年");
+    else if (year > 2019)
+        snprintf(out, len, "令和%d年", year - 2018);
+    else
+        snprintf(out, len, "%d年", year);
+}
+
+void console_date_jst(char *out, size_t len, const char *yyyy_mm_dd)
+{
+    char era[32];
+    int y, m, d;
+
+    if (!yyyy_mm_dd || sscanf(yyyy_mm_dd, "%4d-%2d-%2d", &y, &m, &d) != 3) {
+        snprintf(out, len, "—");
+        return;
+    }
+    console_era_year(era, sizeof era, y);
+    snprintf(out, len, "%s%d月%d日", era, m, d);
+}
+
 void console_time_jst_t(char *out, size_t len, time_t t)
 {
     time_t jst = t + CONSOLE_JST_OFFSET_S;
     struct tm tm;
-    int year;
+    char era[32];
 
     gmtime_r(&jst, &tm);
-    year = tm.tm_year + 1900;
-    if (year >= 2019 && year - 2018 == 1)
-        snprintf(out, len, "令和元年%d月%d日 %02d:%02d", tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                 tm.tm_min);
-    else if (year >= 2019)
-        snprintf(out, len, "令和%d年%d月%d日 %02d:%02d", year - 2018, tm.tm_mon + 1, tm.tm_mday,
-                 tm.tm_hour, tm.tm_min);
-    else
-        snprintf(out, len, "%d年%d月%d日 %02d:%02d", year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                 tm.tm_min);
+    console_era_year(era, sizeof era, tm.tm_year + 1900);
+    snprintf(out, len, "%s%d月%d日 %02d:%02d", era, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min);
 }
 
 void console_time_jst(char *out, size_t len, const char *rfc3339)

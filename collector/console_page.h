@@ -47,6 +47,8 @@ void page_notice(struct report_buf *b, const char *kind, const char *text);
 /* "令和8年12月3日 22:05" in Japan time from "YYYY-MM-DDTHH:MM:SSZ"; "—"
  * when unreadable or NULL. */
 void console_time_jst(char *out, size_t len, const char *rfc3339);
+/* "令和8年12月3日" from a calendar date "YYYY-MM-DD" (no time zone). */
+void console_date_jst(char *out, size_t len, const char *yyyy_mm_dd);
 /* The same from seconds since the epoch. */
 void console_time_jst_t(char *out, size_t len, time_t t);
 /* "たった今", "5分前", "3時間前", "2日前"; "—" when unreadable. */

@@ -3,6 +3,7 @@
  * it out (one question per screen, the scale's points as large buttons in
  * display order), publish, and close collection (which releases each
  * fiscal year, as `collector survey close` does). */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +25,18 @@ static void survey_row(const struct store_console_survey *s, void *ctx)
     report_buf_printf(b, "</td><td class=\"num\">%d</td><td>", s->version);
     report_html_escape(b, s->title);
     report_buf_printf(b, "</td><td>%s</td><td>", when);
+    if (s->period_from[0]) {
+        char from[CONSOLE_TIME_LEN], to[CONSOLE_TIME_LEN];
+        console_date_jst(from, sizeof from, s->period_from);
+        console_date_jst(to, sizeof to, s->period_to);
+        report_buf_printf(b, "%s〜%s", from, to);
+    } else {
+        report_buf_puts(b, "定めなし");
+    }
+    report_buf_puts(b, "</td><td>");
     if (s->closed_at[0]) {
         console_time_jst(when, sizeof when, s->closed_at);
-        report_buf_printf(b, "終了（%s）", when);
+        report_buf_printf(b, "終了（%s）</td><td>", when);
     } else if (s->active) {
         report_buf_puts(b, "<span class=\"ok\">回収中</span></td><td><form method=\"post\" "
                            "action=\"/console/surveys\">");
@@ -37,7 +47,7 @@ static void survey_row(const struct store_console_survey *s, void *ctx)
         report_buf_puts(b, "\"><button type=\"submit\" class=\"danger\">回収を終了して集計を"
                            "公開する</button></form>");
     } else {
-        report_buf_puts(b, "以前の版");
+        report_buf_puts(b, "以前の版</td><td>");
     }
     report_buf_puts(b, "</td></tr>");
 }
@@ -65,7 +75,7 @@ static void surveys_page(struct console_ctx *c, const char *notice, bool ok, int
     if (notice)
         page_notice(&b, ok ? "ok" : "error", notice);
     report_buf_puts(&b, "<table><tr><th>調査</th><th>版</th><th>題名</th><th>公開日時</th>"
-                        "<th>回収</th><th>操作</th></tr>");
+                        "<th>回答期間</th><th>回収</th><th>操作</th></tr>");
     store_console_surveys_each(c->req->store, survey_row, ctx);
     report_buf_puts(&b, "</table>");
     surveys_upload_form(&b, c);
@@ -217,12 +227,46 @@ static void survey_check(struct console_ctx *c, const char *text, size_t len)
     report_buf_puts(&b, "<input type=\"hidden\" name=\"action\" value=\"publish\"><input "
                         "type=\"hidden\" name=\"definition\" value=\"");
     report_html_escape(&b, s->source);
-    report_buf_puts(&b, "\"><button type=\"submit\">この内容で公開する</button> <a "
-                        "href=\"/console/surveys\">やめる</a></form><h2>回答端末での見え方</h2>");
+    report_buf_printf(&b,
+                      "\"><p>回答を受け付ける期間（空欄なら期間を設けず、回収を終了するまで）</p>"
+                      "<label for=\"period-from\">開始日</label><input type=\"date\" "
+                      "id=\"period-from\" name=\"period_from\" value=\"%s\"><label "
+                      "for=\"period-to\">終了日</label><input type=\"date\" id=\"period-to\" "
+                      "name=\"period_to\" value=\"%s\"><br><button type=\"submit\">この内容で"
+                      "公開する</button> <a href=\"/console/surveys\">やめる</a></form>"
+                      "<h2>回答端末での見え方</h2>",
+                      s->has_period ? s->period_from : "", s->has_period ? s->period_to : "");
     survey_preview(&b, s);
     survey_free(s);
     page_end(&b);
     page_send(c, &b, 200);
+}
+
+/* The definition with the period the form gives (both empty: none);
+ * malloc'ed, or NULL when it is not JSON. The loader checks the dates. */
+static char *survey_with_period(const char *text, const char *from, const char *to)
+{
+    json_t *doc = json_loads(text, 0, NULL);
+    char *out = NULL;
+
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        return NULL;
+    }
+    if (*from || *to)
+        json_object_set_new(doc, "period", json_pack("{s:s, s:s}", "from", from, "to", to));
+    else
+        json_object_del(doc, "period");
+    out = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(doc);
+    return out;
+}
+
+/* Whether the form's period is the one the definition has. */
+static bool survey_period_same(const struct survey *s, const char *from, const char *to)
+{
+    return s->has_period ? !strcmp(from, s->period_from) && !strcmp(to, s->period_to)
+                         : !*from && !*to;
 }
 
 static void survey_publish(struct console_ctx *c, const char *text)
@@ -232,14 +276,33 @@ static void survey_publish(struct console_ctx *c, const char *text)
     bool was_new = false;
     enum store_err e;
 
+    const char *from = console_field(c->req, "period_from"),
+               *to = console_field(c->req, "period_to");
+    char *changed = NULL;
+
     if (survey_load_buffer(text, strlen(text), &s, err, sizeof err) != SURVEY_OK) {
         surveys_page(c, err, false, console_err_status(CONSOLE_E_INPUT));
         return;
     }
+    if (!survey_period_same(s, from, to)) { /* the period set on the preview */
+        survey_free(s);
+        s = NULL;
+        changed = survey_with_period(text, from, to);
+        bool ok = changed &&
+                  survey_load_buffer(changed, strlen(changed), &s, err, sizeof err) == SURVEY_OK;
+        if (!ok) {
+            surveys_page(c, changed ? err : "期間を設定できませんでした。", false,
+                         console_err_status(CONSOLE_E_INPUT));
+            free(changed);
+            return;
+        }
+        free(changed);
+    }
     e = store_survey_publish(c->req->store, s, &was_new);
     if (e == STORE_OK) {
-        console_audit(c, "survey_publish", "id=%s version=%d new=%s", s->id, s->version,
-                      was_new ? "yes" : "no");
+        console_audit(c, "survey_publish", "id=%s version=%d new=%s period=%s..%s", s->id,
+                      s->version, was_new ? "yes" : "no", s->has_period ? s->period_from : "",
+                      s->has_period ? s->period_to : "");
         snprintf(msg, sizeof msg, "%s 第%d版を公開しました。回答端末は次の通信で受け取ります。",
                  s->id, s->version);
     } else {

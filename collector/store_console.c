@@ -489,7 +489,9 @@ store_console_surveys_each(struct store *st,
     struct store_console_survey row;
     int rc = sqlite3_prepare_v2(db,
                                 "SELECT survey_id, version, coalesce(json_extract(definition,"
-                                " '$.title'), ''), published_at, coalesce(closed_at, ''), active"
+                                " '$.title'), ''), published_at, coalesce(closed_at, ''), active,"
+                                " coalesce(json_extract(definition, '$.period.from'), ''),"
+                                " coalesce(json_extract(definition, '$.period.to'), '')"
                                 " FROM surveys ORDER BY published_at DESC, survey_id, version DESC",
                                 -1, &s, NULL);
 
@@ -500,6 +502,8 @@ store_console_surveys_each(struct store *st,
         row.published_at = (const char *)sqlite3_column_text(s, 3);
         row.closed_at = (const char *)sqlite3_column_text(s, 4);
         row.active = sqlite3_column_int(s, 5) != 0;
+        row.period_from = (const char *)sqlite3_column_text(s, 6);
+        row.period_to = (const char *)sqlite3_column_text(s, 7);
         fn(&row, ctx);
         rc = SQLITE_OK;
     }

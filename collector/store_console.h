@@ -80,6 +80,7 @@ enum store_err store_pairing_take(struct store *st, const char *code_sha256, tim
  * is the active one. Strings valid during the call only. */
 struct store_console_survey {
     const char *survey_id, *title, *published_at, *closed_at;
+    const char *period_from, *period_to; /* "YYYY-MM-DD", "" without a period */
     int version;
     bool active;
 };

@@ -15,6 +15,7 @@ Chromium through a fontconfig file of the test's own, so that nothing is
 installed in the user's home."""
 
 import copy
+import datetime
 import json
 import os
 import re
@@ -190,6 +191,7 @@ def main():
         c.fill("password2", PASSWORD)
         c.submit()
         c.expect("パスワードを設定しました")
+        c.shot("login")
         c.fill("name", "人事課 山田")
         c.fill("password", "wrong password")
         c.submit()
@@ -215,8 +217,14 @@ def main():
         c.submit()
         c.expect("問題は見つかりませんでした", "回答端末での見え方", "設問 12 / 12", "そう思う")
         c.shot("survey-preview")
+        # The period, set before publishing: a week back to a month on (UTC dates).
+        today = datetime.datetime.now(datetime.timezone.utc).date()
+        start, end = today - datetime.timedelta(days=7), today + datetime.timedelta(days=30)
+        d.execute_script("document.getElementById('period-from').value = arguments[0];"
+                         "document.getElementById('period-to').value = arguments[1];",
+                         start.isoformat(), end.isoformat())
         c.submit()
-        c.expect("第1版を公開しました", "回収中")
+        c.expect("第1版を公開しました", "回収中", f"令和{start.year - 2018}年{start.month}月{start.day}日〜")
         c.shot("surveys")
 
         # A kiosk: its pairing code, a real headless kiosk paired with it.
@@ -257,6 +265,7 @@ def main():
         c.fill("name", "人事課 佐藤")
         c.submit()
         c.expect("利用者を追加しました", "/console/setup?token=")
+        viewer_link = d.find_element(By.ID, "setup-link").text
         c.shot("users")
         c.go("/console/audit")
         c.expect("書き換えは見つかりませんでした", "ログイン", "ログイン失敗", "パスワード設定",
@@ -274,6 +283,26 @@ def main():
         c.go("/console/users")
         c.expect("ログイン")
         assert "/console/login" in d.current_url
+
+        # The viewer: no admin pages in the menu, 403 on one by its address.
+        d.get(viewer_link)
+        c.fill("password", PASSWORD)
+        c.fill("password2", PASSWORD + "x")
+        c.submit()
+        c.expect("二つのパスワードが一致しません")
+        c.shot("setup-mismatch")
+        c.fill("password", PASSWORD)
+        c.fill("password2", PASSWORD)
+        c.submit()
+        c.fill("name", "人事課 佐藤")
+        c.fill("password", PASSWORD)
+        c.submit()
+        c.expect("閲覧者", "ホーム", "報告書", "回答端末")
+        assert "操作記録" not in c.text()
+        c.shot("viewer-home")
+        c.go("/console/audit")
+        c.expect("この操作には管理者の権限が必要です")
+        c.shot("viewer-forbidden")
     finally:
         d.quit()
         proc.terminate()
