@@ -76,7 +76,7 @@ static const struct console_route console_routes[] = {
     {"/console/setup", false, NEED_NONE, NEED_NONE, console_setup_get, console_setup_post},
     {"/console/logout", false, NEED_VIEWER, NEED_VIEWER, NULL, console_logout_post},
     {"/console/", false, NEED_VIEWER, NEED_VIEWER, console_home_get, NULL},
-    {"/console/reports", false, NEED_VIEWER, NEED_VIEWER, console_reports_get, NULL},
+    {"/console/reports", false, NEED_VIEWER, NEED_ADMIN, console_reports_get, console_reports_post},
     {"/console/reports/", true, NEED_VIEWER, NEED_VIEWER, console_report_download, NULL},
     {"/console/kiosks", false, NEED_VIEWER, NEED_ADMIN, console_kiosks_get, console_kiosks_post},
     {"/console/surveys", false, NEED_ADMIN, NEED_ADMIN, console_surveys_get, console_surveys_post},

@@ -9,6 +9,7 @@
 #include "admin.h"
 #include "console_routes.h"
 #include "fiscal.h"
+#include "kpi_query.h"
 #include "report_html.h"
 #include "report_make.h"
 
@@ -29,6 +30,21 @@ static void year_link(struct report_buf *b, const char *survey_id, const char *f
     report_buf_puts(b, "survey=");
     report_html_escape(b, survey_id);
     report_buf_printf(b, "\">%s</a> ", label);
+}
+
+/* The admin's button for the next release of a year whose late answers wait. */
+static void release_button(struct report_buf *b, const struct console_ctx *c, const char *survey_id,
+                           int year)
+{
+    report_buf_puts(b, "<form method=\"post\" action=\"/console/reports\">");
+    page_csrf(b, c);
+    report_buf_printf(b,
+                      "<input type=\"hidden\" name=\"year\" value=\"%d\"><input "
+                      "type=\"hidden\" name=\"survey\" value=\"",
+                      year);
+    report_html_escape(b, survey_id);
+    report_buf_puts(b, "\"><button type=\"submit\" class=\"secondary\">次の版を公開する</button>"
+                       "</form>");
 }
 
 static void years_row(const char *survey_id, int year, void *ctx)
@@ -57,9 +73,12 @@ static void years_row(const char *survey_id, int year, void *ctx)
     console_time_jst(when, sizeof when, rel.made_at);
     report_buf_printf(b, "<td>公開済み 第%d版（%s）<br>回答者 %lld人", rel.revision, when,
                       rel.respondents);
-    if (counted && part.respondents > rel.respondents)
+    if (counted && part.respondents > rel.respondents) {
         report_buf_puts(b, "<br><span class=\"warn\">公開後に届いた回答が次の版を待っています"
                            "</span>");
+        if (y->downloads && console_is_admin(y->c))
+            release_button(b, y->c, survey_id, year);
+    }
     report_buf_puts(b, "</td>");
     if (y->downloads) {
         report_buf_puts(b, "<td>");
@@ -131,17 +150,65 @@ void console_home_get(struct console_ctx *c)
     page_send(c, &b, 200);
 }
 
-void console_reports_get(struct console_ctx *c)
+static void reports_page(struct console_ctx *c, const char *notice, bool ok, int status)
 {
     struct report_buf b;
 
     report_buf_init(&b);
     page_begin(&b, c, "報告書", "/console/reports");
+    if (notice)
+        page_notice(&b, ok ? "ok" : "error", notice);
     years_table(c, &b, true);
     report_buf_puts(&b, "<p class=\"muted\">少人数の集団の結果は、個人が特定されないよう"
                         "「非公表」と表示されます。ダウンロードはすべて操作記録に残ります。</p>");
     page_end(&b);
-    page_send(c, &b, 200);
+    page_send(c, &b, status);
+}
+
+void console_reports_get(struct console_ctx *c)
+{
+    reports_page(c, NULL, true, 200);
+}
+
+/* The next release of a fiscal year, as `collector release` makes it: the
+ * late answers join only when no difference between two releases would
+ * describe fewer than min_group_size people. */
+void console_reports_post(struct console_ctx *c)
+{
+    const char *survey = console_field(c->req, "survey");
+    char label[FISCAL_LABEL_LEN], msg[STORE_RELEASE_ERR_LEN + 256];
+    struct store_release r;
+    int year = 0;
+    enum store_err e;
+
+    if (!kpi_query_parse_year(console_field(c->req, "year"), &year) || !*survey) {
+        reports_page(c, "年度と調査を指定してください。", false, 422);
+        return;
+    }
+    e = store_release(c->req->store, survey, year, c->req->min_group_size, "release", &r);
+    fiscal_label(year, label, sizeof label);
+    if (e != STORE_OK) {
+        snprintf(msg, sizeof msg, "%s の集計結果を公開できませんでした（%s）。", label,
+                 e == STORE_E_SEALED ? r.error : store_strerror(e));
+    } else if (r.added) {
+        console_audit(c, "release", "id=%s fiscal_year=%d revision=%d added=%lld", survey, year,
+                      r.revision, r.added);
+        snprintf(msg, sizeof msg, "%s の第%d版を公開しました（回答者 %lld人、うち今回 %lld人）。",
+                 label, r.revision, r.respondents, r.added);
+    } else if (r.needed > 0) {
+        snprintf(msg, sizeof msg,
+                 "%s は今は次の版を作れません。少人数の回答が差から分からないよう、あと%lld人の"
+                 "回答がそろってから公開します。",
+                 label, r.needed);
+    } else if (r.waiting) {
+        snprintf(msg, sizeof msg,
+                 "%s は今は次の版を作れません。少人数の回答が版の差から分からないよう、回答が"
+                 "さらにそろってから公開します（%s）。",
+                 label, r.held_back);
+    } else {
+        snprintf(msg, sizeof msg, "%s に新しく公開できる回答はありません。", label);
+    }
+    reports_page(c, msg, e == STORE_OK && r.added, e == STORE_OK ? 200 : 503);
 }
 
 void console_report_download(struct console_ctx *c)

@@ -16,6 +16,7 @@ void console_users_get(struct console_ctx *c);
 void console_users_post(struct console_ctx *c);
 void console_home_get(struct console_ctx *c);
 void console_reports_get(struct console_ctx *c);
+void console_reports_post(struct console_ctx *c);
 void console_report_download(struct console_ctx *c);
 void console_audit_get(struct console_ctx *c);
 void console_audit_csv(struct console_ctx *c);

@@ -23,6 +23,7 @@
 
 static struct tu_server srv;
 static char dir[TU_PATH_MAX], db[TU_PATH_MAX + 16], admin_token[TU_TOKEN_MAX];
+static char kiosk_token[TU_TOKEN_MAX];
 
 #define PASSWORD "たいへん長い合言葉 2026"
 
@@ -170,7 +171,7 @@ static int group_setup(void **state)
 {
     (void)state;
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (tu_fixture_start(&srv, "console", dir, db, sizeof db, NULL, admin_token, NULL) != 0)
+    if (tu_fixture_start(&srv, "console", dir, db, sizeof db, kiosk_token, admin_token, NULL) != 0)
         return -1;
     make_user("admin-1", "admin");
     make_user("viewer-1", "viewer");
@@ -311,11 +312,13 @@ static void test_viewer_cannot_reach_admin_actions(void **state)
     assert_int_equal(web(&w, "/console/users", form), 403);
     snprintf(form, sizeof form, "csrf=%s&action=add&name=by-viewer", w.csrf);
     assert_int_equal(web(&w, "/console/kiosks", form), 403);
+    snprintf(form, sizeof form, "csrf=%s&year=2024&survey=goshogawara-staff", w.csrf);
+    assert_int_equal(web(&w, "/console/reports", form), 403);
     assert_non_null(strstr(w.body, "管理者の権限"));
     assert_int_equal(users(), before);
     assert_int_equal(tu_db_count(db, "SELECT count(*) FROM kiosks"), kiosks);
     assert_true(tu_db_count(db, "SELECT count(*) FROM audit_log WHERE action = 'denied'"
-                                " AND actor = 'viewer-1'") >= 5);
+                                " AND actor = 'viewer-1'") >= 6);
     web_free(&w);
 }
 
@@ -460,6 +463,50 @@ static void test_token_downloads_and_cli_actions_are_audited(void **state)
                      1);
 }
 
+static void post_batch(int n, unsigned seed, const char *month)
+{
+    struct tu_response r = {0};
+    char *json = tu_batch_json(NULL, n, seed, month, NULL);
+
+    assert_non_null(json);
+    assert_int_equal(tu_post_batch(&r, srv.url, kiosk_token, json, false), 0);
+    assert_true(r.status == 200 || r.status == 201);
+    tu_response_free(&r);
+    free(json);
+}
+
+/* Late answers wait for the next release, which an admin makes on the
+ * reports page when enough have come (as `collector release` does). */
+static void test_admin_releases_late_answers_from_the_reports_page(void **state)
+{
+    struct web w = {0};
+    char form[512];
+
+    (void)state;
+    post_batch(12, 1, "2025-02");
+    assert_int_equal(tu_release(db, 2024), 1);
+    post_batch(400, 2, "2025-03"); /* enough that the release rule lets most of them join */
+    assert_int_equal(login(&w, "admin-1", PASSWORD), 303);
+    assert_int_equal(web(&w, "/console/reports", NULL), 200);
+    assert_non_null(strstr(w.body, "次の版を待っています"));
+    assert_non_null(strstr(w.body, "次の版を公開する"));
+    snprintf(form, sizeof form, "csrf=%s&year=2024&survey=goshogawara-staff", w.csrf);
+    assert_int_equal(web(&w, "/console/reports", form), 200);
+    assert_non_null(strstr(w.body, "第2版を公開しました"));
+    assert_int_equal(tu_db_count(db, "SELECT max(revision) FROM releases WHERE fiscal_year = 2024"),
+                     2);
+    assert_int_equal(tu_db_count(db, "SELECT count(*) FROM audit_log WHERE action = 'release'"
+                                     " AND actor = 'admin-1'"),
+                     1);
+    /* What the rule holds back still waits; a second post releases nothing more. */
+    assert_int_equal(web(&w, "/console/reports", form), 200);
+    assert_true(strstr(w.body, "今は次の版を作れません") ||
+                strstr(w.body, "新しく公開できる回答はありません"));
+    assert_int_equal(tu_db_count(db, "SELECT max(revision) FROM releases WHERE fiscal_year = 2024"),
+                     2);
+    web_free(&w);
+}
+
 /* Runs sql on the database copy; `audit verify` must then fail naming want. */
 static void tamper_then_verify(const char *copy, const char *sql, const char *want)
 {
@@ -589,6 +636,7 @@ int main(void)
         cmocka_unit_test(test_pairing_code_is_single_use),
         cmocka_unit_test(test_pairing_code_expires),
         cmocka_unit_test(test_pairing_attempts_are_limited),
+        cmocka_unit_test(test_admin_releases_late_answers_from_the_reports_page),
         cmocka_unit_test(test_token_downloads_and_cli_actions_are_audited),
         cmocka_unit_test(test_audit_chain_names_the_edited_row),
         cmocka_unit_test(test_login_is_limited_per_account),
