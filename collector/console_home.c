@@ -12,6 +12,8 @@
 #include "kpi_query.h"
 #include "report_html.h"
 #include "report_make.h"
+#include "store_console.h"
+#include "survey.h"
 
 struct years_ctx {
     struct console_ctx *c;
@@ -47,6 +49,51 @@ static void release_button(struct report_buf *b, const struct console_ctx *c, co
                        "</form>");
 }
 
+struct newest {
+    const char *survey_id;
+    int version;
+};
+
+static void newest_version(const struct store_console_survey *s, void *ctx)
+{
+    struct newest *n = ctx;
+
+    if (!strcmp(s->survey_id, n->survey_id) && s->version > n->version)
+        n->version = s->version;
+}
+
+/* A form that opens the year's report broken down by one attribute of the
+ * survey's newest version (group_by, as the admin routes take it). */
+static void breakdown_form(struct report_buf *b, struct console_ctx *c, const char *survey_id,
+                           int year)
+{
+    struct newest n = {survey_id, 0};
+    struct survey *s = NULL;
+
+    store_console_surveys_each(c->req->store, newest_version, &n);
+    if (!n.version || store_survey_load(c->req->store, survey_id, n.version, &s) != STORE_OK ||
+        !s->n_attributes) {
+        survey_free(s);
+        return;
+    }
+    report_buf_printf(b,
+                      "<form method=\"get\" action=\"/console/reports/%d.html\">"
+                      "<input type=\"hidden\" name=\"survey\" value=\"",
+                      year);
+    report_html_escape(b, survey_id);
+    report_buf_puts(b, "\"><select name=\"group_by\" aria-label=\"区分\">");
+    for (size_t i = 0; i < s->n_attributes; i++) {
+        report_buf_puts(b, "<option value=\"");
+        report_html_escape(b, s->attributes[i].id);
+        report_buf_puts(b, "\">");
+        report_html_escape(b, s->attributes[i].text);
+        report_buf_puts(b, "</option>");
+    }
+    report_buf_puts(b, "</select> <button type=\"submit\" class=\"secondary\">区分ごとの報告書"
+                       "</button></form>");
+    survey_free(s);
+}
+
 static void years_row(const char *survey_id, int year, void *ctx)
 {
     struct years_ctx *y = ctx;
@@ -59,7 +106,7 @@ static void years_row(const char *survey_id, int year, void *ctx)
     y->rows++;
     report_buf_puts(b, "<tr><td>");
     report_html_escape(b, survey_id);
-    report_buf_printf(b, "</td><td>%s</td>", fiscal_label(year, label, sizeof label));
+    report_buf_printf(b, "</td><td class=\"nw\">%s</td>", fiscal_label(year, label, sizeof label));
     if (store_release_latest(y->db, survey_id, year, &rel) != 0 || rel.revision == 0) {
         report_buf_printf(b, "<td>集計前<br>これまでの回答者 約%lld人（5人単位、1日1回更新）</td>",
                           counted ? part.respondents / REPORT_PARTICIPATION_STEP *
@@ -87,6 +134,7 @@ static void years_row(const char *survey_id, int year, void *ctx)
         snprintf(file, sizeof file, "%d.csv", year);
         year_link(b, survey_id, file, NULL, "表（CSV・Excel用）");
         year_link(b, survey_id, file, "encoding=cp932", "表（CSV・古いExcel用）");
+        breakdown_form(b, y->c, survey_id, year);
         report_buf_puts(b, "</td>");
     }
     report_buf_puts(b, "</tr>");
@@ -217,6 +265,7 @@ void console_report_download(struct console_ctx *c)
     const char *file = c->req->path + strlen("/console/reports/");
     const char *survey = c->req->arg ? c->req->arg(c->req->ctx, "survey") : NULL;
     const char *enc = c->req->arg ? c->req->arg(c->req->ctx, "encoding") : NULL;
+    const char *group = c->req->arg ? c->req->arg(c->req->ctx, "group_by") : NULL;
     sqlite3 *db = store_reader_open(c->req->store);
     struct admin_request areq = {.path = path,
                                  .arg = c->req->arg,
@@ -231,7 +280,7 @@ void console_report_download(struct console_ctx *c)
     }
     admin_handle(db, &areq, c->rep);
     sqlite3_close(db);
-    console_audit(c, "report_download", "file=%s survey=%s encoding=%s status=%d", file,
-                  survey ? survey : "-", enc ? enc : "-", c->rep->status);
+    console_audit(c, "report_download", "file=%s survey=%s group_by=%s encoding=%s status=%d", file,
+                  survey ? survey : "-", group ? group : "-", enc ? enc : "-", c->rep->status);
     c->rep->csp = CONSOLE_REPORT_CSP;
 }

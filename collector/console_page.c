@@ -38,6 +38,7 @@ const char console_css[] =
     "background:#1f4e8c;color:#fff;cursor:pointer;margin-top:10px}"
     "button.secondary{background:#fff;color:#1f4e8c}"
     "button.danger{background:#b03a2e;border-color:#b03a2e}"
+    "td select{width:auto;max-width:300px;font-size:14px;padding:3px;margin-top:4px}"
     "td form{display:inline;margin:0 4px 0 0}td button{margin:2px 0;padding:3px 10px;"
     "font-size:14px}"
     ".notice{padding:10px 16px;margin:0 0 16px;border-left:5px solid}"

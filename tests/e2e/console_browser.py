@@ -259,6 +259,12 @@ def main():
         c.go(html)
         c.expect("令和")
         c.shot("report-html")
+        # A breakdown by the survey's attribute (任用形態), from the reports page.
+        c.go("/console/reports")
+        d.find_element(By.CSS_SELECTOR, "td form[method=get] button").click()
+        c.expect("令和")
+        assert "group_by=employment" in d.current_url, d.current_url
+        c.shot("report-breakdown")
 
         # Users, and the audit log with every step.
         c.go("/console/users")
@@ -270,7 +276,7 @@ def main():
         c.go("/console/audit")
         c.expect("書き換えは見つかりませんでした", "ログイン", "ログイン失敗", "パスワード設定",
                  "調査票の不備", "調査票の公開", "回答端末の追加", "回答端末の登録完了",
-                 "回収の終了", "報告書のダウンロード", "利用者の追加")
+                 "回収の終了", "報告書のダウンロード", "利用者の追加", "group_by")
         c.shot("audit")
         status, ctype, body = c.get("/console/audit.csv")
         assert status == 200 and "survey_publish" in body.decode("utf-8-sig")
