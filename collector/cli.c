@@ -42,6 +42,7 @@ static const char cli_usage[] =
     "       collector user add NAME --role admin|viewer --db PATH [--public-url URL]\n"
     "       collector user reset NAME --db PATH [--public-url URL]\n"
     "       collector user list --db PATH\n"
+    "       collector user disable|enable NAME --db PATH\n"
     "       collector audit verify|export --db PATH\n"
     "       collector key init|show [--all]|rotate --db PATH\n"
     "       collector key retire ID --db PATH\n"
@@ -398,8 +399,8 @@ static int cli_admin_token(int argc, char **argv)
 static void cli_user_row(const struct store_console_user *u, void *ctx)
 {
     (void)ctx;
-    printf("%-24s %-6s password=%s created=%s\n", u->name, u->role,
-           u->password[0] ? "set" : "unset", u->created_at);
+    printf("%-24s %-6s password=%s created=%s%s\n", u->name, u->role,
+           u->password[0] ? "set" : "unset", u->created_at, u->disabled ? " disabled" : "");
 }
 
 /* `user add NAME --role R` and `user reset NAME`: a one-time setup link on
@@ -439,19 +440,31 @@ static int cli_user(int argc, char **argv)
     struct cli_args a;
     struct store *st = NULL;
     const char *sub = argc > 2 ? argv[2] : "";
-    bool list = !strcmp(sub, "list");
+    bool list = !strcmp(sub, "list"), disable = !strcmp(sub, "disable");
+    bool toggle = disable || !strcmp(sub, "enable");
     int status;
 
     if (cli_parse(argc, argv, 3, "user", "db role public-url", &a) != 0)
         return 2;
-    if ((!list && strcmp(sub, "add") && strcmp(sub, "reset")) || a.n_pos != (list ? 0 : 1)) {
-        fprintf(stderr, "collector user: say add NAME --role admin|viewer, reset NAME or list\n");
+    if ((!list && !toggle && strcmp(sub, "add") && strcmp(sub, "reset")) ||
+        a.n_pos != (list ? 0 : 1)) {
+        fprintf(stderr, "collector user: say add NAME --role admin|viewer, reset NAME, disable "
+                        "NAME, enable NAME or list\n");
         return 2;
     }
     if (cli_open(&a, "user", &st) != 0)
         return 1;
     if (list)
         status = store_console_users_each(st, cli_user_row, NULL) == STORE_OK ? 0 : 1;
+    else if (toggle && store_console_user_disable(st, a.pos[0], disable) != STORE_OK)
+        status = 1,
+        fprintf(stderr, "collector user %s: no user is named \"%s\" (see collector user list)\n",
+                sub, a.pos[0]);
+    else if (toggle)
+        status = audit_record(st, "cli", "", disable ? "user_disable" : "user_enable", "name=%s",
+                              a.pos[0]) == 0
+                     ? 0
+                     : 1;
     else
         status = cli_user_invite(st, sub, a.pos[0], &a);
     store_close(st);

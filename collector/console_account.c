@@ -82,7 +82,7 @@ void console_login_post(struct console_ctx *c)
     }
     if (store_console_user_get(st, name, &u) != STORE_OK)
         u.password[0] = '\0';
-    if (!console_password_check(u.password, pw)) {
+    if (!console_password_check(u.password, pw) || u.disabled) {
         console_login_failed(st, name, c->req->address, c->now);
         console_audit(c, "login_failed", "name=%s", name);
         login_page(c, console_err_text(CONSOLE_E_LOGIN), name, console_err_status(CONSOLE_E_LOGIN));
@@ -187,6 +187,19 @@ void console_setup_post(struct console_ctx *c)
     page_redirect(c, "/console/login?msg=set");
 }
 
+static void user_button(struct report_buf *b, const struct console_ctx *c, const char *name,
+                        const char *action, const char *label, const char *cls)
+{
+    report_buf_puts(b, "<form method=\"post\" action=\"/console/users\">");
+    page_csrf(b, c);
+    report_buf_printf(b,
+                      "<input type=\"hidden\" name=\"action\" value=\"%s\">"
+                      "<input type=\"hidden\" name=\"name\" value=\"",
+                      action);
+    report_html_escape(b, name);
+    report_buf_printf(b, "\"><button type=\"submit\" class=\"%s\">%s</button></form>", cls, label);
+}
+
 static void users_row(const struct store_console_user *u, void *ctx)
 {
     struct report_buf *b = ((void **)ctx)[0];
@@ -198,7 +211,13 @@ static void users_row(const struct store_console_user *u, void *ctx)
     report_html_escape(b, u->name);
     report_buf_printf(b, "</td><td>%s</td><td>%s</td><td>%s</td><td>",
                       !strcmp(u->role, "admin") ? "管理者" : "閲覧者",
-                      u->password[0] ? "設定済み" : "<span class=\"warn\">未設定</span>", when);
+                      u->disabled      ? "<span class=\"warn\">利用停止中</span>"
+                      : u->password[0] ? "設定済み"
+                                       : "<span class=\"warn\">未設定</span>",
+                      when);
+    if (strcmp(u->name, c->user.name) != 0)
+        user_button(b, c, u->name, u->disabled ? "enable" : "disable",
+                    u->disabled ? "利用再開" : "利用停止", u->disabled ? "secondary" : "danger");
     report_buf_puts(b, "<form method=\"post\" action=\"/console/users\">");
     page_csrf(b, c);
     report_buf_puts(b, "<input type=\"hidden\" name=\"action\" value=\"reset\">"
@@ -245,13 +264,44 @@ void console_users_get(struct console_ctx *c)
     users_page(c, NULL, NULL, 200);
 }
 
+/* 利用停止 / 利用再開: never one's own account, so an admin cannot lock
+ * everyone out by a slip. */
+static void users_disable(struct console_ctx *c, const char *name, bool disable)
+{
+    enum store_err e;
+
+    if (!strcmp(name, c->user.name)) {
+        users_page(c, "自分自身の利用は停止できません。", NULL, 409);
+        return;
+    }
+    e = store_console_user_disable(c->req->store, name, disable);
+    if (e != STORE_OK) {
+        users_page(c,
+                   e == STORE_E_NOT_FOUND ? "その利用者はいません。"
+                                          : console_err_text(CONSOLE_E_STORAGE),
+                   NULL, e == STORE_E_NOT_FOUND ? 404 : 503);
+        return;
+    }
+    console_audit(c, disable ? "user_disable" : "user_enable", "name=%s", name);
+    users_page(c,
+               disable ? "利用を停止しました。この利用者はログインできず、開いていた画面も使えなく"
+                         "なりました。"
+                       : "利用を再開しました。",
+               NULL, 200);
+}
+
 void console_users_post(struct console_ctx *c)
 {
     const char *name = console_field(c->req, "name"), *role = console_field(c->req, "role");
-    bool reset = !strcmp(console_field(c->req, "action"), "reset");
+    const char *action = console_field(c->req, "action");
+    bool reset = !strcmp(action, "reset");
     char link[CONSOLE_LINK_MAX];
     enum store_err e;
 
+    if (!strcmp(action, "disable") || !strcmp(action, "enable")) {
+        users_disable(c, name, !strcmp(action, "disable"));
+        return;
+    }
     if (!console_name_ok(name) || (!reset && strcmp(role, "admin") && strcmp(role, "viewer"))) {
         users_page(c, "利用者名は1〜64バイトの文字で、役割は管理者か閲覧者を選んでください。", NULL,
                    console_err_status(CONSOLE_E_INPUT));

@@ -21,6 +21,8 @@ static const struct {
     {"password_set", "パスワード設定"},
     {"user_add", "利用者の追加"},
     {"user_reset", "設定用リンクの再発行"},
+    {"user_disable", "利用者の利用停止"},
+    {"user_enable", "利用者の利用再開"},
     {"denied", "権限のない操作の拒否"},
     {"csrf_refused", "不正な送信の拒否"},
     {"report_download", "報告書のダウンロード"},

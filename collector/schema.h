@@ -191,7 +191,8 @@
     "  password TEXT,"            /* Argon2id encoded ($argon2id$v=19$...) */                      \
     "  setup_sha256 TEXT UNIQUE," /* the one-time setup token's hash, NULL once used */            \
     "  setup_expires INTEGER,"                                                                     \
-    "  created_at TEXT NOT NULL);"                                                                 \
+    "  created_at TEXT NOT NULL,"                                                                  \
+    "  disabled_at TEXT);" /* no login, no session, no setup link while set */                     \
     "CREATE TABLE console_sessions ("                                                              \
     "  session_sha256 TEXT PRIMARY KEY,"                                                           \
     "  user_id INTEGER NOT NULL REFERENCES console_users(user_id),"                                \

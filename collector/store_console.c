@@ -25,10 +25,12 @@ static void sc_user_row(sqlite3_stmt *s, struct store_console_user *u)
     sc_text(u->role, sizeof u->role, s, 2);
     sc_text(u->password, sizeof u->password, s, 3);
     sc_text(u->created_at, sizeof u->created_at, s, 4);
+    u->disabled = sqlite3_column_type(s, 5) != SQLITE_NULL;
 }
 
 #define SC_USER_COLS                                                                               \
-    "SELECT user_id, name, role, coalesce(password, ''), created_at FROM console_users"
+    "SELECT user_id, name, role, coalesce(password, ''), created_at, disabled_at FROM "            \
+    "console_users"
 
 /* Runs sql with text ?1, ?2 and integer ?3 on the locked writer; *changes
  * gets the rows changed (may be NULL). */
@@ -129,7 +131,9 @@ enum store_err store_console_user_reset(struct store *st, const char *name,
 enum store_err store_console_setup_find(struct store *st, const char *setup_sha256, time_t now,
                                         struct store_console_user *out)
 {
-    return sc_user_find(st, SC_USER_COLS " WHERE setup_sha256 = ?1 AND setup_expires > ?2",
+    return sc_user_find(st,
+                        SC_USER_COLS " WHERE setup_sha256 = ?1 AND setup_expires > ?2"
+                                     " AND disabled_at IS NULL",
                         setup_sha256, (int64_t)now, out);
 }
 
@@ -169,6 +173,37 @@ enum store_err store_console_setup_finish(struct store *st, const char *setup_sh
     return e;
 }
 
+enum store_err store_console_user_disable(struct store *st, const char *name, bool disabled)
+{
+    char now[21];
+    sqlite3 *db;
+    int changes = 0, rc;
+
+    store_now(now);
+    db = store_writer_lock(st);
+    rc = store_exec(db, "BEGIN IMMEDIATE");
+    if (rc == SQLITE_OK)
+        rc = sc_write(db,
+                      disabled ? "UPDATE console_users SET disabled_at = coalesce(disabled_at, ?2),"
+                                 " setup_sha256 = NULL, setup_expires = NULL WHERE name = ?1"
+                               : "UPDATE console_users SET disabled_at = NULL WHERE name = ?1"
+                                 " AND ?2 = ?2",
+                      name, now, 0, &changes);
+    if (rc == SQLITE_OK && changes == 1)
+        rc = sc_write(db,
+                      "DELETE FROM console_sessions WHERE ?3 = 1 AND user_id ="
+                      " (SELECT user_id FROM console_users WHERE name = ?1)",
+                      name, NULL, disabled, NULL);
+    if (rc == SQLITE_OK && changes == 1)
+        rc = store_exec(db, "COMMIT");
+    if (rc != SQLITE_OK || changes != 1)
+        store_rollback(st);
+    store_writer_unlock(st);
+    return rc != SQLITE_OK ? store_fail(st, rc, "console_user_disable")
+           : changes       ? STORE_OK
+                           : STORE_E_NOT_FOUND;
+}
+
 enum store_err store_console_users_each(struct store *st,
                                         void (*fn)(const struct store_console_user *u, void *ctx),
                                         void *ctx)
@@ -178,7 +213,8 @@ enum store_err store_console_users_each(struct store *st,
     struct store_console_user u;
     int rc = sqlite3_prepare_v2(db,
                                 "SELECT user_id, name, role, CASE WHEN password IS NULL THEN ''"
-                                " ELSE 'set' END, created_at FROM console_users ORDER BY name",
+                                " ELSE 'set' END, created_at, disabled_at FROM console_users"
+                                " ORDER BY name",
                                 -1, &s, NULL);
 
     while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -228,15 +264,15 @@ enum store_err store_console_session_get(struct store *st, const char *session_s
                   (int64_t)(now - idle_s), NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2(db,
-                                "SELECT u.user_id, u.name, u.role, '', u.created_at, s.csrf"
+                                "SELECT u.user_id, u.name, u.role, '', u.created_at, NULL, s.csrf"
                                 " FROM console_sessions s JOIN console_users u USING (user_id)"
-                                " WHERE s.session_sha256 = ?1",
+                                " WHERE s.session_sha256 = ?1 AND u.disabled_at IS NULL",
                                 -1, &s, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(s, 1, session_sha256, -1, SQLITE_STATIC);
         if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
             sc_user_row(s, user);
-            sc_text(csrf, CRYPTO_SHA256_HEX, s, 5);
+            sc_text(csrf, CRYPTO_SHA256_HEX, s, 6);
             e = STORE_OK;
             rc = SQLITE_DONE;
         }

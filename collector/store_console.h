@@ -22,6 +22,7 @@ struct store_console_user {
     char role[8];                          /* "admin" or "viewer" */
     char password[STORE_PASSWORD_MAX + 1]; /* encoded hash; "" until set */
     char created_at[21];
+    bool disabled;
 };
 
 /* Adds a user with no password and a setup token (its hash) valid until
@@ -42,6 +43,10 @@ enum store_err store_console_setup_finish(struct store *st, const char *setup_sh
                                           const char *password, struct store_console_user *out);
 enum store_err store_console_user_get(struct store *st, const char *name,
                                       struct store_console_user *out);
+/* Stops (disabled true) or lets again (false) the user log in; stopping
+ * ends the user's sessions and spends any setup link, in one transaction.
+ * STORE_E_NOT_FOUND: no such user. */
+enum store_err store_console_user_disable(struct store *st, const char *name, bool disabled);
 /* Each user by name; the password field is left empty. */
 enum store_err store_console_users_each(struct store *st,
                                         void (*fn)(const struct store_console_user *u, void *ctx),

@@ -475,6 +475,35 @@ static void post_batch(int n, unsigned seed, const char *month)
     free(json);
 }
 
+/* A stopped account can neither log in nor keep a session; never one's own. */
+static void test_disabled_user_is_logged_out_and_cannot_log_in(void **state)
+{
+    struct web admin = {0}, leaver = {0};
+    char form[512];
+
+    (void)state;
+    make_user("leaver", "viewer");
+    assert_int_equal(login(&leaver, "leaver", PASSWORD), 303);
+    assert_int_equal(web(&leaver, "/console/", NULL), 200);
+    assert_int_equal(login(&admin, "admin-1", PASSWORD), 303);
+    web(&admin, "/console/users", NULL);
+    snprintf(form, sizeof form, "csrf=%s&action=disable&name=admin-1", admin.csrf);
+    assert_int_equal(web(&admin, "/console/users", form), 409);
+    snprintf(form, sizeof form, "csrf=%s&action=disable&name=leaver", admin.csrf);
+    assert_int_equal(web(&admin, "/console/users", form), 200);
+    assert_non_null(strstr(admin.body, "利用停止中"));
+    assert_int_equal(web(&leaver, "/console/", NULL), 303);
+    memset(&leaver, 0, sizeof leaver);
+    assert_int_equal(login(&leaver, "leaver", PASSWORD), 401);
+    snprintf(form, sizeof form, "csrf=%s&action=enable&name=leaver", admin.csrf);
+    assert_int_equal(web(&admin, "/console/users", form), 200);
+    assert_int_equal(login(&leaver, "leaver", PASSWORD), 303);
+    assert_int_equal(tu_db_count(db, "SELECT count(*) FROM audit_log WHERE action = 'user_disable'"
+                                     " AND detail = 'name=leaver'"),
+                     1);
+    web_free(&admin), web_free(&leaver);
+}
+
 /* Late answers wait for the next release, which an admin makes on the
  * reports page when enough have come (as `collector release` does). */
 static void test_admin_releases_late_answers_from_the_reports_page(void **state)
@@ -636,6 +665,7 @@ int main(void)
         cmocka_unit_test(test_pairing_code_is_single_use),
         cmocka_unit_test(test_pairing_code_expires),
         cmocka_unit_test(test_pairing_attempts_are_limited),
+        cmocka_unit_test(test_disabled_user_is_logged_out_and_cannot_log_in),
         cmocka_unit_test(test_admin_releases_late_answers_from_the_reports_page),
         cmocka_unit_test(test_token_downloads_and_cli_actions_are_audited),
         cmocka_unit_test(test_audit_chain_names_the_edited_row),
