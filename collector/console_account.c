@@ -187,19 +187,6 @@ void console_setup_post(struct console_ctx *c)
     page_redirect(c, "/console/login?msg=set");
 }
 
-static void user_button(struct report_buf *b, const struct console_ctx *c, const char *name,
-                        const char *action, const char *label, const char *cls)
-{
-    report_buf_puts(b, "<form method=\"post\" action=\"/console/users\">");
-    page_csrf(b, c);
-    report_buf_printf(b,
-                      "<input type=\"hidden\" name=\"action\" value=\"%s\">"
-                      "<input type=\"hidden\" name=\"name\" value=\"",
-                      action);
-    report_html_escape(b, name);
-    report_buf_printf(b, "\"><button type=\"submit\" class=\"%s\">%s</button></form>", cls, label);
-}
-
 static void users_row(const struct store_console_user *u, void *ctx)
 {
     struct report_buf *b = ((void **)ctx)[0];
@@ -216,15 +203,10 @@ static void users_row(const struct store_console_user *u, void *ctx)
                                        : "<span class=\"warn\">未設定</span>",
                       when);
     if (strcmp(u->name, c->user.name) != 0)
-        user_button(b, c, u->name, u->disabled ? "enable" : "disable",
+        page_button(b, c, "/console/users", u->name, u->disabled ? "enable" : "disable",
                     u->disabled ? "利用再開" : "利用停止", u->disabled ? "secondary" : "danger");
-    report_buf_puts(b, "<form method=\"post\" action=\"/console/users\">");
-    page_csrf(b, c);
-    report_buf_puts(b, "<input type=\"hidden\" name=\"action\" value=\"reset\">"
-                       "<input type=\"hidden\" name=\"name\" value=\"");
-    report_html_escape(b, u->name);
-    report_buf_puts(b, "\"><button type=\"submit\" class=\"secondary\">設定用リンクを再発行"
-                       "</button></form></td></tr>");
+    page_button(b, c, "/console/users", u->name, "reset", "設定用リンクを再発行", "secondary");
+    report_buf_puts(b, "</td></tr>");
 }
 
 static void users_page(struct console_ctx *c, const char *notice, const char *link, int status)

@@ -59,19 +59,6 @@ static void kiosk_num(struct report_buf *b, long long v, const char *unit)
         report_buf_printf(b, "<td class=\"num\">%lld%s</td>", v, unit);
 }
 
-static void kiosk_button(struct report_buf *b, const struct console_ctx *c, const char *name,
-                         const char *action, const char *label, const char *cls)
-{
-    report_buf_puts(b, "<form method=\"post\" action=\"/console/kiosks\">");
-    page_csrf(b, c);
-    report_buf_printf(b,
-                      "<input type=\"hidden\" name=\"action\" value=\"%s\">"
-                      "<input type=\"hidden\" name=\"name\" value=\"",
-                      action);
-    report_html_escape(b, name);
-    report_buf_printf(b, "\"><button type=\"submit\" class=\"%s\">%s</button></form>", cls, label);
-}
-
 static void kiosk_row(const struct store_kiosk_info *k, void *ctx)
 {
     struct kiosk_rows *r = ctx;
@@ -106,10 +93,12 @@ static void kiosk_row(const struct store_kiosk_info *k, void *ctx)
     if (console_is_admin(r->c)) {
         report_buf_puts(b, "<td>");
         if (!k->revoked_at)
-            kiosk_button(b, r->c, k->name, "revoke", "停止", "danger");
-        kiosk_button(b, r->c, k->name, "rotate", "再登録（新しい登録番号）", "secondary");
+            page_button(b, r->c, "/console/kiosks", k->name, "revoke", "停止", "danger");
+        page_button(b, r->c, "/console/kiosks", k->name, "rotate", "再登録（新しい登録番号）",
+                    "secondary");
         if (k->revoked_at)
-            kiosk_button(b, r->c, k->name, "purge", "未集計の回答を削除", "danger");
+            page_button(b, r->c, "/console/kiosks", k->name, "purge", "未集計の回答を削除",
+                        "danger");
         report_buf_puts(b, "</td>");
     }
     report_buf_puts(b, "</tr>");

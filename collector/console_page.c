@@ -166,6 +166,19 @@ void page_redirect(struct console_ctx *c, const char *location)
     c->rep->location = strdup(location);
 }
 
+void page_button(struct report_buf *b, const struct console_ctx *c, const char *path,
+                 const char *name, const char *action, const char *label, const char *cls)
+{
+    report_buf_printf(b, "<form method=\"post\" action=\"%s\">", path);
+    page_csrf(b, c);
+    report_buf_printf(b,
+                      "<input type=\"hidden\" name=\"action\" value=\"%s\">"
+                      "<input type=\"hidden\" name=\"name\" value=\"",
+                      action);
+    report_html_escape(b, name);
+    report_buf_printf(b, "\"><button type=\"submit\" class=\"%s\">%s</button></form>", cls, label);
+}
+
 void page_csrf(struct report_buf *b, const struct console_ctx *c)
 {
     report_buf_puts(b, "<input type=\"hidden\" name=\"csrf\" value=\"");

@@ -41,6 +41,9 @@ void page_error(struct console_ctx *c, enum console_err e, const char *detail);
 void page_redirect(struct console_ctx *c, const char *location);
 /* <input type=hidden name=csrf>. */
 void page_csrf(struct report_buf *b, const struct console_ctx *c);
+/* A one-button form that posts action and name (and the CSRF token) to path. */
+void page_button(struct report_buf *b, const struct console_ctx *c, const char *path,
+                 const char *name, const char *action, const char *label, const char *cls);
 /* A notice box: kind "ok" or "error", text escaped. */
 void page_notice(struct report_buf *b, const char *kind, const char *text);
 
