@@ -10,8 +10,12 @@
 #include <string.h>
 
 #include "auth.h"
+#include "audit.h"
 #include "cclock.h"
 #include "headcount_cli.h"
+#include "console_auth.h"
+#include "report_buf.h"
+#include "store_console.h"
 #include "keys.h"
 #include "purge.h"
 #include "release.h"
@@ -28,7 +32,7 @@ static const char cli_usage[] =
     "usage: collector serve --db PATH [--listen HOST:PORT] [--tls-cert F --tls-key F]\n"
     "                       [--min-group-size N] [--max-db-pages N]\n"
     "                       [--max-connections N] [--max-per-ip N] [--timeout S]\n"
-    "                       [--metrics-public]\n"
+    "                       [--metrics-public] [--public-url URL]\n"
     "                       [--max-db-mb N] [--max-responses-per-kiosk-day N]\n"
     "       collector kiosk add NAME --db PATH\n"
     "       collector kiosk revoke NAME --db PATH\n"
@@ -36,6 +40,11 @@ static const char cli_usage[] =
     "       collector kiosk purge NAME --db PATH [--since YYYY-MM-DD] [--dry-run]\n"
     "       collector kiosk list --db PATH\n"
     "       collector admin-token --db PATH\n"
+    "       collector user add NAME --role admin|viewer --db PATH [--public-url URL]\n"
+    "       collector user reset NAME --db PATH [--public-url URL]\n"
+    "       collector user list --db PATH\n"
+    "       collector user disable|enable NAME --db PATH\n"
+    "       collector audit verify|export --db PATH\n"
     "       collector key init|show [--all]|rotate --db PATH\n"
     "       collector key retire ID --db PATH\n"
     "         (the keys live in PATH.keys; a serving collector takes a rotation on its next"
@@ -158,7 +167,7 @@ static int cli_serve(int argc, char **argv)
 
     if (cli_parse_flags(argc, argv, 2, "serve",
                         "db listen tls-cert tls-key min-group-size max-db-pages max-connections "
-                        "max-per-ip timeout max-db-mb max-responses-per-kiosk-day",
+                        "max-per-ip timeout max-db-mb max-responses-per-kiosk-day public-url",
                         "metrics-public", &a) != 0)
         return 2;
     serve_options_default(&o);
@@ -173,6 +182,7 @@ static int cli_serve(int argc, char **argv)
     o.listen = cli_opt(&a, "listen") ? cli_opt(&a, "listen") : o.listen;
     o.tls_cert = cli_opt(&a, "tls-cert");
     o.tls_key = cli_opt(&a, "tls-key");
+    o.public_url = cli_opt(&a, "public-url");
     o.metrics_public = cli_opt(&a, "metrics-public") != NULL;
     v[0] = cli_number(&a, "serve", "min-group-size", o.min_group_size, 1000000);
     v[1] = cli_number(&a, "serve", "max-db-pages", 0, 2000000000L);
@@ -197,13 +207,7 @@ static int cli_serve(int argc, char **argv)
 
 static bool cli_name_ok(const char *name)
 {
-    size_t n = strlen(name);
-    if (n == 0 || n > STORE_NAME_MAX || !utf8_valid(name, n, NULL))
-        return false;
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            return false;
-    return true;
+    return console_name_ok(name);
 }
 
 static int cli_kiosk_add(struct store *st, const char *name)
@@ -352,6 +356,14 @@ static int cli_kiosk(int argc, char **argv)
         status = purge_run(st, a.pos[0], cli_opt(&a, "since"), cli_opt(&a, "dry-run") != NULL);
     else if ((status = store_kiosk_each(st, cli_kiosk_row, NULL) == STORE_OK ? 0 : 1))
         fprintf(stderr, "collector kiosk list: cannot read the kiosks\n");
+    if (status == 0 && strcmp(sub, "list") && !cli_opt(&a, "dry-run"))
+        audit_record(st, "cli", "",
+                     !strcmp(sub, "add")      ? "kiosk_add"
+                     : !strcmp(sub, "revoke") ? "kiosk_revoke"
+                     : !strcmp(sub, "rotate") ? "kiosk_rotate"
+                                              : "kiosk_purge",
+                     "name=%s%s%s", a.pos[0], cli_opt(&a, "since") ? " since=" : "",
+                     cli_opt(&a, "since") ? cli_opt(&a, "since") : "");
     store_close(st);
     return status;
 }
@@ -377,12 +389,152 @@ static int cli_admin_token(int argc, char **argv)
         return 1;
     }
     e = store_admin_set(st, hash);
+    if (e == STORE_OK)
+        audit_record(st, "cli", "", "admin_token", "%s", "a new admin token; the old one stops");
     store_close(st);
     if (e != STORE_OK) {
         fprintf(stderr, "collector admin-token: %s\n", store_strerror(e));
         return 1;
     }
     printf("%s\n", token);
+    return 0;
+}
+
+static void cli_user_row(const struct store_console_user *u, void *ctx)
+{
+    (void)ctx;
+    printf("%-24s %-6s password=%s created=%s%s\n", u->name, u->role,
+           u->password[0] ? "set" : "unset", u->created_at, u->disabled ? " disabled" : "");
+}
+
+/* `user add NAME --role R` and `user reset NAME`: a one-time setup link on
+ * --public-url (else http://127.0.0.1:8080), printed on one line. */
+static int cli_user_invite(struct store *st, const char *sub, const char *name,
+                           const struct cli_args *a)
+{
+    const char *role = cli_opt(a, "role"), *url = cli_opt(a, "public-url");
+    bool reset = !strcmp(sub, "reset");
+    char link[CONSOLE_LINK_MAX];
+    enum store_err e;
+
+    if (!cli_name_ok(name) ||
+        (!reset && (!role || (strcmp(role, "admin") && strcmp(role, "viewer"))))) {
+        fprintf(stderr, "collector user %s: give a NAME of 1 to %d bytes of text%s\n", sub,
+                STORE_NAME_MAX, reset ? "" : " and --role admin or --role viewer");
+        return 2;
+    }
+    e = console_user_invite(st, name, role ? role : "", reset,
+                            url ? url : "http://" SERVE_DEFAULT_LISTEN, cclock_now(), link);
+    if (e != STORE_OK) {
+        fprintf(stderr, "collector user %s: %s\n", sub,
+                e == STORE_E_EXISTS
+                    ? "a user of that name already exists (user reset gives a new link)"
+                : e == STORE_E_NOT_FOUND ? "no user has that name (see collector user list)"
+                                         : store_strerror(e));
+        return 1;
+    }
+    audit_record(st, "cli", "", reset ? "user_reset" : "user_add", "name=%s role=%s", name,
+                 reset ? "-" : role);
+    printf("%s\n", link);
+    return 0;
+}
+
+static int cli_user(int argc, char **argv)
+{
+    struct cli_args a;
+    struct store *st = NULL;
+    const char *sub = argc > 2 ? argv[2] : "";
+    bool list = !strcmp(sub, "list"), disable = !strcmp(sub, "disable");
+    bool toggle = disable || !strcmp(sub, "enable");
+    int status;
+
+    if (cli_parse(argc, argv, 3, "user", "db role public-url", &a) != 0)
+        return 2;
+    if ((!list && !toggle && strcmp(sub, "add") && strcmp(sub, "reset")) ||
+        a.n_pos != (list ? 0 : 1)) {
+        fprintf(stderr, "collector user: say add NAME --role admin|viewer, reset NAME, disable "
+                        "NAME, enable NAME or list\n");
+        return 2;
+    }
+    if (cli_open(&a, "user", &st) != 0)
+        return 1;
+    if (list)
+        status = store_console_users_each(st, cli_user_row, NULL) == STORE_OK ? 0 : 1;
+    else if (toggle && store_console_user_disable(st, a.pos[0], disable) != STORE_OK)
+        status = 1,
+        fprintf(stderr, "collector user %s: no user is named \"%s\" (see collector user list)\n",
+                sub, a.pos[0]);
+    else if (toggle)
+        status = audit_record(st, "cli", "", disable ? "user_disable" : "user_enable", "name=%s",
+                              a.pos[0]) == 0
+                     ? 0
+                     : 1;
+    else
+        status = cli_user_invite(st, sub, a.pos[0], &a);
+    store_close(st);
+    return status;
+}
+
+static void cli_audit_check(const struct audit_row *r, void *ctx)
+{
+    audit_check_row(ctx, r);
+}
+
+static void cli_audit_csv(const struct audit_row *r, void *ctx)
+{
+    struct report_buf *b = ctx;
+
+    audit_csv_row(b, r);
+    fwrite(b->data, 1, b->len, stdout);
+    b->len = 0;
+    b->data[0] = '\0';
+}
+
+/* `audit verify`: exit 0 when the chain holds, 1 naming the first broken
+ * row; `audit export`: the log as CSV on stdout. */
+static int cli_audit(int argc, char **argv)
+{
+    struct cli_args a;
+    struct store *st = NULL;
+    struct audit_check chk;
+    struct report_buf b;
+    const char *sub = argc > 2 ? argv[2] : "";
+    bool verify = !strcmp(sub, "verify");
+    sqlite3 *db;
+    int rc;
+
+    if (cli_parse(argc, argv, 3, "audit", "db", &a) != 0)
+        return 2;
+    if ((!verify && strcmp(sub, "export")) || a.n_pos) {
+        fprintf(stderr, "collector audit: say verify --db PATH or export --db PATH\n");
+        return 2;
+    }
+    if (cli_open(&a, "audit", &st) != 0)
+        return 1;
+    db = store_reader_open(st);
+    audit_check_init(&chk);
+    report_buf_init(&b);
+    if (!verify)
+        audit_csv_header(&b);
+    rc = db ? store_audit_each(db, false, 0, verify ? cli_audit_check : cli_audit_csv,
+                               verify ? (void *)&chk : (void *)&b)
+            : -1;
+    if (!verify && b.len)
+        fwrite(b.data, 1, b.len, stdout);
+    report_buf_release(&b);
+    sqlite3_close(db);
+    store_close(st);
+    if (rc != 0) {
+        fprintf(stderr, "collector audit %s: cannot read the audit log\n", sub);
+        return 1;
+    }
+    if (verify && chk.broken_seq) {
+        fprintf(stderr, "collector audit verify: the chain breaks at row %lld: %s\n",
+                chk.broken_seq, chk.why);
+        return 1;
+    }
+    if (verify)
+        printf("audit log intact: %lld rows\n", chk.rows);
     return 0;
 }
 
@@ -566,6 +718,9 @@ static int cli_survey(int argc, char **argv)
     if (cli_open(&a, !strcmp(sub, "close") ? "survey close" : "survey publish", &st) != 0)
         return 1;
     status = !strcmp(sub, "close") ? cli_close(st, a.pos[0], min_group) : cli_publish(st, a.pos[0]);
+    if (status == 0)
+        audit_record(st, "cli", "", !strcmp(sub, "close") ? "survey_close" : "survey_publish",
+                     "%s=%s", !strcmp(sub, "close") ? "id" : "file", a.pos[0]);
     store_close(st);
     return status;
 }
@@ -597,6 +752,9 @@ static int cli_release(int argc, char **argv)
     if (cli_open(&a, "release", &st) != 0)
         return 1;
     e = store_release(st, id, year, min_group, "release", &r);
+    if (e == STORE_OK)
+        audit_record(st, "cli", "", "release", "id=%s fiscal_year=%d revision=%d added=%lld", id,
+                     year, r.revision, r.added);
     if (e == STORE_OK)
         release_describe(&r, year, stdout);
     else
@@ -631,6 +789,8 @@ static int cli_baseline(int argc, char **argv)
     if (cli_open(&a, "baseline set", &st) != 0)
         return 1;
     status = baseline_set(st, id, year, min_group, stdout, stderr);
+    if (status == 0)
+        audit_record(st, "cli", "", "baseline_set", "id=%s fiscal_year=%d", id, year);
     store_close(st);
     return status;
 }
@@ -675,6 +835,10 @@ int cli_main(int argc, char **argv)
         return cli_admin_token(argc, argv);
     if (!strcmp(cmd, "key"))
         return cli_key(argc, argv);
+    if (!strcmp(cmd, "user"))
+        return cli_user(argc, argv);
+    if (!strcmp(cmd, "audit"))
+        return cli_audit(argc, argv);
     if (!strcmp(cmd, "survey"))
         return cli_survey(argc, argv);
     if (!strcmp(cmd, "release"))

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "console.h"
 #include "release.h"
 #include "heartbeat.h"
 #include "log.h"
@@ -27,7 +28,14 @@ enum http_route {
     ROUTE_BATCHES,
     ROUTE_HEARTBEAT,
     ROUTE_ADMIN,
+    ROUTE_CONSOLE, /* console.c: pages for people, and the pairing exchange */
 };
+
+/* Every answer forbids scripts, framing and plugins; the console sets its
+ * own (CONSOLE_CSP), the reports keep their inline styles and SVG. */
+#define HTTP_CSP                                                                                   \
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; "       \
+    "base-uri 'none'; form-action 'none'"
 
 struct http_request {
     enum http_route route;
@@ -80,7 +88,11 @@ static enum http_route http_route_of(const char *method, const char *url, bool *
         route = ROUTE_HEARTBEAT;
     else if (http_admin_route(url))
         route = ROUTE_ADMIN;
-    *method_ok = (route == ROUTE_BATCHES || route == ROUTE_HEARTBEAT) ? post : get;
+    else if (console_handles(url))
+        route = ROUTE_CONSOLE;
+    *method_ok = (route == ROUTE_BATCHES || route == ROUTE_HEARTBEAT) ? post
+                 : route == ROUTE_CONSOLE                             ? get || post
+                                                                      : get;
     return route;
 }
 
@@ -185,6 +197,8 @@ static void http_begin(struct http *h, struct MHD_Connection *conn, struct http_
     } else if (!method_ok) {
         http_reject(r, REJECT_BAD_REQUEST, 405, "method_not_allowed",
                     "this path does not take that method");
+    } else if (r->route == ROUTE_CONSOLE) {
+        r->max = console_body_max(r->path); /* the console checks sessions and forms */
     } else if (r->route == ROUTE_ADMIN || (r->route == ROUTE_METRICS && !h->metrics_public)) {
         http_admin_auth(h, conn, r);
     } else if (r->route >= ROUTE_SURVEY &&
@@ -328,6 +342,9 @@ static void http_finish(struct http *h, struct MHD_Connection *conn, struct http
         release_due(h->store, h->min_group_size);
         http_admin_answer(h, conn, r->path, &r->rep);
         break;
+    case ROUTE_CONSOLE:
+        http_console_answer(h, conn, r->method, r->path, r->body, r->len, &r->rep);
+        break;
     case ROUTE_NONE:
         break;
     }
@@ -338,6 +355,19 @@ static void http_finish(struct http *h, struct MHD_Connection *conn, struct http
 static void http_free_body(void *p)
 {
     free(p);
+}
+
+static void http_security_headers(struct MHD_Response *resp, const struct reply *rep)
+{
+    for (int i = 0; i < 2; i++)
+        if (rep->set_cookie[i])
+            MHD_add_response_header(resp, "Set-Cookie", rep->set_cookie[i]);
+    if (rep->location)
+        MHD_add_response_header(resp, "Location", rep->location);
+    MHD_add_response_header(resp, "Content-Security-Policy", rep->csp ? rep->csp : HTTP_CSP);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 }
 
 static enum MHD_Result http_send(struct MHD_Connection *conn, struct http_request *r)
@@ -357,6 +387,7 @@ static enum MHD_Result http_send(struct MHD_Connection *conn, struct http_reques
         MHD_add_response_header(resp, "ETag", rep->etag);
     if (rep->content_disposition)
         MHD_add_response_header(resp, "Content-Disposition", rep->content_disposition);
+    http_security_headers(resp, rep);
     /* The key kiosks seal for travels with the survey they answer. */
     if (r->collector_key && (rep->status == 200 || rep->status == 304 || rep->status == 410))
         MHD_add_response_header(resp, "X-Collector-Key", r->collector_key);

@@ -23,6 +23,9 @@ struct http {
     bool metrics_public;                  /* /metrics without the admin token */
     struct seal_keyring *keyring;         /* every key pair of DB.keys (keys.h), to open */
     char collector_key[SEAL_PK_TEXT_LEN]; /* the current public key, sent with the survey */
+    bool tls;                             /* served over HTTPS: console cookies are Secure */
+    const char *public_url;               /* --public-url, for the console's setup links */
+    char listen_url[64];                  /* http(s)://HOST:PORT as bound, when no public_url */
     atomic_int connections;               /* open now */
     atomic_int in_flight;                 /* requests begun and not completed */
 };
@@ -45,5 +48,13 @@ void http_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
 bool http_admin_route(const char *path);
 void http_admin_answer(struct http *h, struct MHD_Connection *conn, const char *path,
                        struct reply *rep);
+
+/* The client's IP address as text into out ("?" when unknown). */
+void http_client_address(struct MHD_Connection *conn, char *out, size_t len);
+
+/* Console routes (http_console.c): parses the form of a POST with
+ * libmicrohttpd's post processor and answers with console_handle(). */
+void http_console_answer(struct http *h, struct MHD_Connection *conn, const char *method,
+                         const char *path, const char *body, size_t len, struct reply *rep);
 
 #endif

@@ -1,7 +1,11 @@
 /* The bridge to the admin routes of admin.c: each admin request gets its
  * own read-only SQLite connection, so reports read beside the writer (WAL)
  * and never hold the writer's lock. */
+#include <arpa/inet.h>
+#include <string.h>
+
 #include "admin.h"
+#include "audit.h"
 #include "http.h"
 
 static const char *http_admin_arg(void *ctx, const char *name)
@@ -33,4 +37,11 @@ void http_admin_answer(struct http *h, struct MHD_Connection *conn, const char *
     }
     admin_handle(db, &req, rep);
     sqlite3_close(db);
+    if (strcmp(path, "/") != 0) { /* a report or the KPI JSON: a download, on record */
+        char address[INET6_ADDRSTRLEN];
+        const char *survey = http_admin_arg(conn, "survey");
+        http_client_address(conn, address, sizeof address);
+        audit_record(h->store, "admin-token", address, "report_download",
+                     "path=%s survey=%s status=%d", path, survey ? survey : "-", rep->status);
+    }
 }

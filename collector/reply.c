@@ -71,6 +71,10 @@ void reply_release(struct reply *r)
     free(r->body);
     free(r->etag);
     free(r->content_disposition);
+    free(r->set_cookie[0]);
+    free(r->set_cookie[1]);
+    free(r->location);
+    r->set_cookie[0] = r->set_cookie[1] = r->location = NULL;
     r->body = NULL;
     r->etag = NULL;
     r->content_disposition = NULL;

@@ -14,6 +14,9 @@ struct reply {
     char *etag;                /* malloc'ed or NULL: sent as the ETag header */
     char *content_disposition; /* malloc'ed or NULL */
     long retry_after_s;        /* > 0: the Retry-After header of a 429 or 503; else 5 */
+    char *set_cookie[2];       /* malloc'ed or NULL: Set-Cookie headers (the console) */
+    char *location;            /* malloc'ed or NULL: the Location of a redirect */
+    const char *csp;           /* static or NULL: the Content-Security-Policy (else strict) */
 };
 
 /* A JSON error body {"error": code, "message": text} with status. */

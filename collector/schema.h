@@ -2,7 +2,8 @@
  * kept raw responses in clear beside live aggregates; version 2 added the
  * release model; version 3 keeps every response sealed until a release
  * opens it (docs/design.md, "What the collector stores"); version 4 holds
- * the headcounts that response rates need.
+ * the headcounts that response rates need; version 5 the web console's
+ * accounts, sessions, pairing codes and audit log.
  *
  * Aggregate keys: attribute_id = '' and option_id = '' is the whole
  * population; attribute_id = A and option_id = O is the group that chose
@@ -12,7 +13,7 @@
 #ifndef COLLECTOR_SCHEMA_H
 #define COLLECTOR_SCHEMA_H
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 /* Applied to a database whose PRAGMA user_version is 0. */
 #define SCHEMA_V1_SQL                                                                              \
@@ -187,5 +188,55 @@
     "  set_at TEXT NOT NULL," /* RFC 3339 UTC */                                                   \
     "  PRIMARY KEY (survey_id, fiscal_year, attribute_id, option_id)"                              \
     ") WITHOUT ROWID;"
+
+/* Version 5, the web console (issue 14). console_users are the named
+ * people who administer the collector, each with a role and an Argon2id
+ * password (NULL until set through a one-time setup link, of which only the
+ * hash is kept). console_sessions keep the hash of a session cookie, its
+ * CSRF token and its times (seconds since the epoch, collector's clock).
+ * console_failures holds failed logins and pairing attempts per subject
+ * ("user:NAME", "addr:IP", "pair:IP") for the rate limits. pairing_codes
+ * keep the hash of each 8-digit code a kiosk exchanges once for its token.
+ * audit_log is append-only (triggers refuse UPDATE and DELETE) and
+ * hash-chained: sha256 covers prev_sha256 and the row (audit.h). */
+#define SCHEMA_V5_SQL                                                                              \
+    "CREATE TABLE console_users ("                                                                 \
+    "  user_id INTEGER PRIMARY KEY,"                                                               \
+    "  name TEXT NOT NULL UNIQUE,"                                                                 \
+    "  role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),"                                    \
+    "  password TEXT,"            /* Argon2id encoded ($argon2id$v=19$...) */                      \
+    "  setup_sha256 TEXT UNIQUE," /* the one-time setup token's hash, NULL once used */            \
+    "  setup_expires INTEGER,"                                                                     \
+    "  created_at TEXT NOT NULL,"                                                                  \
+    "  disabled_at TEXT);" /* no login, no session, no setup link while set */                     \
+    "CREATE TABLE console_sessions ("                                                              \
+    "  session_sha256 TEXT PRIMARY KEY,"                                                           \
+    "  user_id INTEGER NOT NULL REFERENCES console_users(user_id),"                                \
+    "  csrf TEXT NOT NULL,"                                                                        \
+    "  created INTEGER NOT NULL,"                                                                  \
+    "  last_seen INTEGER NOT NULL"                                                                 \
+    ") WITHOUT ROWID;"                                                                             \
+    "CREATE TABLE console_failures ("                                                              \
+    "  subject TEXT NOT NULL,"                                                                     \
+    "  at INTEGER NOT NULL);"                                                                      \
+    "CREATE INDEX console_failures_by_subject ON console_failures(subject, at);"                   \
+    "CREATE TABLE pairing_codes ("                                                                 \
+    "  code_sha256 TEXT PRIMARY KEY,"                                                              \
+    "  kiosk_id INTEGER NOT NULL REFERENCES kiosks(kiosk_id),"                                     \
+    "  expires INTEGER NOT NULL"                                                                   \
+    ") WITHOUT ROWID;"                                                                             \
+    "CREATE TABLE audit_log ("                                                                     \
+    "  seq INTEGER PRIMARY KEY,"                                                                   \
+    "  at TEXT NOT NULL,"      /* RFC 3339 UTC */                                                  \
+    "  actor TEXT NOT NULL,"   /* a console user, "cli" or "token" */                              \
+    "  address TEXT NOT NULL," /* the client's address, "" from the command line */                \
+    "  action TEXT NOT NULL,"                                                                      \
+    "  detail TEXT NOT NULL,"                                                                      \
+    "  prev_sha256 TEXT NOT NULL,"                                                                 \
+    "  sha256 TEXT NOT NULL);"                                                                     \
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"                                \
+    "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"                            \
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"                                \
+    "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
 
 #endif

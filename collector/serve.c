@@ -147,7 +147,7 @@ static struct MHD_Daemon *serve_start(const struct serve_options *o, struct http
 }
 
 static void serve_log_listening(struct MHD_Daemon *d, const struct sockaddr_storage *addr,
-                                const struct serve_options *o, bool tls)
+                                const struct serve_options *o, bool tls, struct http *h)
 {
     char host[INET6_ADDRSTRLEN] = "?";
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -163,6 +163,9 @@ static void serve_log_listening(struct MHD_Daemon *d, const struct sockaddr_stor
              addr->ss_family == AF_INET6 ? "[" : "", host, addr->ss_family == AF_INET6 ? "]" : "",
              port, tls ? "https" : "http", o->max_connections, o->per_ip, o->timeout_s,
              o->max_responses_per_kiosk_day, o->db);
+    snprintf(h->listen_url, sizeof h->listen_url, "%s://%s%s%s:%u", tls ? "https" : "http",
+             addr->ss_family == AF_INET6 ? "[" : "", host, addr->ss_family == AF_INET6 ? "]" : "",
+             port);
 }
 
 /* Reads DB.keys, making it with a first key pair when missing, into the
@@ -230,7 +233,9 @@ int serve_run(const struct serve_options *o)
     struct serve_tls tls = {0};
     struct http h = {.min_group_size = o->min_group_size,
                      .soft_connections = o->max_connections,
-                     .metrics_public = o->metrics_public};
+                     .metrics_public = o->metrics_public,
+                     .tls = o->tls_cert != NULL,
+                     .public_url = o->public_url};
     struct MHD_Daemon *d = NULL;
     char err[STORE_ERR_LEN];
     sigset_t set;
@@ -264,7 +269,7 @@ int serve_run(const struct serve_options *o)
                 o->listen);
         goto out;
     }
-    serve_log_listening(d, &addr, o, tls.cert != NULL);
+    serve_log_listening(d, &addr, o, tls.cert != NULL, &h);
     sig = serve_wait_signal(&set);
     log_line("info", "stopping", "signal=%s in_flight=%d", sig == SIGTERM ? "TERM" : "INT",
              atomic_load(&h.in_flight));

@@ -21,6 +21,7 @@ struct serve_options {
     const char *listen;   /* HOST:PORT; port 0 picks a free one (logged) */
     const char *tls_cert; /* PEM files; both or neither */
     const char *tls_key;
+    const char *public_url; /* how people reach the collector: the console's setup links */
     long min_group_size;
     long max_db_pages; /* test-only; > 0: PRAGMA max_page_count, over max_db_mb */
     long max_db_mb;    /* > 0: the database's size cap; 0: its size at start plus 90% of the

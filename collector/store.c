@@ -34,6 +34,7 @@ static const char *const store_migrations[] = {
     SCHEMA_V2_SQL,
     SCHEMA_V3_SQL,
     SCHEMA_V4_SQL,
+    SCHEMA_V5_SQL,
 };
 #define STORE_N_MIGRATIONS (sizeof store_migrations / sizeof store_migrations[0])
 _Static_assert(STORE_N_MIGRATIONS == SCHEMA_VERSION, "one migration step per schema version");
