@@ -313,6 +313,11 @@ static void http_batches(struct http *h, struct http_request *r)
 {
     ingest_batch(h->ingest, r->kiosk.kiosk_id, r->body ? r->body : "", r->len, r->deflated, &r->rep,
                  &r->result);
+    /* /healthz reports what the last batch met, until one is stored. */
+    if (r->result.stored || r->result.duplicate)
+        atomic_store(&h->store_failed, false);
+    else if (r->rep.status == 503 && r->result.reason == REJECT_STORAGE)
+        atomic_store(&h->store_failed, true);
     if (r->result.stored)
         metrics_batch_stored(r->result.responses);
     else if (r->result.duplicate)
@@ -323,6 +328,30 @@ static void http_batches(struct http *h, struct http_request *r)
     }
 }
 
+/* 200 {"status":"ok"}, or 503 {"status":"unavailable","reason":...} when
+ * the database cannot be written (design.md, HTTP API). */
+static void http_healthz(struct http *h, struct http_request *r)
+{
+    char why[256];
+    json_t *o;
+    char *text;
+
+    if (store_health(h->store, why, sizeof why) == STORE_OK && atomic_load(&h->store_failed))
+        snprintf(why, sizeof why,
+                 "the last batch could not be stored (storage_unavailable); see the log");
+    if (!why[0]) {
+        if ((text = strdup("{\"status\":\"ok\"}\n")))
+            reply_set(&r->rep, 200, "application/json", text, strlen(text));
+        return;
+    }
+    o = json_pack("{s:s, s:s}", "status", "unavailable", "reason", why);
+    text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (text)
+        reply_set(&r->rep, 503, "application/json", text, strlen(text));
+    r->rep.retry_after_s = 30;
+}
+
 static void http_finish(struct http *h, struct MHD_Connection *conn, struct http_request *r)
 {
     char *text;
@@ -330,9 +359,7 @@ static void http_finish(struct http *h, struct MHD_Connection *conn, struct http
 
     switch (r->route) {
     case ROUTE_HEALTHZ:
-        text = strdup("{\"status\":\"ok\"}\n");
-        if (text)
-            reply_set(&r->rep, 200, "application/json", text, strlen(text));
+        http_healthz(h, r);
         break;
     case ROUTE_METRICS:
         if ((text = metrics_render(&len)))

@@ -26,6 +26,7 @@ struct http {
     struct conns *conns;                  /* open connections, deadlines, reserve (conns.h) */
     struct workq *work;                   /* runs http_work: every step that touches the store */
     atomic_int in_flight;                 /* requests begun and not completed */
+    atomic_bool store_failed;             /* the last batch got 503 from the store */
 };
 
 /* MHD_AccessHandlerCallback; cls is the struct http. */

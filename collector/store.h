@@ -290,4 +290,9 @@ bool store_admin_check(struct store *st, const char *token_sha256);
 /* The current time as RFC 3339 UTC "YYYY-MM-DDTHH:MM:SSZ". */
 void store_now(char out[21]);
 
+/* Whether the database can be written now (store_health.c): STORE_OK, or
+ * STORE_E_UNAVAILABLE / STORE_E_FULL with the reason in why[len]. Takes
+ * and gives back the write lock; writes nothing. */
+enum store_err store_health(struct store *st, char *why, size_t len);
+
 #endif
