@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "cclock.h"
 #include "release.h"
 #include "heartbeat.h"
 #include "log.h"
@@ -390,6 +391,24 @@ static void http_free_body(void *p)
     free(p);
 }
 
+/* Date from the collector's clock (cclock.h, which a test's --date sets):
+ * kiosks take their time from it (design.md, "Time"). libmicrohttpd adds
+ * its own only when the response has none. */
+static void http_add_date(struct MHD_Response *resp)
+{
+    static const char day[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char mon[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    time_t now = cclock_now();
+    struct tm tm;
+    char text[40];
+
+    gmtime_r(&now, &tm);
+    snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d GMT", day[tm.tm_wday], tm.tm_mday,
+             mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    MHD_add_response_header(resp, "Date", text);
+}
+
 static enum MHD_Result http_send(struct MHD_Connection *conn, struct http_request *r)
 {
     struct reply *rep = &r->rep;
@@ -403,6 +422,7 @@ static enum MHD_Result http_send(struct MHD_Connection *conn, struct http_reques
     rep->body_len = 0;
     MHD_add_response_header(resp, "Content-Type", rep->content_type);
     MHD_add_response_header(resp, "Cache-Control", "no-store");
+    http_add_date(resp);
     if (rep->etag)
         MHD_add_response_header(resp, "ETag", rep->etag);
     if (rep->content_disposition)
