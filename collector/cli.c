@@ -17,6 +17,7 @@
 #include "kpi_query.h"
 #include "report_cli.h"
 #include "serve.h"
+#include "backup.h"
 #include "store.h"
 #include "utf8.h"
 
@@ -36,6 +37,8 @@ static const char cli_usage[] =
     "       collector kiosk purge NAME --db PATH [--since YYYY-MM-DD] [--dry-run]\n"
     "       collector kiosk list --db PATH\n"
     "       collector admin-token --db PATH\n"
+    "       collector backup --db PATH --to FILE|DIR [--with-keys] [--keep N]\n"
+    "       collector restore --from FILE --db PATH [--force] [--with-keys]\n"
     "       collector key init|show [--all]|rotate --db PATH\n"
     "       collector key retire ID --db PATH\n"
     "         (the keys live in PATH.keys; a serving collector takes a rotation on its next"
@@ -671,6 +674,36 @@ static int cli_take_date(int argc, char **argv)
     return out;
 }
 
+static int cli_backup(int argc, char **argv)
+{
+    struct cli_args a;
+    long keep;
+
+    if (cli_parse_flags(argc, argv, 2, "backup", "db to keep", "with-keys", &a) != 0)
+        return 2;
+    if (a.n_pos || !cli_opt(&a, "db") || !cli_opt(&a, "to")) {
+        fprintf(stderr, "collector backup: give --db PATH and --to FILE (or a folder)\n");
+        return 2;
+    }
+    if ((keep = cli_number(&a, "backup", "keep", BACKUP_DEFAULT_KEEP, 1000)) < 0)
+        return 2;
+    return backup_run(cli_opt(&a, "db"), cli_opt(&a, "to"), cli_opt(&a, "with-keys") != NULL, keep);
+}
+
+static int cli_restore(int argc, char **argv)
+{
+    struct cli_args a;
+
+    if (cli_parse_flags(argc, argv, 2, "restore", "db from", "force with-keys", &a) != 0)
+        return 2;
+    if (a.n_pos || !cli_opt(&a, "db") || !cli_opt(&a, "from")) {
+        fprintf(stderr, "collector restore: give --from FILE and --db PATH\n");
+        return 2;
+    }
+    return restore_run(cli_opt(&a, "from"), cli_opt(&a, "db"), cli_opt(&a, "force") != NULL,
+                       cli_opt(&a, "with-keys") != NULL);
+}
+
 int cli_main(int argc, char **argv)
 {
     const char *cmd;
@@ -687,6 +720,10 @@ int cli_main(int argc, char **argv)
         return cli_admin_token(argc, argv);
     if (!strcmp(cmd, "key"))
         return cli_key(argc, argv);
+    if (!strcmp(cmd, "backup"))
+        return cli_backup(argc, argv);
+    if (!strcmp(cmd, "restore"))
+        return cli_restore(argc, argv);
     if (!strcmp(cmd, "survey"))
         return cli_survey(argc, argv);
     if (!strcmp(cmd, "release"))

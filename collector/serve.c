@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "http.h"
 #include "ingest.h"
 #include "keys.h"
@@ -267,7 +268,7 @@ int serve_run(const struct serve_options *opts)
     struct MHD_Daemon *d = NULL;
     char err[STORE_ERR_LEN];
     sigset_t set;
-    int status = 1, sig;
+    int status = 1, sig, live = -1;
 
     if (serve_parse_listen(o->listen, &addr, &alen) != 0) {
         fprintf(stderr, "collector serve: --listen %s is not HOST:PORT (e.g. 127.0.0.1:8080)\n",
@@ -282,6 +283,11 @@ int serve_run(const struct serve_options *opts)
     }
     if (serve_load_keys(o->db, &h) != 0)
         goto out;
+    /* Marks the database live: `collector restore` refuses it meanwhile. */
+    if ((live = backup_hold_live(o->db)) < 0) {
+        fprintf(stderr, "collector serve: cannot lock %s.live\n", o->db);
+        goto out;
+    }
     if (!(h.ingest = ingest_new(h.store)))
         goto out;
     ingest_set_keyring(h.ingest, h.keyring);
@@ -319,6 +325,8 @@ out:
     ingest_free(h.ingest);
     seal_keyring_free(h.keyring);
     store_close(h.store);
+    if (live >= 0)
+        close(live);
     if (status == 0)
         log_line("info", "stopped", "msg=\"database closed\"");
     free(tls.cert);
