@@ -36,6 +36,7 @@ struct conns {
     struct conn *head, *tail;
     unsigned open, untrusted; /* not yet cut */
     unsigned long cut;
+    unsigned evicted; /* by conns_open since the last sweep: the sweeper logs them */
 };
 
 static double conns_now(void)
@@ -104,6 +105,8 @@ static void conns_sweep(struct conns *cs)
         }
     while (cs->untrusted > cs->lim.max - cs->lim.reserve && conns_evict(cs, now))
         n[3]++;
+    n[3] += cs->evicted; /* one log line per sweep, however many connect */
+    cs->evicted = 0;
     pthread_mutex_unlock(&cs->lock);
     if (n[0] + n[1] + n[2] + n[3])
         log_line("warn", "cut", "header_deadline=%u body_deadline=%u min_rate=%u evicted=%u", n[0],
@@ -182,7 +185,7 @@ struct conn *conns_open(struct conns *cs, int fd)
     c->since = now;
     pthread_mutex_lock(&cs->lock);
     if (cs->untrusted >= cs->lim.max - cs->lim.reserve && conns_evict(cs, now))
-        log_line("warn", "cut", "evicted=1");
+        cs->evicted++;
     c->over = cs->open >= cs->lim.max;
     cs->open++;
     cs->untrusted++;
