@@ -22,16 +22,18 @@
 #include "kpi_query.h"
 #include "report_cli.h"
 #include "serve.h"
+#include "backup.h"
 #include "store.h"
 #include "utf8.h"
 
 #define CLI_MAX_POSITIONAL 4
-#define CLI_MAX_OPTIONS    16
+#define CLI_MAX_OPTIONS    24
 
 static const char cli_usage[] =
     "usage: collector serve --db PATH [--listen HOST:PORT] [--tls-cert F --tls-key F]\n"
     "                       [--min-group-size N] [--max-db-pages N]\n"
-    "                       [--max-connections N] [--max-per-ip N] [--timeout S]\n"
+    "                       [--max-connections N] [--reserve N] [--max-per-ip N] [--timeout S]\n"
+    "                       [--header-timeout S] [--body-timeout S] [--min-rate B] [--workers N]\n"
     "                       [--metrics-public] [--public-url URL]\n"
     "                       [--max-db-mb N] [--max-responses-per-kiosk-day N]\n"
     "       collector kiosk add NAME --db PATH\n"
@@ -45,6 +47,8 @@ static const char cli_usage[] =
     "       collector user list --db PATH\n"
     "       collector user disable|enable NAME --db PATH\n"
     "       collector audit verify|export --db PATH\n"
+    "       collector backup --db PATH --to FILE|DIR [--with-keys] [--keep N]\n"
+    "       collector restore --from FILE --db PATH [--force] [--with-keys]\n"
     "       collector key init|show [--all]|rotate --db PATH\n"
     "       collector key retire ID --db PATH\n"
     "         (the keys live in PATH.keys; a serving collector takes a rotation on its next"
@@ -163,11 +167,12 @@ static int cli_serve(int argc, char **argv)
 {
     struct cli_args a;
     struct serve_options o;
-    long v[7];
+    long v[12];
 
     if (cli_parse_flags(argc, argv, 2, "serve",
                         "db listen tls-cert tls-key min-group-size max-db-pages max-connections "
-                        "max-per-ip timeout max-db-mb max-responses-per-kiosk-day public-url",
+                        "max-per-ip timeout max-db-mb max-responses-per-kiosk-day public-url "
+                        "reserve header-timeout body-timeout min-rate workers",
                         "metrics-public", &a) != 0)
         return 2;
     serve_options_default(&o);
@@ -186,15 +191,29 @@ static int cli_serve(int argc, char **argv)
     o.metrics_public = cli_opt(&a, "metrics-public") != NULL;
     v[0] = cli_number(&a, "serve", "min-group-size", o.min_group_size, 1000000);
     v[1] = cli_number(&a, "serve", "max-db-pages", 0, 2000000000L);
-    v[2] = cli_number(&a, "serve", "max-connections", o.max_connections, 10000);
-    v[3] = cli_number(&a, "serve", "max-per-ip", o.per_ip, 10000);
+    v[2] = cli_number(&a, "serve", "max-connections", o.max_connections, 100000);
+    v[3] = cli_number(&a, "serve", "max-per-ip", o.per_ip, 100000);
     v[4] = cli_number(&a, "serve", "timeout", o.timeout_s, 3600);
     v[5] = cli_number(&a, "serve", "max-db-mb", 0, STORE_MAX_DB_MB);
     v[6] = cli_number(&a, "serve", "max-responses-per-kiosk-day", o.max_responses_per_kiosk_day,
                       STORE_MAX_KIOSK_DAY);
-    for (int i = 0; i < 7; i++)
+    /* --reserve 0 is allowed: no connection is kept for kiosks. */
+    v[7] = cli_opt(&a, "reserve") && strcmp(cli_opt(&a, "reserve"), "0")
+               ? cli_number(&a, "serve", "reserve", 0, 100000)
+               : 0;
+    v[8] = cli_number(&a, "serve", "header-timeout", o.header_s, 3600);
+    v[9] = cli_number(&a, "serve", "body-timeout", o.body_s, 3600);
+    v[10] = cli_number(&a, "serve", "min-rate", o.min_rate, 1L << 30);
+    v[11] = cli_number(&a, "serve", "workers", o.workers, 256);
+    for (int i = 0; i < 12; i++)
         if (v[i] < 0)
             return 2;
+    if (cli_opt(&a, "reserve"))
+        o.reserve = (unsigned)v[7];
+    o.header_s = (unsigned)v[8];
+    o.body_s = (unsigned)v[9];
+    o.min_rate = (unsigned)v[10];
+    o.workers = (unsigned)v[11];
     o.min_group_size = v[0];
     o.max_db_pages = v[1];
     o.max_connections = (unsigned)v[2];
@@ -819,6 +838,36 @@ static int cli_take_date(int argc, char **argv)
     return out;
 }
 
+static int cli_backup(int argc, char **argv)
+{
+    struct cli_args a;
+    long keep;
+
+    if (cli_parse_flags(argc, argv, 2, "backup", "db to keep", "with-keys", &a) != 0)
+        return 2;
+    if (a.n_pos || !cli_opt(&a, "db") || !cli_opt(&a, "to")) {
+        fprintf(stderr, "collector backup: give --db PATH and --to FILE (or a folder)\n");
+        return 2;
+    }
+    if ((keep = cli_number(&a, "backup", "keep", BACKUP_DEFAULT_KEEP, 1000)) < 0)
+        return 2;
+    return backup_run(cli_opt(&a, "db"), cli_opt(&a, "to"), cli_opt(&a, "with-keys") != NULL, keep);
+}
+
+static int cli_restore(int argc, char **argv)
+{
+    struct cli_args a;
+
+    if (cli_parse_flags(argc, argv, 2, "restore", "db from", "force with-keys", &a) != 0)
+        return 2;
+    if (a.n_pos || !cli_opt(&a, "db") || !cli_opt(&a, "from")) {
+        fprintf(stderr, "collector restore: give --from FILE and --db PATH\n");
+        return 2;
+    }
+    return restore_run(cli_opt(&a, "from"), cli_opt(&a, "db"), cli_opt(&a, "force") != NULL,
+                       cli_opt(&a, "with-keys") != NULL);
+}
+
 int cli_main(int argc, char **argv)
 {
     const char *cmd;
@@ -839,6 +888,10 @@ int cli_main(int argc, char **argv)
         return cli_user(argc, argv);
     if (!strcmp(cmd, "audit"))
         return cli_audit(argc, argv);
+    if (!strcmp(cmd, "backup"))
+        return cli_backup(argc, argv);
+    if (!strcmp(cmd, "restore"))
+        return cli_restore(argc, argv);
     if (!strcmp(cmd, "survey"))
         return cli_survey(argc, argv);
     if (!strcmp(cmd, "release"))

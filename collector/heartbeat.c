@@ -3,6 +3,7 @@
  * never corrected; the collector's own clock stamps last_seen_at. */
 #include "heartbeat.h"
 #include "cclock.h"
+#include "log.h"
 #include "jsonmem.h"
 
 #include <jansson.h>
@@ -73,8 +74,10 @@ static const char *heartbeat_check(json_t *root, const char *name, json_t **out)
             (!json_is_string(v) || json_string_length(v) > HEARTBEAT_MAX_STRING))
             return "must be a string or null";
     } else if (!strcmp(name, "oldest_unsent_days")) {
-        if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1e6)
-            return "must be a number of days, 0 or more";
+        /* A kiosk whose clock went back counts its waiting batch's age
+         * negative: clamped to 0 (heartbeat_clamp), never refused. */
+        if (!json_is_number(v) || json_number_value(v) < -1e6 || json_number_value(v) > 1e6)
+            return "must be a number of days";
     } else if (!strcmp(name, "survey_version")) {
         if (!json_is_null(v) && (!json_is_integer(v) || json_integer_value(v) < 0))
             return "must be an integer or null";
@@ -112,8 +115,20 @@ static json_t *heartbeat_reduce(json_t *root, struct reply *rep)
     return kept;
 }
 
+/* A negative oldest_unsent_days becomes 0; returns whether it was. */
+static bool heartbeat_clamp(json_t *kept)
+{
+    json_t *v = json_object_get(kept, "oldest_unsent_days");
+
+    if (!v || json_number_value(v) >= 0)
+        return false;
+    json_object_set_new(kept, "oldest_unsent_days", json_integer(0));
+    return true;
+}
+
 static void heartbeat_store(struct store *st, int64_t kiosk_id, json_t *kept, struct reply *rep)
 {
+    bool clamped = heartbeat_clamp(kept);
     char now[21], *text = json_dumps(kept, JSON_COMPACT | JSON_SORT_KEYS), *body = NULL;
     int64_t kiosk_time;
     int has_skew =
@@ -134,8 +149,13 @@ static void heartbeat_store(struct store *st, int64_t kiosk_id, json_t *kept, st
         return;
     }
     store_now(now);
-    if (asprintf(&body, "{\"ok\":true,\"server_time\":\"%s\",\"clock_skew_s\":%lld}", now, skew) <
-        0)
+    if (clamped)
+        log_line("warn", "heartbeat",
+                 "kiosk_id=%lld clock_skew_s=%lld msg=\"oldest_unsent_days was "
+                 "negative (the kiosk's clock went back); stored as 0\"",
+                 (long long)kiosk_id, skew);
+    if (asprintf(&body, "{\"ok\":true,\"server_time\":\"%s\",\"clock_skew_s\":%lld%s}", now, skew,
+                 clamped ? ",\"clamped\":[\"oldest_unsent_days\"]" : "") < 0)
         reply_error(rep, 503, "overloaded", "the collector ran out of memory; retry later");
     else
         reply_set(rep, 200, "application/json", body, strlen(body));

@@ -1,9 +1,14 @@
 /* Request handling. Each request is a small state machine (STYLE.md): the
- * first call routes it, checks the token and the headers and allocates its
- * state; middle calls append to a capped body buffer (past the cap the rest
- * is discarded and 413 answered); the last call does the work and replies;
- * http_completed() logs, counts and frees. Tokens are checked before a
- * single body byte is kept, so an unauthorised upload costs nothing. */
+ * first call allocates its state, suspends the connection and hands the
+ * checks (route, token, headers) to a worker; middle calls append to a
+ * capped body buffer (past the cap the rest is discarded and 413
+ * answered); the last call suspends again and a worker does the work;
+ * each resumed call replies when there is an answer; http_completed()
+ * logs, counts and frees. Tokens are checked before a single body byte is
+ * kept, so an unauthorised upload costs nothing. Whatever may block (the
+ * store) runs in a worker, never in libmicrohttpd's polling thread. A
+ * worker reads the suspended connection's headers: libmicrohttpd leaves a
+ * suspended connection alone until it is resumed. */
 #include "http.h"
 
 #include <jansson.h>
@@ -15,10 +20,12 @@
 
 #include "auth.h"
 #include "console.h"
+#include "cclock.h"
 #include "release.h"
 #include "heartbeat.h"
 #include "log.h"
 #include "metrics.h"
+#include "workq.h"
 
 enum http_route {
     ROUTE_NONE,
@@ -36,8 +43,22 @@ enum http_route {
 #define HTTP_CSP                                                                                   \
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; "       \
     "base-uri 'none'; form-action 'none'"
+/* Where a request stands; the worker's step ends in *_DONE, and the
+ * resumed handler call moves it on. */
+enum http_stage {
+    STAGE_BEGIN,  /* queued for http_begin */
+    STAGE_BEGUN,  /* checked; the next call is libmicrohttpd's repeated first call */
+    STAGE_BODY,   /* taking the body */
+    STAGE_FINISH, /* queued for http_finish */
+    STAGE_DONE,   /* answered in rep */
+};
 
 struct http_request {
+    struct http *h;
+    struct MHD_Connection *conn;
+    struct conn *c; /* the connection's entry in h->conns; NULL when out of memory */
+    enum http_stage stage;
+    bool method_ok;
     enum http_route route;
     struct timespec start;
     char method[8];
@@ -123,6 +144,7 @@ static bool http_kiosk_auth(struct http *h, struct MHD_Connection *conn, struct 
         return false;
     }
     r->has_kiosk = true;
+    conns_trust(h->conns, r->c);
     if (r->kiosk.revoked) {
         http_reject(r, REJECT_REVOKED, 403, "revoked",
                     "this kiosk's token was revoked; ask the administrator for a new token and "
@@ -139,8 +161,10 @@ static bool http_admin_auth(struct http *h, struct MHD_Connection *conn, struct 
 
     if (auth_token_from_header(header, 1, token) == 0) {
         auth_token_hash(token, hash);
-        if (store_admin_check(h->store, hash))
+        if (store_admin_check(h->store, hash)) {
+            conns_trust(h->conns, r->c);
             return true;
+        }
     }
     http_reject(r, REJECT_UNAUTHORIZED, 401, "unauthorized",
                 "the admin pages need the admin token (Bearer, or as the password of HTTP "
@@ -201,8 +225,7 @@ static void http_begin(struct http *h, struct MHD_Connection *conn, struct http_
         r->max = console_body_max(r->path); /* the console checks sessions and forms */
     } else if (r->route == ROUTE_ADMIN || (r->route == ROUTE_METRICS && !h->metrics_public)) {
         http_admin_auth(h, conn, r);
-    } else if (r->route >= ROUTE_SURVEY &&
-               (unsigned)atomic_load(&h->connections) > h->soft_connections) {
+    } else if (r->route >= ROUTE_SURVEY && conns_over(r->c)) {
         http_reject(r, REJECT_OVERLOADED, 429, "overloaded",
                     "the collector has too many connections open; retry in a few seconds");
     } else if (r->route >= ROUTE_SURVEY && http_kiosk_auth(h, conn, r)) {
@@ -304,6 +327,11 @@ static void http_batches(struct http *h, struct http_request *r)
 {
     ingest_batch(h->ingest, r->kiosk.kiosk_id, r->body ? r->body : "", r->len, r->deflated, &r->rep,
                  &r->result);
+    /* /healthz reports what the last batch met, until one is stored. */
+    if (r->result.stored || r->result.duplicate)
+        atomic_store(&h->store_failed, false);
+    else if (r->rep.status == 503 && r->result.reason == REJECT_STORAGE)
+        atomic_store(&h->store_failed, true);
     if (r->result.stored)
         metrics_batch_stored(r->result.responses);
     else if (r->result.duplicate)
@@ -314,6 +342,30 @@ static void http_batches(struct http *h, struct http_request *r)
     }
 }
 
+/* 200 {"status":"ok"}, or 503 {"status":"unavailable","reason":...} when
+ * the database cannot be written (design.md, HTTP API). */
+static void http_healthz(struct http *h, struct http_request *r)
+{
+    char why[256];
+    json_t *o;
+    char *text;
+
+    if (store_health(h->store, why, sizeof why) == STORE_OK && atomic_load(&h->store_failed))
+        snprintf(why, sizeof why,
+                 "the last batch could not be stored (storage_unavailable); see the log");
+    if (!why[0]) {
+        if ((text = strdup("{\"status\":\"ok\"}\n")))
+            reply_set(&r->rep, 200, "application/json", text, strlen(text));
+        return;
+    }
+    o = json_pack("{s:s, s:s}", "status", "unavailable", "reason", why);
+    text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (text)
+        reply_set(&r->rep, 503, "application/json", text, strlen(text));
+    r->rep.retry_after_s = 30;
+}
+
 static void http_finish(struct http *h, struct MHD_Connection *conn, struct http_request *r)
 {
     char *text;
@@ -321,9 +373,7 @@ static void http_finish(struct http *h, struct MHD_Connection *conn, struct http
 
     switch (r->route) {
     case ROUTE_HEALTHZ:
-        text = strdup("{\"status\":\"ok\"}\n");
-        if (text)
-            reply_set(&r->rep, 200, "application/json", text, strlen(text));
+        http_healthz(h, r);
         break;
     case ROUTE_METRICS:
         if ((text = metrics_render(&len)))
@@ -370,6 +420,24 @@ static void http_security_headers(struct MHD_Response *resp, const struct reply 
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 }
 
+/* Date from the collector's clock (cclock.h, which a test's --date sets):
+ * kiosks take their time from it (design.md, "Time"). libmicrohttpd adds
+ * its own only when the response has none. */
+static void http_add_date(struct MHD_Response *resp)
+{
+    static const char day[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char mon[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    time_t now = cclock_now();
+    struct tm tm;
+    char text[40];
+
+    gmtime_r(&now, &tm);
+    snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d GMT", day[tm.tm_wday], tm.tm_mday,
+             mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    MHD_add_response_header(resp, "Date", text);
+}
+
 static enum MHD_Result http_send(struct MHD_Connection *conn, struct http_request *r)
 {
     struct reply *rep = &r->rep;
@@ -383,6 +451,7 @@ static enum MHD_Result http_send(struct MHD_Connection *conn, struct http_reques
     rep->body_len = 0;
     MHD_add_response_header(resp, "Content-Type", rep->content_type);
     MHD_add_response_header(resp, "Cache-Control", "no-store");
+    http_add_date(resp);
     if (rep->etag)
         MHD_add_response_header(resp, "ETag", rep->etag);
     if (rep->content_disposition)
@@ -396,6 +465,10 @@ static enum MHD_Result http_send(struct MHD_Connection *conn, struct http_reques
                                 r->route == ROUTE_ADMIN || r->route == ROUTE_METRICS
                                     ? "Basic realm=\"collector\""
                                     : "Bearer realm=\"collector\"");
+    /* A refused connection closes, so a kiosk within the limit never
+     * waits behind one that is not. */
+    if (rep->status == 429 && r->reason == REJECT_OVERLOADED)
+        MHD_add_response_header(resp, "Connection", "close");
     if (rep->status == 429 || rep->status == 503) {
         char wait[24];
         snprintf(wait, sizeof wait, "%ld", rep->retry_after_s > 0 ? rep->retry_after_s : 5);
@@ -421,17 +494,48 @@ static struct http_request *http_request_new(struct http *h, struct MHD_Connecti
                                              const char *url, const char *method)
 {
     struct http_request *r = calloc(1, sizeof *r);
-    bool method_ok = false;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
     if (!r)
         return NULL;
+    r->h = h;
+    r->conn = conn;
+    r->c = ci ? ci->socket_context : NULL;
     clock_gettime(CLOCK_MONOTONIC, &r->start);
     snprintf(r->method, sizeof r->method, "%s", method);
     snprintf(r->path, sizeof r->path, "%s", url);
     atomic_fetch_add(&h->in_flight, 1);
-    r->route = http_route_of(method, url, &method_ok);
-    http_begin(h, conn, r, method_ok);
+    r->route = http_route_of(method, url, &r->method_ok);
+    conns_request(h->conns, r->c);
     return r;
+}
+
+void http_work(void *job)
+{
+    struct http_request *r = job;
+
+    if (r->stage == STAGE_BEGIN) {
+        http_begin(r->h, r->conn, r, r->method_ok);
+        r->stage = STAGE_BEGUN;
+    } else {
+        http_finish(r->h, r->conn, r);
+        r->stage = STAGE_DONE;
+    }
+    MHD_resume_connection(r->conn);
+}
+
+/* Suspends the connection and hands r's next step to a worker. */
+static enum MHD_Result http_defer(struct http_request *r, enum http_stage stage)
+{
+    r->stage = stage;
+    if (stage == STAGE_FINISH)
+        conns_working(r->h->conns, r->c);
+    MHD_suspend_connection(r->conn);
+    if (workq_push(r->h->work, r) == 0)
+        return MHD_YES;
+    MHD_resume_connection(r->conn);
+    return MHD_NO;
 }
 
 enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -446,19 +550,26 @@ enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *
         if (!(r = http_request_new(h, conn, url, method)))
             return MHD_NO;
         *req_cls = r;
-        if (r->decided && http_answer_early(conn, r))
-            return http_send(conn, r);
-        return MHD_YES;
+        return http_defer(r, STAGE_BEGIN);
     }
     if (r->queued)
         return MHD_YES;
+    if (r->stage == STAGE_BEGUN) {
+        /* libmicrohttpd repeats the first call after a resume. */
+        r->stage = STAGE_BODY;
+        if (r->decided && http_answer_early(conn, r))
+            return http_send(conn, r);
+        if (*upload_data_size == 0)
+            return MHD_YES;
+    }
     if (*upload_data_size) {
+        conns_body(h->conns, r->c, *upload_data_size);
         http_append(r, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (!r->decided)
-        http_finish(h, conn, r);
+    if (r->stage == STAGE_BODY && !r->decided)
+        return http_defer(r, STAGE_FINISH);
     return http_send(conn, r);
 }
 
@@ -471,7 +582,11 @@ void http_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     double secs;
     int status;
 
-    (void)conn;
+    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        conns_idle(h->conns, ci ? ci->socket_context : NULL);
+    }
     if (!r)
         return;
     secs = http_elapsed(&r->start);
@@ -497,11 +612,13 @@ void http_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
                      enum MHD_ConnectionNotificationCode toe)
 {
     struct http *h = cls;
+    const union MHD_ConnectionInfo *ci;
 
-    (void)conn;
-    (void)socket_ctx;
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
-        atomic_fetch_add(&h->connections, 1);
-    else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
-        atomic_fetch_sub(&h->connections, 1);
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_ctx = ci ? conns_open(h->conns, ci->connect_fd) : NULL;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        conns_close(h->conns, *socket_ctx);
+        *socket_ctx = NULL;
+    }
 }

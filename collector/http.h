@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <microhttpd.h>
 
+#include "conns.h"
 #include "ingest.h"
 #include "seal.h"
 #include "store.h"
@@ -19,15 +20,16 @@ struct http {
     struct store *store;
     struct ingest *ingest;
     long min_group_size;
-    unsigned soft_connections;            /* above this many open connections, kiosks get 429 */
     bool metrics_public;                  /* /metrics without the admin token */
     struct seal_keyring *keyring;         /* every key pair of DB.keys (keys.h), to open */
     char collector_key[SEAL_PK_TEXT_LEN]; /* the current public key, sent with the survey */
     bool tls;                             /* served over HTTPS: console cookies are Secure */
     const char *public_url;               /* --public-url, for the console's setup links */
     char listen_url[64];                  /* http(s)://HOST:PORT as bound, when no public_url */
-    atomic_int connections;               /* open now */
+    struct conns *conns;                  /* open connections, deadlines, reserve (conns.h) */
+    struct workq *work;                   /* runs http_work: every step that touches the store */
     atomic_int in_flight;                 /* requests begun and not completed */
+    atomic_bool store_failed;             /* the last batch got 503 from the store */
 };
 
 /* MHD_AccessHandlerCallback; cls is the struct http. */
@@ -39,7 +41,11 @@ enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *
 void http_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                     enum MHD_RequestTerminationCode toe);
 
-/* MHD_OPTION_NOTIFY_CONNECTION: counts open connections for 429. */
+/* The worker's half of a request (workq.h): its checks before the body
+ * (token lookups) or its answer, then resumes the connection. */
+void http_work(void *job);
+
+/* MHD_OPTION_NOTIFY_CONNECTION: enters and removes connections in h->conns. */
 void http_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
                      enum MHD_ConnectionNotificationCode toe);
 

@@ -1,15 +1,13 @@
-/* The daemon. Thread model: libmicrohttpd's internal polling thread
- * accepts, and every connection gets a thread of its own
- * (MHD_USE_THREAD_PER_CONNECTION). A request's decode and validation run
- * in its connection's thread, in parallel with the others, and the SQLite
- * writes go through the store's group commit on one writer connection, so
- * the batches that arrive while one commit waits on fsync share the next.
- * The handler blocks (in the group commit, or on a busy database), which a
- * thread pool cannot afford: MHD's pool threads each serve many
- * connections, and a burst of kiosks lands on one thread, whose
- * connections then wait for each other. The bench showed it: batches from
- * 8 kiosks went through one at a time, with the second core idle. The
- * number of threads is bounded by the connection limit. */
+/* The daemon. Thread model: libmicrohttpd's one internal polling thread
+ * (epoll) reads and writes every connection, so an open connection costs a
+ * socket and a small buffer, not a thread, and a slow client holds up
+ * nobody. Whatever may block runs on a fixed set of workers (workq.h):
+ * each request is suspended while a worker checks its token and again
+ * while one decodes, validates and stores it. The SQLite writes go
+ * through the store's group commit on one writer connection, so the
+ * batches that arrive while one commit waits on fsync share the next: the
+ * number of workers bounds a group. Deadlines, the connection cap and the
+ * reserve for kiosks live in conns.h. */
 #include "serve.h"
 
 #include <arpa/inet.h>
@@ -19,16 +17,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "http.h"
 #include "ingest.h"
 #include "keys.h"
 #include "kpi.h"
 #include "log.h"
 #include "store.h"
+#include "workq.h"
 
 void serve_options_default(struct serve_options *o)
 {
@@ -38,6 +39,11 @@ void serve_options_default(struct serve_options *o)
     o->max_connections = SERVE_DEFAULT_CONNECTIONS;
     o->per_ip = SERVE_DEFAULT_PER_IP;
     o->timeout_s = SERVE_DEFAULT_TIMEOUT_S;
+    o->reserve = (unsigned)-1;
+    o->header_s = SERVE_DEFAULT_HEADER_S;
+    o->body_s = SERVE_DEFAULT_BODY_S;
+    o->min_rate = SERVE_DEFAULT_MIN_RATE;
+    o->workers = SERVE_DEFAULT_WORKERS;
     o->max_responses_per_kiosk_day = SERVE_DEFAULT_KIOSK_DAY;
 }
 
@@ -128,16 +134,15 @@ static struct MHD_Daemon *serve_start(const struct serve_options *o, struct http
                                       const struct sockaddr_storage *addr,
                                       const struct serve_tls *tls)
 {
-    unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-                     (tls->cert ? MHD_USE_TLS : 0);
-    /* MHD's own hard limit sits well above ours so that a kiosk past ours
-     * still gets a 429 it can act on instead of a dropped connection. */
-    unsigned hard = 2 * o->max_connections + 16;
+    unsigned flags = MHD_USE_EPOLL | MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG | (tls->cert ? MHD_USE_TLS : 0);
+    /* MHD's own hard limit sits a little above ours so that a kiosk past
+     * ours still gets a 429 it can act on instead of a dropped connection. */
+    unsigned hard = o->max_connections + SERVE_OVERFLOW;
 
     return MHD_start_daemon(
         flags, 0, NULL, NULL, http_handle, h, MHD_OPTION_EXTERNAL_LOGGER, serve_mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_THREAD_STACK_SIZE, (size_t)SERVE_THREAD_STACK,
+        MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)SOMAXCONN * 4,
         MHD_OPTION_CONNECTION_LIMIT, hard, MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_MEMORY_PER_CONN,
         MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s, MHD_OPTION_NOTIFY_COMPLETED, http_completed, h,
@@ -158,11 +163,13 @@ static void serve_log_listening(struct MHD_Daemon *d, const struct sockaddr_stor
     else
         inet_ntop(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr, host, sizeof host);
     log_line("info", "listening",
-             "msg=\"listening on %s%s%s:%u\" scheme=%s max_connections=%u per_ip=%u "
-             "timeout_s=%u max_responses_per_kiosk_day=%ld db=%s",
+             "msg=\"listening on %s%s%s:%u\" scheme=%s max_connections=%u reserve=%u per_ip=%u "
+             "timeout_s=%u header_s=%u body_s=%u min_rate=%u workers=%u "
+             "max_responses_per_kiosk_day=%ld db=%s",
              addr->ss_family == AF_INET6 ? "[" : "", host, addr->ss_family == AF_INET6 ? "]" : "",
-             port, tls ? "https" : "http", o->max_connections, o->per_ip, o->timeout_s,
-             o->max_responses_per_kiosk_day, o->db);
+             port, tls ? "https" : "http", o->max_connections, o->reserve, o->per_ip, o->timeout_s,
+             o->header_s, o->body_s, o->min_rate, o->workers, o->max_responses_per_kiosk_day,
+             o->db);
     snprintf(h->listen_url, sizeof h->listen_url, "%s://%s%s%s:%u", tls ? "https" : "http",
              addr->ss_family == AF_INET6 ? "[" : "", host, addr->ss_family == AF_INET6 ? "]" : "",
              port);
@@ -217,13 +224,42 @@ static void serve_drain(struct MHD_Daemon *d, struct http *h)
     if (atomic_load(&h->in_flight) > 0)
         log_line("warn", "stopping", "in_flight=%d msg=\"cut off after %ds\"",
                  atomic_load(&h->in_flight), SERVE_DRAIN_S);
+    /* The workers first: none may resume a connection of a stopped daemon. */
+    workq_free(h->work);
+    h->work = NULL;
     MHD_stop_daemon(d);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
 }
 
-int serve_run(const struct serve_options *o)
+/* Raises the descriptor limit to its hard maximum and fits the
+ * connection cap under it (the daemon's unit may give more). */
+static void serve_fit_fds(struct serve_options *o)
 {
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur < (rlim_t)o->max_connections + SERVE_OVERFLOW + SERVE_FD_SPARE) {
+        unsigned fit = rl.rlim_cur > SERVE_OVERFLOW + SERVE_FD_SPARE + 1
+                           ? (unsigned)rl.rlim_cur - SERVE_OVERFLOW - SERVE_FD_SPARE
+                           : 1;
+        log_line("warn", "limits", "max_connections=%u fits=%u msg=\"descriptor limit %lu\"",
+                 o->max_connections, fit, (unsigned long)rl.rlim_cur);
+        o->max_connections = fit;
+    }
+    if (o->reserve == (unsigned)-1 || o->reserve >= o->max_connections)
+        o->reserve = o->reserve == (unsigned)-1 ? o->max_connections / 8 : o->max_connections - 1;
+}
+
+int serve_run(const struct serve_options *opts)
+{
+    struct serve_options fitted = *opts, *o = &fitted;
+    struct conns_limits lim;
     struct sockaddr_storage addr = {0};
     socklen_t alen = 0;
     struct store_options so = {.max_page_count = o->max_db_pages,
@@ -232,14 +268,13 @@ int serve_run(const struct serve_options *o)
                                .max_responses_per_kiosk_day = o->max_responses_per_kiosk_day};
     struct serve_tls tls = {0};
     struct http h = {.min_group_size = o->min_group_size,
-                     .soft_connections = o->max_connections,
                      .metrics_public = o->metrics_public,
                      .tls = o->tls_cert != NULL,
                      .public_url = o->public_url};
     struct MHD_Daemon *d = NULL;
     char err[STORE_ERR_LEN];
     sigset_t set;
-    int status = 1, sig;
+    int status = 1, sig, live = -1;
 
     if (serve_parse_listen(o->listen, &addr, &alen) != 0) {
         fprintf(stderr, "collector serve: --listen %s is not HOST:PORT (e.g. 127.0.0.1:8080)\n",
@@ -254,14 +289,29 @@ int serve_run(const struct serve_options *o)
     }
     if (serve_load_keys(o->db, &h) != 0)
         goto out;
+    /* Marks the database live: `collector restore` refuses it meanwhile. */
+    if ((live = backup_hold_live(o->db)) < 0) {
+        fprintf(stderr, "collector serve: cannot lock %s.live\n", o->db);
+        goto out;
+    }
     if (!(h.ingest = ingest_new(h.store)))
         goto out;
     ingest_set_keyring(h.ingest, h.keyring);
+    serve_fit_fds(o);
+    lim = (struct conns_limits){.max = o->max_connections,
+                                .reserve = o->reserve,
+                                .header_s = o->header_s,
+                                .body_s = o->body_s,
+                                .min_rate = o->min_rate};
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* before MHD's threads start, so they inherit it */
     signal(SIGPIPE, SIG_IGN);
+    if (!(h.conns = conns_new(&lim)) || !(h.work = workq_new(o->workers, http_work))) {
+        fprintf(stderr, "collector serve: cannot start the worker threads\n");
+        goto out;
+    }
     if (!(d = serve_start(o, &h, &addr, &tls))) {
         fprintf(stderr,
                 "collector serve: cannot listen on %s (in use, or not an address of "
@@ -276,9 +326,13 @@ int serve_run(const struct serve_options *o)
     serve_drain(d, &h);
     status = 0;
 out:
+    workq_free(h.work);
+    conns_free(h.conns);
     ingest_free(h.ingest);
     seal_keyring_free(h.keyring);
     store_close(h.store);
+    if (live >= 0)
+        close(live);
     if (status == 0)
         log_line("info", "stopped", "msg=\"database closed\"");
     free(tls.cert);

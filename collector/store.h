@@ -309,4 +309,19 @@ bool store_admin_check(struct store *st, const char *token_sha256);
 /* The current time as RFC 3339 UTC "YYYY-MM-DDTHH:MM:SSZ". */
 void store_now(char out[21]);
 
+/* Whether the database can be written now (store_health.c): STORE_OK, or
+ * STORE_E_UNAVAILABLE / STORE_E_FULL with the reason in why[len]. Takes
+ * and gives back the write lock; writes nothing. */
+enum store_err store_health(struct store *st, char *why, size_t len);
+
+/* Backups (store_backup.c). store_backup copies the database db into the
+ * new file to with SQLite's online backup API (one consistent snapshot,
+ * while a collector keeps writing) and verifies the copy; store_restore_copy
+ * verifies from and copies it into the new file to; store_verify runs
+ * PRAGMA integrity_check and checks the schema version. Each says what
+ * failed in err[len]. None touches the key file. */
+enum store_err store_backup(const char *db, const char *to, char *err, size_t len);
+enum store_err store_restore_copy(const char *from, const char *to, char *err, size_t len);
+enum store_err store_verify(const char *path, char *err, size_t len);
+
 #endif

@@ -2,6 +2,7 @@
  * collector on the LAN: requests are small, so tight timeouts are right and a
  * reply larger than HTTP_MAX_REPLY_BYTES is an error, not something to keep. */
 #include "http_client.h"
+#include "kclock.h"
 #include "kerr.h"
 
 #include <ctype.h>
@@ -91,6 +92,12 @@ static size_t on_header(char *line, size_t size, size_t n, void *user)
              i < vlen && isdigit((unsigned char)v[i]) && secs < HTTP_MAX_RETRY_AFTER_S; i++)
             secs = secs * 10 + (v[i] - '0');
         b->r->retry_after_s = secs < HTTP_MAX_RETRY_AFTER_S ? secs : HTTP_MAX_RETRY_AFTER_S;
+    } else if ((v = header_value(line, len, "Date", &vlen)) && vlen < 64) {
+        char date[64];
+        memcpy(date, v, vlen);
+        date[vlen] = '\0';
+        time_t t = curl_getdate(date, NULL);
+        b->r->date = t > 0 ? t : 0;
     }
     return len;
 }
@@ -242,6 +249,7 @@ int http_client_request(struct http_client *c, const char *method, const char *p
         goto out;
     }
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &out->status);
+    kclock_observe(out->date); /* the collector's clock is the reference */
     if (!out->body && !(out->body = calloc(1, 1))) {
         kerr_fail(out->error, sizeof out->error, "out of memory");
         goto out;

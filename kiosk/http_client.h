@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "survey.h"
 
@@ -32,6 +33,7 @@ struct http_reply {
     /* X-Collector-Key (the collector's public key, with the survey), "" when none or too long */
     char collector_key[HTTP_KEY_LEN];
     long retry_after_s;       /* Retry-After in seconds (429/503), 0 when none */
+    time_t date;              /* the Date header (the collector's clock), 0 when none */
     char error[HTTP_ERR_LEN]; /* transport error in words, "" when a reply came */
 };
 

@@ -14,12 +14,33 @@
 
 #define KCLOCK_JST_OFFSET (9 * 3600)
 
-/* An atomic offset makes every function thread-safe without a lock. */
-static atomic_long offset_s;
+/* Atomics make every function thread-safe without a lock. */
+static atomic_long offset_s;     /* a test's or demo's shift */
+static atomic_long correction_s; /* learnt from the collector */
+static atomic_bool fixed;        /* the clock was set on purpose: never corrected */
+
+time_t kclock_raw(void)
+{
+    return time(NULL) + (time_t)atomic_load(&offset_s);
+}
 
 time_t kclock_now(void)
 {
-    return time(NULL) + (time_t)atomic_load(&offset_s);
+    return kclock_raw() + (time_t)atomic_load(&correction_s);
+}
+
+void kclock_observe(time_t collector_now)
+{
+    long diff = (long)(collector_now - kclock_raw());
+
+    if (collector_now <= 0 || atomic_load(&fixed))
+        return;
+    atomic_store(&correction_s, labs(diff) > KCLOCK_TRUST_S ? diff : 0);
+}
+
+long kclock_correction(void)
+{
+    return atomic_load(&correction_s);
 }
 
 static int days_in_month(int y, int m)
@@ -43,12 +64,16 @@ int kclock_set_date(const char *yyyy_mm_dd)
         return -1;
     struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
     time_t target = timegm(&tm);
+    atomic_store(&fixed, true);
+    atomic_store(&correction_s, 0);
     atomic_store(&offset_s, (long)(target - time(NULL)));
     return 0;
 }
 
 void kclock_advance(long seconds)
 {
+    atomic_store(&fixed, true);
+    atomic_store(&correction_s, 0);
     atomic_fetch_add(&offset_s, seconds);
 }
 

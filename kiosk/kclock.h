@@ -6,8 +6,23 @@
 
 #include <time.h>
 
-/* Seconds since the epoch, with the offset applied. */
+#define KCLOCK_TRUST_S 300 /* a kiosk clock this close to the collector's is left alone */
+
+/* Seconds since the epoch, with the offset applied, and the correction
+ * learnt from the collector (kclock_observe) when there is one. Answers are
+ * dated and batches sealed by it. */
 time_t kclock_now(void);
+/* The kiosk's own clock (the system's, with a test offset): what the
+ * heartbeat reports as "clock", so the collector sees the kiosk's error. */
+time_t kclock_raw(void);
+/* A reply's Date header: the collector's clock is the reference. When the
+ * kiosk's own clock is more than KCLOCK_TRUST_S off, kclock_now() follows
+ * the collector's from then on; within it, the correction is dropped. A
+ * clock set by kclock_set_date() or kclock_advance() (tests, demos) is
+ * never corrected. */
+void kclock_observe(time_t collector_now);
+/* The correction now applied, in seconds (0 when none): shown to staff. */
+long kclock_correction(void);
 /* Sets the offset so that now is the given midnight UTC date; returns 0, or -1 for a bad date. */
 int kclock_set_date(const char *yyyy_mm_dd);
 /* Adds seconds to the offset (a test's "a day passes"). */

@@ -246,13 +246,16 @@ static char *heartbeat_json(struct sync *s)
 {
     struct kiosk_store_status st;
     char clock[32];
-    time_t now = kclock_now();
+    time_t now = kclock_now(), own = kclock_raw();
     struct tm tm;
 
     kiosk_store_get_status(s->st, &st);
-    gmtime_r(&now, &tm);
+    /* The kiosk's own clock, so that the collector sees its error. */
+    gmtime_r(&own, &tm);
     strftime(clock, sizeof clock, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    long days = st.oldest_unsent ? (long)((now - st.oldest_unsent) / SYNC_DAY) : 0;
+    long days = st.oldest_unsent && now > st.oldest_unsent
+                    ? (long)((now - st.oldest_unsent) / SYNC_DAY)
+                    : 0;
     /* DESIGN.md's fields only: nothing that moves when one person answers. */
     bool has_survey = s->survey_id[0] != '\0';
     json_t *j = json_pack("{s:s, s:s?, s:o?, s:i, s:i, s:I, s:s}", "app_version", KIOSK_VERSION,

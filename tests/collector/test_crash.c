@@ -1,5 +1,8 @@
 /* End to end: the collector is killed with SIGKILL twice while kiosks
- * upload, and restarted. The uploaders behave as kiosks do: a batch is
+ * upload, and restarted; then ten times with the power-cut VFS preloaded
+ * (tests/powercut/), so that a kill also loses every write not yet synced,
+ * as a power cut does: a commit acknowledged before its fsync would be
+ * lost (the test fails with synchronous=NORMAL). The uploaders behave as kiosks do: a batch is
  * done only on a 200/201 whose body names its id; anything else (a reset
  * connection, a refused one, a 503) is retried. In the end every batch is
  * stored exactly once, none half: the counts per batch match its rows. */
@@ -22,6 +25,7 @@
 #define BATCHES    30 /* per kiosk */
 #define RESPONSES  50 /* per batch */
 #define KILLS      2
+#define POWER_CUTS 10
 #define DEADLINE_S 60.0
 
 static pthread_mutex_t url_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -77,30 +81,44 @@ static void set_url(const char *url)
     pthread_mutex_unlock(&url_lock);
 }
 
-static void test_crash_sigkill_loses_and_doubles_nothing(void **state)
+/* Starts the collector on db, with the power-cut VFS when powercut. */
+static void start(struct tu_server *server, const char *db, bool powercut)
+{
+    /* The threads share one kiosk token: 9,000 responses, over a day's quota. */
+    const char *const extra[] = {"--max-responses-per-kiosk-day", "1000000", NULL};
+
+    if (powercut)
+        setenv("LD_PRELOAD", POWERCUT_LIB, 1);
+    assert_int_equal(tu_server_start(server, db, extra), 0);
+    unsetenv("LD_PRELOAD");
+    set_url(server->url);
+}
+
+static void crash_rounds(const char *name, int kills, bool powercut)
 {
     char dir[TU_PATH_MAX], db[TU_PATH_MAX + 32], token[TU_TOKEN_MAX];
     struct tu_server server;
     struct kiosk k[KIOSKS];
     pthread_t t[KIOSKS];
-    /* The threads share one kiosk token: 9,000 responses, over a day's quota. */
-    const char *const extra[] = {"--max-responses-per-kiosk-day", "1000000", NULL};
-    (void)state;
 
-    assert_int_equal(tu_tempdir("crash", dir), 0);
+    atomic_store(&acknowledged, 0);
+    atomic_store(&retried, 0);
+    atomic_store(&replayed, 0);
+    assert_int_equal(tu_tempdir(name, dir), 0);
     snprintf(db, sizeof db, "%s/collector.db", dir);
     assert_int_equal(tu_setup_db(db, token, NULL), 0);
-    assert_int_equal(tu_server_start(&server, db, extra), 0);
-    set_url(server.url);
+    start(&server, db, powercut);
     for (int i = 0; i < KIOSKS; i++) {
         k[i] = (struct kiosk){.token = token, .seed = 7919u * (unsigned)(i + 1)};
         assert_int_equal(pthread_create(&t[i], NULL, kiosk_run, &k[i]), 0);
     }
-    for (int kill_n = 0; kill_n < KILLS; kill_n++) {
-        /* Let some batches land, then pull the plug mid-stream. */
-        int before = atomic_load(&acknowledged);
+    for (int kill_n = 0; kill_n < kills; kill_n++) {
+        /* Let some batches land, then pull the plug mid-stream, each time
+         * after a different number, so the kills fall at many points of a
+         * group commit. */
+        int before = atomic_load(&acknowledged), wait_for = 3 + (kill_n * 5) % 11;
         double until = tu_now() + 10;
-        while (atomic_load(&acknowledged) < before + 8 && tu_now() < until)
+        while (atomic_load(&acknowledged) < before + wait_for && tu_now() < until)
             nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
         tu_server_kill(&server);
         fprintf(stderr, "killed the collector after %d acknowledged batches\n",
@@ -111,8 +129,7 @@ static void test_crash_sigkill_loses_and_doubles_nothing(void **state)
                                          "b.batch_id)"),
                          0);
         nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
-        assert_int_equal(tu_server_start(&server, db, extra), 0);
-        set_url(server.url);
+        start(&server, db, powercut);
     }
     for (int i = 0; i < KIOSKS; i++)
         pthread_join(t[i], NULL);
@@ -143,10 +160,23 @@ static void test_crash_sigkill_loses_and_doubles_nothing(void **state)
     tu_rmdir(dir);
 }
 
+static void test_crash_sigkill_loses_and_doubles_nothing(void **state)
+{
+    (void)state;
+    crash_rounds("crash", KILLS, false);
+}
+
+static void test_crash_power_cut_loses_and_doubles_nothing(void **state)
+{
+    (void)state;
+    crash_rounds("powercut", POWER_CUTS, true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crash_sigkill_loses_and_doubles_nothing),
+        cmocka_unit_test(test_crash_power_cut_loses_and_doubles_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -94,6 +94,26 @@ static void test_heartbeat_stores_health_and_skew(void **state)
     assert_true(skew > -(long long)(time(NULL) - 1577836800) - 10);
 }
 
+/* A kiosk whose clock came back from a year ahead counts its waiting
+ * batch's age negative: the heartbeat is taken, the age stored as 0 and
+ * the clamp reported (issue 15). */
+static void test_heartbeat_clamps_negative_age(void **state)
+{
+    char reply[512];
+    (void)state;
+
+    assert_int_equal(post("{\"app_version\":\"0.1.0\",\"survey_id\":null,\"survey_version\":null,"
+                          "\"sealed_batches\":3,\"quarantined_batches\":0,"
+                          "\"oldest_unsent_days\":-364.5,\"clock\":\"2025-01-01T00:00:00Z\"}",
+                          reply, sizeof reply),
+                     200);
+    assert_non_null(strstr(reply, "\"clamped\":[\"oldest_unsent_days\"]"));
+    assert_int_equal(tu_db_count(db, "SELECT json_extract(heartbeat, '$.oldest_unsent_days') FROM "
+                                     "kiosks WHERE name = 'kiosk-1'"),
+                     0);
+    assert_true(tu_server_log_has(&server, "oldest_unsent_days was negative"));
+}
+
 static void test_heartbeat_rejects_bad_fields(void **state)
 {
     char reply[512];
@@ -143,6 +163,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heartbeat_stores_health_and_skew),
+        cmocka_unit_test(test_heartbeat_clamps_negative_age),
         cmocka_unit_test(test_heartbeat_rejects_bad_fields),
         cmocka_unit_test(test_heartbeat_rejects_nul_byte),
     };
