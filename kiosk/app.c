@@ -344,6 +344,18 @@ static bool press_button(struct app *a, enum app_action action, int arg)
 
 /* ---- input ------------------------------------------------------------- */
 
+/* The window's size in pixels and millimetres: the config's screen_mm or
+ * screen_inches, else the display's DPI, else an assumption (panel.c). */
+static void measure_screen(struct app *a)
+{
+    float dpi = 0;
+    SDL_GetRendererOutputSize(a->ren, &a->width, &a->height);
+    if (SDL_GetDisplayDPI(SDL_GetWindowDisplayIndex(a->win), NULL, &dpi, NULL) != 0)
+        dpi = 0;
+    panel_measure(a->width, a->height, a->cfg.screen_w_mm, a->cfg.screen_h_mm, a->cfg.screen_inches,
+                  dpi, &a->panel);
+}
+
 static void on_key(struct app *a, SDL_Keycode k)
 {
     static const enum app_action enter[] = {ACTION_START,    ACTION_NEXT,   ACTION_SEND,
@@ -427,7 +439,7 @@ static void on_event(struct app *a, const SDL_Event *e)
         break;
     case SDL_WINDOWEVENT:
         if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
-            SDL_GetRendererOutputSize(a->ren, &a->width, &a->height);
+            measure_screen(a);
             a->dirty = true;
         } else if (e->window.event == SDL_WINDOWEVENT_EXPOSED) {
             a->dirty = true;
@@ -768,6 +780,11 @@ bool app_layout_ok(const struct app *a, char *why, size_t len)
     return view_check(&a->view, why, len);
 }
 
+const struct view *app_view(const struct app *a)
+{
+    return &a->view;
+}
+
 bool app_button_center(const struct app *a, enum app_action action, int arg, int *x, int *y)
 {
     const struct widget *w = view_find(&a->view, action, arg);
@@ -866,7 +883,9 @@ static int open_window(struct app *a, char *err, size_t errlen)
         return fail(err, errlen, "kiosk: cannot create a renderer: %s", SDL_GetError());
     if (o->fullscreen)
         SDL_ShowCursor(SDL_DISABLE);
-    SDL_GetRendererOutputSize(a->ren, &a->width, &a->height);
+    measure_screen(a);
+    fprintf(stderr, "kiosk: screen %dx%d px, %.0fx%.0f mm (%s)\n", a->width, a->height,
+            a->panel.w_mm, a->panel.h_mm, panel_source_name(a->panel.source));
     return 0;
 }
 

@@ -106,6 +106,10 @@ void app_selected(const struct app *a, char *buf, size_t len);
 int app_stored(const struct app *a);
 unsigned long app_frames(const struct app *a);
 bool app_layout_ok(const struct app *a, char *why, size_t len);
+/* The screen as laid out, for tests that measure it; valid until the next
+ * event or wait. */
+struct view;
+const struct view *app_view(const struct app *a);
 /* The centre of the button doing action/arg on screen; false if none. */
 bool app_button_center(const struct app *a, enum app_action action, int arg, int *x, int *y);
 /* Whether a text or button on screen reads exactly text. */

@@ -61,6 +61,7 @@ struct app {
 
     /* What is on screen. */
     int width, height;
+    struct panel panel; /* the screen in millimetres */
     struct view view;
     bool dirty;
     bool running;

@@ -1,7 +1,8 @@
 /* The kiosk's look: colours and sizes in one place. Sizes are in units of
- * a 1080-pixel short side (a 21.5" 1080p monitor, ~3.6 px per mm) and scale
- * with min(width, height); type follows JIS S 0032 for a reader of 70 at
- * arm's length, touch targets are far above 15 mm. */
+ * a 1080-pixel short side (a 21.5" 1080p monitor, ~4 px per mm) and scale
+ * with min(width, height), but never below floors in millimetres on the
+ * panel at hand (panel.h): type follows JIS S 0032 for a reader of 70 at
+ * arm's length, touch targets are at least 15 mm, 3 mm apart. */
 #ifndef KIOSK_THEME_H
 #define KIOSK_THEME_H
 
@@ -33,7 +34,6 @@
 #define THEME_BODY_PX      46
 #define THEME_BUTTON_PX    48
 #define THEME_SMALL_PX     34
-#define THEME_MIN_PX       26  /* no text shrinks below this */
 #define THEME_CHOICE_H     160 /* a scale point: ~44 mm */
 #define THEME_NAV_H        124 /* back / skip: ~34 mm */
 #define THEME_NAV_W        340
@@ -42,7 +42,15 @@
 #define THEME_BAR_H        16
 #define THEME_MAX_TEXT_W   1800 /* longer lines are hard to follow */
 #define THEME_CORNER       120  /* the maintenance corner: ~33 mm square */
-#define THEME_MIN_TARGET   54   /* 15 mm: no button is smaller */
+
+/* Floors in millimetres (the em height text is rendered at, and boxes). */
+#define THEME_STATEMENT_MM    7.0  /* the question: comfortable reading for 70 years at 50 cm */
+#define THEME_TEXT_MM         4.8  /* every other text: JIS S 0032's floor for that reader */
+#define THEME_TARGET_MM       15.0 /* every touch target, both directions */
+#define THEME_TARGET_GAP_MM   3.0  /* between two targets */
+#define THEME_MARGIN_MM       3.0
+#define THEME_SHORT_PANEL_MM  100.0 /* a short side under this: margins at their floor */
+#define THEME_CHOICE_MAX_W_MM 60.0  /* a choice in a row is at most this wide, or 480 units */
 
 /* Timing, milliseconds. */
 #define THEME_ADVANCE_MS    350   /* a chosen answer stays highlighted this long */

@@ -11,6 +11,7 @@
 #include <SDL.h>
 
 #include "layout.h"
+#include "panel.h"
 #include "textcache.h"
 
 #define VIEW_MAX_WIDGETS 64
@@ -47,12 +48,15 @@ struct view {
     struct widget w[VIEW_MAX_WIDGETS];
     int n;
     int width, height;
-    bool full; /* a widget or string did not fit in the tables: a bug to report */
+    struct panel panel; /* millimetres: the floors of type and targets */
+    bool full;          /* a widget or string did not fit in the tables: a bug to report */
     char arena[VIEW_ARENA_BYTES];
     size_t used;
 };
 
-void view_reset(struct view *v, int width, int height);
+void view_reset(struct view *v, int width, int height, const struct panel *panel);
+/* Whole pixels covering mm on this view's panel. */
+int view_mm(const struct view *v, double mm);
 /* A copy of a formatted string that lives as long as the view. */
 const char *view_printf(struct view *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -73,7 +77,9 @@ const struct widget *view_hit(const struct view *v, int x, int y);
 const struct widget *view_find(const struct view *v, int action, int arg);
 
 /* Whether every widget lies on the screen, every text fits its box without
- * clipping and no two buttons overlap; otherwise false and why. */
+ * clipping, no text is under its floor in mm, every button is at least
+ * THEME_TARGET_MM in both directions and THEME_TARGET_GAP_MM from every
+ * other; otherwise false and why. */
 bool view_check(const struct view *v, char *why, size_t whylen);
 
 /* Whether text fits a button of that box (shrinking from px at most to the
