@@ -106,7 +106,21 @@ enum screen_id app_home(const struct app *a)
 static void show(struct app *a, enum screen_id s)
 {
     a->screen = s;
+    a->shown_at = app_now(a);
+    a->press_used = true; /* a finger that went down on the last screen does nothing here */
     a->dirty = true;
+}
+
+uint64_t app_input_from(const struct app *a)
+{
+    if (a->shown_at == 0)
+        return 0;
+    return a->shown_at + (a->screen == SCREEN_THANKS ? THEME_THANKS_LOCK_MS : THEME_GUARD_MS);
+}
+
+static bool input_blocked(const struct app *a)
+{
+    return app_now(a) < app_input_from(a);
 }
 
 /* Everything answered so far is forgotten: it was never written. */
@@ -198,6 +212,8 @@ static void submit(struct app *a)
         return;
     }
     a->stored++;
+    a->thanks_open = false;
+    a->cooldown_until = app_now(a) + (uint64_t)s->cooldown_s * 1000;
     /* The answers live in memory only until they are sealed and stored. */
     explicit_bzero(values, sizeof values);
     explicit_bzero(options, sizeof options);
@@ -449,6 +465,8 @@ static void on_event(struct app *a, const SDL_Event *e)
         if (e->button.button != SDL_BUTTON_LEFT)
             break;
         a->last_input = app_now(a);
+        if (input_blocked(a))
+            break; /* the screen just changed: a double tap's second tap */
         a->pressed = true;
         a->press_used = false;
         a->press_x = e->button.x;
@@ -465,6 +483,8 @@ static void on_event(struct app *a, const SDL_Event *e)
         if (e->key.repeat)
             break; /* a key held down answers once */
         a->last_input = app_now(a);
+        if (input_blocked(a))
+            break;
         a->input_at_pc = SDL_GetPerformanceCounter();
         on_key(a, e->key.keysym.sym);
         break;
@@ -516,6 +536,8 @@ static uint64_t next_deadline(const struct app *a)
              a->countdown_end -
                  (uint64_t)(a->countdown_left > 0 ? a->countdown_left - 1 : 0) * 1000);
     CONSIDER(a->screen == SCREEN_THANKS, a->thanks_until);
+    CONSIDER(a->screen == SCREEN_THANKS && !a->thanks_open, app_input_from(a));
+    CONSIDER(a->cooldown_until != 0, a->cooldown_until);
     CONSIDER(a->pressed && !a->press_used && corner_screen(a) &&
                  in_corner(a, a->press_x, a->press_y),
              a->press_at + THEME_LONG_PRESS_MS);
@@ -573,8 +595,16 @@ static void tick(struct app *a)
         enter_item(a);
     }
     tick_idle(a, now);
+    if (a->screen == SCREEN_THANKS && !a->thanks_open && now >= app_input_from(a)) {
+        a->thanks_open = true; /* its button shows */
+        a->dirty = true;
+    }
     if (a->screen == SCREEN_THANKS && now >= a->thanks_until)
         go_home(a);
+    if (a->cooldown_until && now >= a->cooldown_until) {
+        a->cooldown_until = 0; /* welcome's start button wakes */
+        a->dirty = a->dirty || a->screen == SCREEN_WELCOME;
+    }
     if (a->pressed && !a->press_used && corner_screen(a) && in_corner(a, a->press_x, a->press_y) &&
         now >= a->press_at + THEME_LONG_PRESS_MS)
         open_pin(a);
@@ -778,6 +808,29 @@ unsigned long app_frames(const struct app *a)
 bool app_layout_ok(const struct app *a, char *why, size_t len)
 {
     return view_check(&a->view, why, len);
+}
+
+unsigned app_await_input(struct app *a)
+{
+    uint64_t start = app_now(a);
+    if (a->advance_at > app_now(a)) /* a chosen answer moves on first */
+        app_wait(a, (unsigned)(a->advance_at - app_now(a)));
+    if (app_now(a) < app_input_from(a))
+        app_wait(a, (unsigned)(app_input_from(a) - app_now(a)));
+    return (unsigned)(app_now(a) - start);
+}
+
+bool app_await_button(struct app *a, enum app_action action, int arg, unsigned max_ms)
+{
+    enum { STEP_MS = 250 };
+    for (unsigned waited = 0;; waited += STEP_MS) {
+        waited += app_await_input(a);
+        if (view_find(&a->view, action, arg))
+            return true;
+        if (waited >= max_ms)
+            return false;
+        app_wait(a, STEP_MS);
+    }
 }
 
 const struct view *app_view(const struct app *a)
@@ -987,6 +1040,7 @@ struct app *app_open(const struct kiosk_options *opt, char *err, size_t errlen)
     a->running = true;
     discard(a);
     show(a, app_home(a));
+    a->shown_at = 0; /* the first screen takes input at once */
     a->last_input = app_now(a);
     a->poll_at = app_now(a) + THEME_POLL_MS;
     redraw(a);

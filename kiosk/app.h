@@ -110,6 +110,13 @@ bool app_layout_ok(const struct app *a, char *why, size_t len);
  * event or wait. */
 struct view;
 const struct view *app_view(const struct app *a);
+/* Waits on the virtual clock, as a person who reads before acting, until a
+ * chosen answer has moved on and the screen takes input (THEME_GUARD_MS
+ * after it changed, longer on thanks). Returns the milliseconds waited. */
+unsigned app_await_input(struct app *a);
+/* The same, then until the screen offers the button doing action/arg, at
+ * most max_ms in all. Returns whether the button is there. */
+bool app_await_button(struct app *a, enum app_action action, int arg, unsigned max_ms);
 /* The centre of the button doing action/arg on screen; false if none. */
 bool app_button_center(const struct app *a, enum app_action action, int arg, int *x, int *y);
 /* Whether a text or button on screen reads exactly text. */

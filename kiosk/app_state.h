@@ -54,6 +54,9 @@ struct app {
     uint64_t countdown_end;
     int countdown_left; /* seconds shown on the idle screen */
     uint64_t thanks_until;
+    uint64_t shown_at;       /* when the screen on display was put there; 0 = at start */
+    bool thanks_open;        /* the thanks screen's lock is over: its button shows */
+    uint64_t cooldown_until; /* welcome's start button rests until then; 0 = not resting */
     uint64_t poll_at;
     bool pressed, press_used;
     int press_x, press_y;
@@ -84,6 +87,10 @@ int app_n_items(const struct app *a);
 /* Where a respondent starts: welcome, or the screen that says why they
  * cannot (no_survey, closed, error). */
 enum screen_id app_home(const struct app *a);
+/* The time from which the screen on display takes input: a new screen
+ * ignores touches and keys for THEME_GUARD_MS (a second tap of a double
+ * tap must not answer the next question), thanks for THEME_THANKS_LOCK_MS. */
+uint64_t app_input_from(const struct app *a);
 /* Builds the view of the current screen (screens.c). */
 void screens_build(struct app *a);
 /* Prepares the fonts of the answer screens (screens.c). */

@@ -245,8 +245,12 @@ static void build_welcome(struct app *a, const struct frame *f)
     int bh = H(f, THEME_START_H), bw = H(f, THEME_START_W);
     int note_h = a->store_set_aside ? layout_line_height(T(f, THEME_SMALL_PX)) * 2 + f->gap : 0;
     SDL_Rect btn = {a->width / 2 - bw / 2, a->height - f->m - note_h - bh, bw, bh};
-    view_button(&a->view, btn, "回答をはじめる", T(f, THEME_TITLE_PX), BUTTON_PRIMARY, ACTION_START,
-                0);
+    /* Right after a response the button rests (the survey's cooldown_s), so
+     * that one person cannot stack responses; it says so, gently. */
+    bool resting = a->cooldown_until != 0;
+    view_button(&a->view, btn, resting ? "少しお待ちください" : "回答をはじめる",
+                T(f, resting ? THEME_BUTTON_PX : THEME_TITLE_PX),
+                resting ? BUTTON_RESTING : BUTTON_PRIMARY, resting ? ACTION_NONE : ACTION_START, 0);
     SDL_Rect area = f->content;
     area.h = btn.y - 2 * f->gap - area.y;
     struct block b[] = {
@@ -584,7 +588,10 @@ static void build_thanks(struct app *a, const struct frame *f)
     static const char *const labels[] = {"最初の画面へ"};
     static const enum button_style styles[] = {BUTTON_QUIET};
     static const enum app_action actions[] = {ACTION_RESTART};
-    int y = bottom_row(a, f, H(f, THEME_NAV_H), H(f, 520), 1, labels, styles, actions);
+    /* The button shows once the lock is over; its place is kept meanwhile. */
+    int y = a->thanks_open
+                ? bottom_row(a, f, H(f, THEME_NAV_H), H(f, 520), 1, labels, styles, actions)
+                : a->height - f->m - H(f, THEME_NAV_H);
     SDL_Rect area = f->content;
     area.h = y - 2 * f->gap - area.y;
     struct block b[] = {

@@ -6,9 +6,13 @@
  *   tap @BUTTON [N]    tap the centre of a visible button: start, choose N
  *                      (N-th point or option from 1), back, skip, next, send,
  *                      review, continue, restart, digit N, clear, ok, leave,
- *                      sync, requeue, quit
+ *                      sync, requeue, quit; first waits (virtual time, at most
+ *                      SCRIPT_AWAIT_MS) until the screen takes input and shows
+ *                      the button, as a person reading it would. tap X Y
+ *                      does not wait: it is a reflex, a double tap's second.
  *   press X Y MS       hold a touch for MS virtual milliseconds (long press)
  *   key NAME           0-9, Return, BackSpace, Escape
+ *                      (press and key first wait until the screen takes input)
  *   wait MS            let MS virtual milliseconds pass (timers fire in order)
  *   date YYYY-MM-DD    set the calendar (the responses' month, the period)
  *   drain SECONDS      let the sync thread run rounds until all is delivered
@@ -30,7 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WORDS 4
+#define WORDS           4
+#define SCRIPT_AWAIT_MS 30000 /* longer than the survey's cooldown by default */
 
 struct run {
     struct app *a;
@@ -121,6 +126,7 @@ static int tap_button(struct run *r, char **w, const char *text)
             return bad(r, "this button needs a number", text);
         int arg = BUTTONS[i].action == ACTION_CHOOSE ? (int)n - 1 : (int)n;
         int x, y;
+        app_await_button(r->a, BUTTONS[i].action, arg, SCRIPT_AWAIT_MS);
         if (!app_button_center(r->a, BUTTONS[i].action, arg, &x, &y))
             return failed(r, text, "no such button on the %s screen",
                           screen_name(app_screen(r->a)));
@@ -132,6 +138,7 @@ static int tap_button(struct run *r, char **w, const char *text)
 
 static int do_key(struct run *r, const char *name, const char *text)
 {
+    app_await_input(r->a);
     if (name && strlen(name) == 1 && name[0] >= '0' && name[0] <= '9') {
         app_key(r->a, SDLK_0 + (name[0] - '0'));
         return APP_EXIT_OK;
@@ -208,9 +215,10 @@ static int pointer(struct run *r, char **w, const char *text)
         return tap_button(r, w, text);
     if (!point(r, w[1], w[2], &x, &y) || (press && (!w[3] || !count(w[3], &ms))))
         return bad(r, press ? "write: press X Y MS" : "write: tap X Y (fractions 0..1)", text);
-    if (press)
+    if (press) {
+        app_await_input(r->a);
         app_press(r->a, x, y, (unsigned)ms);
-    else
+    } else
         app_tap(r->a, x, y);
     return APP_EXIT_OK;
 }

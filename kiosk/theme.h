@@ -53,10 +53,12 @@
 #define THEME_CHOICE_MAX_W_MM 60.0  /* a choice in a row is at most this wide, or 480 units */
 
 /* Timing, milliseconds. */
-#define THEME_ADVANCE_MS    350   /* a chosen answer stays highlighted this long */
-#define THEME_LONG_PRESS_MS 2000  /* the maintenance corner */
-#define THEME_COUNTDOWN_MS  20000 /* "still there?" before answers are discarded */
-#define THEME_THANKS_MS     6000
-#define THEME_POLL_MS       2000 /* sync status, survey updates, the date */
+#define THEME_ADVANCE_MS     350   /* a chosen answer stays highlighted this long */
+#define THEME_GUARD_MS       600   /* a new screen takes no input this long: no double taps */
+#define THEME_THANKS_LOCK_MS 3000  /* thanks cannot be left by touch this long */
+#define THEME_LONG_PRESS_MS  2000  /* the maintenance corner */
+#define THEME_COUNTDOWN_MS   20000 /* "still there?" before answers are discarded */
+#define THEME_THANKS_MS      6000
+#define THEME_POLL_MS        2000 /* sync status, survey updates, the date */
 
 #endif

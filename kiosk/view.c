@@ -93,9 +93,9 @@ struct widget *view_button(struct view *v, SDL_Rect box, const char *text, int p
     w->action = action;
     w->arg = arg;
     w->border_w = style == BUTTON_QUIET ? 0 : scaled(v, THEME_BORDER);
-    w->border = THEME_ACCENT;
+    w->border = style == BUTTON_RESTING ? THEME_TRACK : THEME_ACCENT;
     bool dark = style == BUTTON_SELECTED || style == BUTTON_PRIMARY;
-    w->fg = dark ? THEME_ON_ACCENT : THEME_TEXT;
+    w->fg = dark ? THEME_ON_ACCENT : style == BUTTON_RESTING ? THEME_MUTED : THEME_TEXT;
     w->bg = dark ? THEME_ACCENT : style == BUTTON_QUIET ? THEME_QUIET_BG : THEME_BUTTON_BG;
     return w;
 }

@@ -24,6 +24,7 @@ enum button_style {
     BUTTON_SELECTED, /* the chosen one: navy, white text */
     BUTTON_PRIMARY,  /* start, send, continue */
     BUTTON_QUIET,    /* back, skip, review */
+    BUTTON_RESTING,  /* shown but not taking taps yet: muted */
 };
 
 struct widget {

@@ -7,25 +7,25 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SURVEY_MAX_FILE_BYTES  (1u << 20) /* a definition larger than 1 MiB is refused */
-#define SURVEY_MAX_POINTS      11
-#define SURVEY_MIN_POINTS      2
-#define SURVEY_MAX_QUESTIONS   200
-#define SURVEY_MAX_ATTRIBUTES  16
-#define SURVEY_MAX_OPTIONS     32
-#define SURVEY_MAX_ID_BYTES    64
-#define SURVEY_MAX_TEXT_BYTES  2000
-#define SURVEY_ERR_LEN         256 /* room for any message survey_load_* writes */
+#define SURVEY_MAX_FILE_BYTES (1u << 20) /* a definition larger than 1 MiB is refused */
+#define SURVEY_MAX_POINTS     11
+#define SURVEY_MIN_POINTS     2
+#define SURVEY_MAX_QUESTIONS  200
+#define SURVEY_MAX_ATTRIBUTES 16
+#define SURVEY_MAX_OPTIONS    32
+#define SURVEY_MAX_ID_BYTES   64
+#define SURVEY_MAX_TEXT_BYTES 2000
+#define SURVEY_ERR_LEN        256 /* room for any message survey_load_* writes */
 
 /* X-macro: one list gives the codes and their texts. */
-#define SURVEY_ERRORS(X)                                                                          \
-    X(SURVEY_OK, "ok")                                                                            \
-    X(SURVEY_E_IO, "cannot read the file")                                                        \
-    X(SURVEY_E_TOO_LARGE, "the definition is too large")                                          \
-    X(SURVEY_E_UTF8, "the file is not valid UTF-8")                                               \
-    X(SURVEY_E_JSON, "the file is not valid JSON")                                                \
-    X(SURVEY_E_FIELD, "a field is missing, of the wrong type or invalid")                         \
-    X(SURVEY_E_DUPLICATE, "an id is used twice")                                                  \
+#define SURVEY_ERRORS(X)                                                                           \
+    X(SURVEY_OK, "ok")                                                                             \
+    X(SURVEY_E_IO, "cannot read the file")                                                         \
+    X(SURVEY_E_TOO_LARGE, "the definition is too large")                                           \
+    X(SURVEY_E_UTF8, "the file is not valid UTF-8")                                                \
+    X(SURVEY_E_JSON, "the file is not valid JSON")                                                 \
+    X(SURVEY_E_FIELD, "a field is missing, of the wrong type or invalid")                          \
+    X(SURVEY_E_DUPLICATE, "an id is used twice")                                                   \
     X(SURVEY_E_NOMEM, "out of memory")
 
 enum survey_err {
@@ -76,6 +76,9 @@ struct survey_question {
     struct survey_kpi kpi;
 };
 
+#define SURVEY_DEFAULT_COOLDOWN_S 20
+#define SURVEY_MAX_COOLDOWN_S     600
+
 struct survey {
     char *id;
     int version;
@@ -95,6 +98,9 @@ struct survey {
     size_t n_attributes;
     struct survey_question *questions;
     size_t n_questions;
+    /* Seconds after a response during which a kiosk's start button rests,
+     * so that one person cannot stack responses in a row. */
+    int cooldown_s;
     char *source; /* the JSON text exactly as loaded (NUL-terminated) */
     size_t source_len;
 };

@@ -478,9 +478,9 @@ static enum survey_err survey_parse_texts(struct survey_ctx *c, json_t *root, st
 
 enum survey_err survey_parse_root(struct survey_ctx *c, json_t *root, struct survey *s)
 {
-    static const char *const keys[] = {"id",     "version",    "title",     "organization",
-                                       "period", "intro",      "thanks",    "privacy_note",
-                                       "scale",  "attributes", "questions", NULL};
+    static const char *const keys[] = {
+        "id",           "version", "title",      "organization", "period",     "intro", "thanks",
+        "privacy_note", "scale",   "attributes", "questions",    "cooldown_s", NULL};
     enum survey_err rc;
 
     c->where[0] = '\0';
@@ -495,5 +495,8 @@ enum survey_err survey_parse_root(struct survey_ctx *c, json_t *root, struct sur
         (rc = survey_parse_attributes(c, root, s)) != SURVEY_OK ||
         (rc = survey_parse_questions(c, root, s)) != SURVEY_OK)
         return rc;
+    s->cooldown_s = SURVEY_DEFAULT_COOLDOWN_S;
+    if (json_object_get(root, "cooldown_s"))
+        return survey_get_int(c, root, "", "cooldown_s", 0, SURVEY_MAX_COOLDOWN_S, &s->cooldown_s);
     return SURVEY_OK;
 }

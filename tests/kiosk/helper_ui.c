@@ -343,6 +343,7 @@ void ui_tap(struct app *a, enum app_action action, int arg)
 {
     int x, y;
 
+    app_await_button(a, action, arg, 30000);
     if (!app_button_center(a, action, arg, &x, &y))
         fail_msg("no button for action %d (%d) on the %s screen", action, arg,
                  screen_name(app_screen(a)));
@@ -351,6 +352,7 @@ void ui_tap(struct app *a, enum app_action action, int arg)
 
 void ui_open_maintenance(struct app *a)
 {
+    app_wait(a, 1000); /* staff walk up: the screen takes touches by then */
     app_press(a, 5, 5, 2500);
     assert_int_equal(app_screen(a), SCREEN_PIN);
     for (int d = 1; d <= 4; d++)

@@ -78,7 +78,8 @@ struct app *ui_open_app(const struct ui_kiosk *k, const char *survey_file, const
 /* The in-process UI's screen as TEST_OUTPUT_DIR/kiosk/NAME (a BMP), to
  * look at; the path into path[TU_PATH_MAX]. Returns 0, or -1 with err set. */
 int ui_shot(struct app *a, const char *name, char *path, char *err, size_t errlen);
-/* Taps the button doing action/arg; fails the running test when it is not there. */
+/* Taps the button doing action/arg once the screen takes input and shows it
+ * (app_await_button, at most 30 s); fails the running test when it is not there. */
 void ui_tap(struct app *a, enum app_action action, int arg);
 /* Long press in the corner and PIN 1234, as staff do; fails unless maintenance opens. */
 void ui_open_maintenance(struct app *a);

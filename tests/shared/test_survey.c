@@ -524,6 +524,23 @@ static void test_survey_accepts_null_err_and_names_codes(void **state)
     assert_string_equal(survey_strerror(SURVEY_OK), "ok");
 }
 
+static void test_survey_cooldown_defaults_and_is_checked(void **state)
+{
+    (void)state;
+    struct survey *s = load_ok(minimal);
+    assert_int_equal(s->cooldown_s, SURVEY_DEFAULT_COOLDOWN_S);
+    survey_free(s);
+    char *text = helper_replace(minimal, "\"version\": 1,", "\"version\": 1, \"cooldown_s\": 0,");
+    s = load_ok(text);
+    assert_int_equal(s->cooldown_s, 0);
+    survey_free(s);
+    free(text);
+    expect_edit_refused("\"version\": 1,", "\"version\": 1, \"cooldown_s\": 601,", SURVEY_E_FIELD,
+                        "cooldown_s 601", "from 0 to 600");
+    expect_edit_refused("\"version\": 1,", "\"version\": 1, \"cooldown_s\": \"20\",",
+                        SURVEY_E_FIELD, "cooldown_s must be an integer", NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -557,6 +574,7 @@ int main(void)
         cmocka_unit_test(test_survey_load_file_reports_missing_file),
         cmocka_unit_test(test_survey_lookups),
         cmocka_unit_test(test_survey_accepts_null_err_and_names_codes),
+        cmocka_unit_test(test_survey_cooldown_defaults_and_is_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
