@@ -193,7 +193,7 @@ static int row_px(struct app *a, const struct frame *f, int bw, int height,
     for (int i = 0; i < n; i++) {
         int used;
         if (!view_button_fits(&a->view, a->tc, (SDL_Rect){0, 0, bw, height}, labels[i],
-                              T(f, THEME_BUTTON_PX), &used))
+                              T(f, THEME_BUTTON_PX), 0, &used))
             return 0;
         if (used < px)
             px = used;
@@ -336,6 +336,7 @@ struct grid {
     int cols, rows, bw, bh;
     int px; /* the smallest type size a label needs */
     bool fits;
+    unsigned flags; /* how the labels break: LAYOUT_UNIT for a scale */
 };
 
 /* The grid for cols columns within room_h, if every label fits in it. */
@@ -346,7 +347,8 @@ static bool labels_fit(struct app *a, const struct frame *f, const char *const *
     for (int i = 0; i < n; i++) {
         int px;
         SDL_Rect box = {0, 0, g->bw, g->bh};
-        if (!view_button_fits(&a->view, a->tc, box, labels[i], T(f, THEME_BUTTON_PX), &px))
+        if (!view_button_fits(&a->view, a->tc, box, labels[i], T(f, THEME_BUTTON_PX), g->flags,
+                              &px))
             return false;
         if (px < g->px)
             g->px = px;
@@ -358,8 +360,9 @@ static bool labels_fit(struct app *a, const struct frame *f, const char *const *
  * the theme's height, else as tall as the room allows (two-line labels on
  * a small panel). */
 static bool try_grid(struct app *a, const struct frame *f, const char *const *labels, int n,
-                     int cols, int room_h, struct grid *g)
+                     int cols, int room_h, unsigned flags, struct grid *g)
 {
+    g->flags = flags;
     g->cols = cols;
     g->rows = (n + cols - 1) / cols;
     int tallest = (room_h - (g->rows - 1) * f->gap) / g->rows;
@@ -381,12 +384,12 @@ static bool try_grid(struct app *a, const struct frame *f, const char *const *la
 /* The best grid within room_h: the largest labels, then a row in landscape
  * and a column in portrait. best.cols is 0 when none fits. */
 static struct grid best_grid(struct app *a, const struct frame *f, const char *const *labels, int n,
-                             int room_h)
+                             int room_h, unsigned flags)
 {
     int max_cols = f->landscape ? (n < 11 ? n : 11) : (n < 3 ? n : 3);
     struct grid best = {0}, g;
     for (int c = 1; c <= max_cols; c++) {
-        if (!try_grid(a, f, labels, n, c, room_h, &g))
+        if (!try_grid(a, f, labels, n, c, room_h, flags, &g))
             continue;
         bool wider = f->landscape ? c > best.cols : c < best.cols;
         if (!best.cols || g.px > best.px || (g.px == best.px && wider))
@@ -401,7 +404,7 @@ static struct grid best_grid(struct app *a, const struct frame *f, const char *c
  * fits there does the statement go to its smallest, never below its floor
  * in mm: the layout check then says what did not fit. */
 static struct grid choose_grid(struct app *a, const struct frame *f, const char *const *labels,
-                               int n, int space, const int *statement_h)
+                               int n, int space, const int *statement_h, unsigned flags)
 {
     int spare = space - statement_h[0] - f->gap * 3 / 2;
     int rooms[] = {spare < space * 3 / 5 ? spare : space * 3 / 5, spare,
@@ -411,7 +414,7 @@ static struct grid choose_grid(struct app *a, const struct frame *f, const char 
     for (size_t k = 0; k < sizeof rooms / sizeof rooms[0]; k++) {
         if (k >= 2 && best.cols)
             break; /* the statement keeps its comfortable size */
-        struct grid g = best_grid(a, f, labels, n, rooms[k]);
+        struct grid g = best_grid(a, f, labels, n, rooms[k], flags);
         if (g.cols && (!best.cols || g.px > best.px))
             best = g;
         if (best.cols && best.px >= comfortable)
@@ -419,7 +422,7 @@ static struct grid choose_grid(struct app *a, const struct frame *f, const char 
     }
     best.fits = best.cols != 0;
     if (!best.fits) /* nothing fits: the layout check will say so */
-        try_grid(a, f, labels, n, f->landscape ? (n < 6 ? n : 6) : 1, space * 4 / 5, &best);
+        try_grid(a, f, labels, n, f->landscape ? (n < 6 ? n : 6) : 1, space * 4 / 5, flags, &best);
     return best;
 }
 
@@ -427,9 +430,11 @@ static struct grid choose_grid(struct app *a, const struct frame *f, const char 
  * whether every label fits. */
 static int build_choices(struct app *a, const struct frame *f, int bottom, int top_limit,
                          const int *statement_h, const char *const *labels, int n, int chosen,
-                         bool *fits)
+                         unsigned flags, bool *fits)
 {
-    struct grid g = choose_grid(a, f, labels, n, bottom - top_limit, statement_h);
+    struct grid g = choose_grid(a, f, labels, n, bottom - top_limit, statement_h, flags);
+    if (!g.fits && flags) /* whole phrases do not fit anywhere: break as text */
+        g = choose_grid(a, f, labels, n, bottom - top_limit, statement_h, 0);
     *fits = g.fits;
     int total_w = g.cols * g.bw + (g.cols - 1) * f->gap;
     int x0 = a->width / 2 - total_w / 2;
@@ -439,7 +444,8 @@ static int build_choices(struct app *a, const struct frame *f, int bottom, int t
                       g.bw, g.bh};
         /* One size for all the labels of a grid: calmer than each its own. */
         view_button(&a->view, r, labels[i], g.px, i == chosen ? BUTTON_SELECTED : BUTTON_CHOICE,
-                    ACTION_CHOOSE, i);
+                    ACTION_CHOOSE, i)
+            ->layout = g.flags;
     }
     return y0;
 }
@@ -540,8 +546,10 @@ static bool lay_item(struct app *a, const struct frame *f, const struct item *it
         view_text_height(a->tc, it->text, steps[n_steps > 3 ? 3 : n_steps - 1], true, f->content.w),
         view_text_height(a->tc, it->text, steps[n_steps - 1], true, f->content.w)};
     bool fits;
-    int choices_y =
-        build_choices(a, f, nav_y - f->gap * 3 / 2, top, need, it->labels, it->n, chosen, &fits);
+    /* A scale's labels break only between phrases; an option is text. */
+    unsigned flags = a->item >= (int)a->survey->n_attributes ? LAYOUT_UNIT : 0;
+    int choices_y = build_choices(a, f, nav_y - f->gap * 3 / 2, top, need, it->labels, it->n,
+                                  chosen, flags, &fits);
     SDL_Rect sbox = {f->content.x, top, f->content.w, choices_y - f->gap * 3 / 2 - top};
     view_text(&a->view, sbox, it->text, base, true, THEME_TEXT)->min_px = f->statement_min;
     return fits && sbox.h >= need[1];
@@ -603,10 +611,14 @@ static void build_thanks(struct app *a, const struct frame *f)
 
 static void build_idle(struct app *a, const struct frame *f)
 {
-    static const char *const labels[] = {"最初に戻る", "続ける"};
+    static const char *const labels[] = {"回答を消して最初に戻る", "続ける"};
     static const enum button_style styles[] = {BUTTON_QUIET, BUTTON_PRIMARY};
     static const enum app_action actions[] = {ACTION_RESTART, ACTION_CONTINUE};
-    int y = bottom_row(a, f, H(f, THEME_START_H), H(f, 560), 2, labels, styles, actions);
+    /* What erases the answers says so and sits well away from the safe choice. */
+    struct frame apart = *f;
+    apart.gap = SDL_max(f->gap, view_mm(&a->view, THEME_DESTRUCTIVE_GAP_MM));
+    int max_w = SDL_max(H(f, 560), (f->content.w - apart.gap) / 2);
+    int y = bottom_row(a, &apart, H(f, THEME_START_H), max_w, 2, labels, styles, actions);
     SDL_Rect area = f->content;
     area.h = y - 2 * f->gap - area.y;
     struct block b[] = {

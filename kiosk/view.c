@@ -82,6 +82,11 @@ struct widget *view_text(struct view *v, SDL_Rect box, const char *text, int px,
     return w;
 }
 
+static int border_width(const struct view *v)
+{
+    return SDL_max(scaled(v, THEME_BORDER), view_mm(v, THEME_BORDER_MM));
+}
+
 struct widget *view_button(struct view *v, SDL_Rect box, const char *text, int px,
                            enum button_style style, int action, int arg)
 {
@@ -92,8 +97,10 @@ struct widget *view_button(struct view *v, SDL_Rect box, const char *text, int p
     w->centred = w->middle = true;
     w->action = action;
     w->arg = arg;
-    w->border_w = style == BUTTON_QUIET ? 0 : scaled(v, THEME_BORDER);
-    w->border = style == BUTTON_RESTING ? THEME_TRACK : THEME_ACCENT;
+    w->border_w = border_width(v);
+    w->border = style == BUTTON_RESTING ? THEME_TRACK
+                : style == BUTTON_QUIET ? THEME_QUIET_EDGE
+                                        : THEME_ACCENT;
     bool dark = style == BUTTON_SELECTED || style == BUTTON_PRIMARY;
     w->fg = dark ? THEME_ON_ACCENT : style == BUTTON_RESTING ? THEME_MUTED : THEME_TEXT;
     w->bg = dark ? THEME_ACCENT : style == BUTTON_QUIET ? THEME_QUIET_BG : THEME_BUTTON_BG;
@@ -128,7 +135,7 @@ static void fit_one(const struct view *v, struct widget *w, struct textcache *tc
     int n = layout_steps(w->px, w->min_px, steps);
     SDL_Rect in = inner_box(v, w);
     w->fits = layout_fit(w->text, steps, n, in.w, in.h, textcache_measure,
-                         textcache_face(tc, w->bold), &w->lines);
+                         textcache_face(tc, w->bold), w->layout, &w->lines);
     w->text_rect.w = w->lines.width;
     w->text_rect.h = w->lines.height;
     w->text_rect.x = w->centred ? in.x + (in.w - w->lines.width) / 2
@@ -294,15 +301,15 @@ bool view_check(const struct view *v, char *why, size_t whylen)
 }
 
 bool view_button_fits(const struct view *v, struct textcache *tc, SDL_Rect box, const char *text,
-                      int px, int *px_used)
+                      int px, unsigned flags, int *px_used)
 {
-    struct widget w = {.kind = WIDGET_BUTTON, .box = box, .border_w = scaled(v, THEME_BORDER)};
+    struct widget w = {.kind = WIDGET_BUTTON, .box = box, .border_w = border_width(v)};
     struct layout_lines ll;
     int steps[LAYOUT_MAX_STEPS];
     int n = layout_steps(px, view_mm(v, THEME_TEXT_MM), steps);
     SDL_Rect in = inner_box(v, &w);
-    bool ok =
-        layout_fit(text, steps, n, in.w, in.h, textcache_measure, textcache_face(tc, true), &ll);
+    bool ok = layout_fit(text, steps, n, in.w, in.h, textcache_measure, textcache_face(tc, true),
+                         flags, &ll);
     *px_used = ll.px;
     return ok;
 }
@@ -310,7 +317,7 @@ bool view_button_fits(const struct view *v, struct textcache *tc, SDL_Rect box, 
 int view_text_height(struct textcache *tc, const char *text, int px, bool bold, int w)
 {
     struct layout_lines ll;
-    if (layout_break(text, px, w, textcache_measure, textcache_face(tc, bold), &ll) != LAYOUT_OK)
+    if (layout_break(text, px, w, textcache_measure, textcache_face(tc, bold), 0, &ll) != LAYOUT_OK)
         return 1 << 20;
     return ll.height;
 }

@@ -34,6 +34,7 @@ struct widget {
     int px;           /* base type size; shrinks a step at a time to fit */
     int min_px;
     bool bold, centred, right, middle; /* middle: vertically centred in the box */
+    unsigned layout;                   /* layout_break flags: LAYOUT_UNIT for a scale label */
     SDL_Color fg, bg, border;
     int border_w;
     int action, arg; /* buttons: what a tap does */
@@ -86,7 +87,7 @@ bool view_check(const struct view *v, char *why, size_t whylen);
 /* Whether text fits a button of that box (shrinking from px at most to the
  * widget's minimum); *px_used receives the size it would take. */
 bool view_button_fits(const struct view *v, struct textcache *tc, SDL_Rect box, const char *text,
-                      int px, int *px_used);
+                      int px, unsigned flags, int *px_used);
 
 /* The height text needs at width w, size px (no shrinking), for stacking. */
 int view_text_height(struct textcache *tc, const char *text, int px, bool bold, int w);

@@ -3,7 +3,9 @@
  * 15.6- and 21.5-inch 1920x1080, 21.5-inch portrait), measured from the
  * real UI's widgets with this test's own pixel pitch: statements at least
  * 7 mm, every other text at least 4.8 mm (the em height it is rendered
- * at), every button at least 15 mm both ways and 3 mm from every other. */
+ * at), every button at least 15 mm both ways and 3 mm from every other,
+ * standing out 3:1 from the page; on the idle prompt, erasing the answers
+ * says so and sits 15 mm from continuing. */
 #include <glob.h>
 #include <math.h>
 #include <setjmp.h>
@@ -54,8 +56,38 @@ static double gap_mm(const struct measure *m, SDL_Rect a, SDL_Rect b)
     return hypot(SDL_max(dx, 0), SDL_max(dy, 0)) / m->px_per_mm;
 }
 
+static double luminance(SDL_Color c)
+{
+    double ch[3] = {c.r / 255.0, c.g / 255.0, c.b / 255.0}, l[3];
+    for (int i = 0; i < 3; i++)
+        l[i] = ch[i] <= 0.03928 ? ch[i] / 12.92 : pow((ch[i] + 0.055) / 1.055, 2.4);
+    return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2];
+}
+
+/* WCAG 2 contrast ratio. */
+static double contrast(SDL_Color a, SDL_Color b)
+{
+    double x = luminance(a) + 0.05, y = luminance(b) + 0.05;
+    return x > y ? x / y : y / x;
+}
+
+/* A control's edge or fill stands out from the page by 3:1 (WCAG 1.4.11),
+ * with an edge at least 0.3 mm wide. */
+static void check_control(const struct measure *m, const struct widget *w)
+{
+    const SDL_Color page = {0xF7, 0xF5, 0xF0, 0xFF};
+    if (w->kind != WIDGET_BUTTON || w->action == ACTION_NONE)
+        return; /* a resting button takes no taps */
+    double edge = w->border_w >= 0.3 * m->px_per_mm ? contrast(w->border, page) : 1.0;
+    double fill = contrast(w->bg, page);
+    if (edge < 3.0 && fill < 3.0)
+        fail_msg("%s: button \"%s\" stands out %.2f:1 (edge) / %.2f:1 (fill), under 3:1", m->where,
+                 w->text, edge, fill);
+}
+
 static void check_widget(const struct measure *m, const struct widget *w)
 {
+    check_control(m, w);
     if (w->text && w->text[0]) {
         bool statement = m->statement && strcmp(w->text, m->statement) == 0;
         double floor = statement ? STATEMENT_MM : TEXT_MM;
@@ -120,6 +152,21 @@ static size_t longest_item(const struct survey *s)
     return best;
 }
 
+/* The idle prompt: the choice that erases the answers says so and sits at
+ * least 15 mm from 「続ける」. */
+static void check_idle_choices(struct app *a, const struct measure *m)
+{
+    const struct view *v = app_view(a);
+    const struct widget *erase = view_find(v, ACTION_RESTART, 0);
+    const struct widget *keep = view_find(v, ACTION_CONTINUE, 0);
+    assert_non_null(erase);
+    assert_non_null(keep);
+    assert_non_null(strstr(erase->text, "回答を消して"));
+    if (gap_mm(m, erase->box, keep->box) < 15.0 - SLACK_MM)
+        fail_msg("%s: idle: 「%s」 is %.1f mm from 「%s」", m->where, erase->text,
+                 gap_mm(m, erase->box, keep->box), keep->text);
+}
+
 /* Every screen a respondent and staff reach, in order. */
 static void walk(struct app *a, struct measure *m)
 {
@@ -141,6 +188,7 @@ static void walk(struct app *a, struct measure *m)
     app_wait(a, 61000);
     assert_int_equal(app_screen(a), SCREEN_IDLE);
     check_screen(a, m, "idle");
+    check_idle_choices(a, m);
     ui_tap(a, ACTION_CONTINUE, 0);
     app_wait(a, 1000);
     ui_tap(a, ACTION_SEND, 0);
