@@ -80,6 +80,8 @@ static void load_survey(struct app *a)
     } else if (json) {
         survey_load_buffer(json, strlen(json), &a->survey, a->survey_err, sizeof a->survey_err);
     }
+    if (a->survey_err[0]) /* the reason is for staff: the journal and maintenance */
+        fprintf(stderr, "kiosk: %s\n", a->survey_err);
     load_key(a);
     a->closed_at = 0;
     a->survey_closed =
@@ -88,9 +90,18 @@ static void load_survey(struct app *a)
     free(etag);
 }
 
+/* A failed save left answers in memory for staff: nobody else answers,
+ * and nothing of them is shown, until staff save them. */
+static bool unsaved(const struct app *a)
+{
+    return a->save_err[0] != '\0';
+}
+
 enum screen_id app_home(const struct app *a)
 {
     char date[11];
+    if (unsaved(a))
+        return SCREEN_LOCKED;
     if (!a->store || a->survey_err[0])
         return SCREEN_ERROR;
     if (!a->survey)
@@ -123,16 +134,18 @@ static bool input_blocked(const struct app *a)
     return app_now(a) < app_input_from(a);
 }
 
-/* Everything answered so far is forgotten: it was never written. */
+/* Everything answered so far is forgotten: it was never written. Answers
+ * a failed save kept wait for staff instead. */
 static void discard(struct app *a)
 {
+    a->pin[0] = '\0';
+    a->pin_wrong = false;
+    a->advance_at = 0;
+    if (unsaved(a))
+        return;
     for (int i = 0; i < APP_MAX_ITEMS; i++)
         a->choice[i] = APP_NO_CHOICE;
     a->item = 0;
-    a->advance_at = 0;
-    a->save_err[0] = '\0';
-    a->pin[0] = '\0';
-    a->pin_wrong = false;
 }
 
 /* Takes what the sync thread stored since (a new definition, or the
@@ -208,9 +221,11 @@ static void submit(struct app *a)
         if (!a->save_err[0])
             snprintf(a->save_err, sizeof a->save_err, "kiosk store: the response was not saved");
         fprintf(stderr, "kiosk: %s\n", a->save_err);
-        a->dirty = true; /* the answers stay so staff can retry */
+        a->last_input = app_now(a); /* confirm says so, then locks after the idle timeout */
+        a->dirty = true;            /* the answers stay so staff can save them */
         return;
     }
+    a->save_err[0] = '\0';
     a->stored++;
     a->thanks_open = false;
     a->cooldown_until = app_now(a) + (uint64_t)s->cooldown_s * 1000;
@@ -264,6 +279,18 @@ static void requeue(struct app *a)
         sync_now(a->sync);
     refresh_status(a);
     a->dirty = true;
+}
+
+/* Maintenance: staff freed the disk; the answers a failed save kept are
+ * saved now. Maintenance stays, showing whether it worked. */
+static void resave(struct app *a)
+{
+    if (!unsaved(a) || !a->survey)
+        return;
+    submit(a);
+    if (!unsaved(a))
+        fprintf(stderr, "kiosk: maintenance: the kept response was saved\n");
+    show(a, SCREEN_MAINTENANCE);
 }
 
 static void act_answer(struct app *a, enum app_action action, int arg)
@@ -343,6 +370,9 @@ static void act(struct app *a, enum app_action action, int arg)
     case ACTION_REQUEUE:
         requeue(a);
         break;
+    case ACTION_RESAVE:
+        resave(a);
+        break;
     case ACTION_NONE:
         break;
     }
@@ -407,7 +437,7 @@ static bool in_corner(const struct app *a, int x, int y)
 static bool corner_screen(const struct app *a)
 {
     return a->screen == SCREEN_WELCOME || a->screen == SCREEN_NO_SURVEY ||
-           a->screen == SCREEN_CLOSED || a->screen == SCREEN_ERROR;
+           a->screen == SCREEN_CLOSED || a->screen == SCREEN_ERROR || a->screen == SCREEN_LOCKED;
 }
 
 /* The button under a finger that is down, shown pressed; NULL if none. */
@@ -496,10 +526,15 @@ static void on_event(struct app *a, const SDL_Event *e)
 /* ---- timers ------------------------------------------------------------ */
 
 /* Where the idle prompt can come. Not on confirm after a failed save: those
- * answers wait there for staff, never discarded unseen. */
+ * answers wait for staff, never discarded; confirm locks instead. */
 static bool answering(const struct app *a)
 {
-    return on_item(a) || (a->screen == SCREEN_CONFIRM && !a->save_err[0]);
+    return on_item(a) || (a->screen == SCREEN_CONFIRM && !unsaved(a));
+}
+
+static bool failed_confirm(const struct app *a)
+{
+    return a->screen == SCREEN_CONFIRM && unsaved(a);
 }
 
 static bool staff_screen(const struct app *a)
@@ -531,7 +566,7 @@ static uint64_t next_deadline(const struct app *a)
             next = (t);                                                                            \
     } while (0)
     CONSIDER(a->advance_at != 0, a->advance_at);
-    CONSIDER(answering(a) || staff_screen(a), idle_deadline(a));
+    CONSIDER(answering(a) || staff_screen(a) || failed_confirm(a), idle_deadline(a));
     CONSIDER(a->screen == SCREEN_IDLE,
              a->countdown_end -
                  (uint64_t)(a->countdown_left > 0 ? a->countdown_left - 1 : 0) * 1000);
@@ -575,8 +610,8 @@ static void tick_idle(struct app *a, uint64_t now)
         a->countdown_end = now + THEME_COUNTDOWN_MS;
         a->countdown_left = seconds_left(a, now);
         show(a, SCREEN_IDLE);
-    } else if (staff_screen(a) && now >= idle_deadline(a)) {
-        go_home(a);
+    } else if ((staff_screen(a) || failed_confirm(a)) && now >= idle_deadline(a)) {
+        go_home(a); /* after a failed save: the locked notice */
     } else if (a->screen == SCREEN_IDLE) {
         int left = seconds_left(a, now);
         if (left == 0)

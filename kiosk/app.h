@@ -36,7 +36,8 @@ enum app_exit {
     X(SCREEN_IDLE, "idle")                                                                         \
     X(SCREEN_PIN, "pin")                                                                           \
     X(SCREEN_MAINTENANCE, "maintenance")                                                           \
-    X(SCREEN_ERROR, "error")
+    X(SCREEN_ERROR, "error")                                                                       \
+    X(SCREEN_LOCKED, "locked")
 
 enum screen_id {
 #define APP_SCREEN_ENUM(id, name) id,
@@ -67,6 +68,7 @@ enum app_action {
     ACTION_SYNC_NOW,
     ACTION_QUIT,
     ACTION_REQUEUE, /* maintenance: quarantined batches back in the queue, sync now */
+    ACTION_RESAVE,  /* maintenance: the answers a failed save kept, saved again */
 };
 
 struct app;

@@ -320,14 +320,37 @@ static void build_closed(struct app *a, const struct frame *f)
     stack(a, f, f->content, b, 5, true);
 }
 
+/* Whom respondents ask, from the config's help_contact; NULL when unset. */
+static const char *help_line(struct app *a)
+{
+    if (!a->cfg.help_contact[0])
+        return NULL;
+    return view_printf(&a->view, "連絡先：%s", a->cfg.help_contact);
+}
+
+/* The store or the cached survey cannot be used. Respondents read that,
+ * and whom to ask; the reason is for staff (the log and maintenance). */
 static void build_error(struct app *a, const struct frame *f)
 {
-    const char *detail = a->store ? a->survey_err : a->store_err;
     struct block b[] = {
         text_block("ただいま、この端末はご利用いただけません。", T(f, THEME_TITLE_PX), true,
                    THEME_TEXT, true),
         text_block("係の者にお知らせください。", T(f, THEME_BODY_PX), false, THEME_TEXT, true),
-        text_block(detail, T(f, THEME_SMALL_PX), false, THEME_MUTED, true),
+        panel_block(help_line(a), T(f, THEME_BODY_PX), true, THEME_TEXT, THEME_PANEL_BG, true),
+    };
+    stack(a, f, f->content, b, 3, true);
+}
+
+/* A save failed and nobody touched confirm for the idle timeout: the
+ * answers wait in memory for staff, and nothing of them shows. */
+static void build_locked(struct app *a, const struct frame *f)
+{
+    struct block b[] = {
+        text_block("ただいま、この端末はご利用いただけません。", T(f, THEME_TITLE_PX), true,
+                   THEME_TEXT, true),
+        text_block("回答を保存できない状態です。係の者にお知らせください。", T(f, THEME_BODY_PX),
+                   false, THEME_TEXT, true),
+        panel_block(help_line(a), T(f, THEME_BODY_PX), true, THEME_TEXT, THEME_PANEL_BG, true),
     };
     stack(a, f, f->content, b, 3, true);
 }
@@ -573,10 +596,12 @@ static void build_confirm(struct app *a, const struct frame *f)
     static const char *const labels[] = {"見直す", "送信する"};
     static const enum button_style styles[] = {BUTTON_QUIET, BUTTON_PRIMARY};
     static const enum app_action actions[] = {ACTION_REVIEW, ACTION_SEND};
-    int y = bottom_row(a, f, H(f, THEME_START_H), H(f, 560), 2, labels, styles, actions);
+    bool failed = a->save_err[0] != '\0';
+    /* After a failed save only sending again: no way into the answers. */
+    int y = bottom_row(a, f, H(f, THEME_START_H), H(f, 560), failed ? 1 : 2, labels + failed,
+                       styles + failed, actions + failed);
     SDL_Rect area = f->content;
     area.h = y - 2 * f->gap - area.y;
-    bool failed = a->save_err[0] != '\0';
     struct block b[] = {
         text_block("回答の確認", T(f, THEME_TITLE_PX), true, THEME_TEXT, true),
         text_block("以上で質問は終わりです。この内容で送信しますか？", T(f, THEME_BODY_PX), false,
@@ -586,7 +611,7 @@ static void build_confirm(struct app *a, const struct frame *f)
             T(f, THEME_SMALL_PX), false, THEME_MUTED, true),
         panel_block(failed ? "保存できませんでした。係の者にお知らせください。" : NULL,
                     T(f, THEME_BODY_PX), true, THEME_WARN, THEME_WARN_BG, true),
-        text_block(failed ? a->save_err : NULL, T(f, THEME_SMALL_PX), false, THEME_MUTED, true),
+        text_block(failed ? help_line(a) : NULL, T(f, THEME_BODY_PX), true, THEME_TEXT, true),
     };
     stack(a, f, area, b, 5, true);
 }
@@ -736,15 +761,24 @@ static const char *japanese_part(struct view *v, const char *err)
     return view_printf(v, "%.*s", (int)(open - err), err);
 }
 
+/* Why the error screen shows, for staff; NULL when it does not. */
+static const char *device_error(const struct app *a)
+{
+    if (!a->store)
+        return a->store_err;
+    return a->survey_err[0] ? a->survey_err : NULL;
+}
+
 static void build_maintenance(struct app *a, const struct frame *f)
 {
     /* The sync buttons first, then leaving and quitting; requeueing only
      * while something is quarantined. */
-    static const char *const labels[] = {"今すぐ同期", "隔離分を再送", "戻る", "アプリを終了"};
-    static const enum button_style styles[] = {BUTTON_CHOICE, BUTTON_PRIMARY, BUTTON_QUIET,
-                                               BUTTON_QUIET};
-    static const enum app_action actions[] = {ACTION_SYNC_NOW, ACTION_REQUEUE, ACTION_LEAVE,
-                                              ACTION_QUIT};
+    static const char *const labels[] = {"回答を保存", "今すぐ同期", "隔離分を再送", "戻る",
+                                         "アプリ終了"};
+    static const enum button_style styles[] = {BUTTON_PRIMARY, BUTTON_CHOICE, BUTTON_PRIMARY,
+                                               BUTTON_QUIET, BUTTON_QUIET};
+    static const enum app_action actions[] = {ACTION_RESAVE, ACTION_SYNC_NOW, ACTION_REQUEUE,
+                                              ACTION_LEAVE, ACTION_QUIT};
     const struct kiosk_store_status *st = &a->shown_store;
     enum { ALL = sizeof labels / sizeof labels[0] };
     const char *l[ALL];
@@ -752,7 +786,8 @@ static void build_maintenance(struct app *a, const struct frame *f)
     enum app_action act[ALL];
     int n = 0;
     for (int i = 0; i < ALL; i++) {
-        if (actions[i] == ACTION_REQUEUE && st->quarantined <= 0)
+        if ((actions[i] == ACTION_REQUEUE && st->quarantined <= 0) ||
+            (actions[i] == ACTION_RESAVE && !a->save_err[0]))
             continue;
         l[n] = labels[i];
         sty[n] = styles[i];
@@ -794,6 +829,10 @@ static void build_maintenance(struct app *a, const struct frame *f)
                    T(f, THEME_SMALL_PX), false, THEME_MUTED, false),
         text_block(view_printf(v, "最後の同期成功：%s", when_text(v, ok)), px, false, THEME_TEXT,
                    false),
+        text_block(a->save_err[0] ? "保存できなかった回答：1件（空きを作り「回答を保存」）" : NULL,
+                   px, true, THEME_WARN, false),
+        text_block(device_error(a) ? view_printf(v, "端末のエラー：%s", device_error(a)) : NULL, px,
+                   false, THEME_WARN, false),
         text_block(view_printf(v, "最後のエラー：%s", err[0] ? japanese_part(v, err) : "なし"), px,
                    false, err[0] ? THEME_WARN : THEME_TEXT, false),
         panel_block(a->store_set_aside ? "保存ファイルが壊れていたため別名で退避し、新しく作り直し"
@@ -856,6 +895,9 @@ void screens_build(struct app *a)
         break;
     case SCREEN_MAINTENANCE:
         build_maintenance(a, &f);
+        break;
+    case SCREEN_LOCKED:
+        build_locked(a, &f);
         break;
     case SCREEN_ERROR:
     case SCREEN_COUNT:

@@ -6,7 +6,7 @@
  *   tap @BUTTON [N]    tap the centre of a visible button: start, choose N
  *                      (N-th point or option from 1), back, skip, next, send,
  *                      review, continue, restart, digit N, clear, ok, leave,
- *                      sync, requeue, quit; first waits (virtual time, at most
+ *                      sync, requeue, resave, quit; first waits (virtual time, at most
  *                      SCRIPT_AWAIT_MS) until the screen takes input and shows
  *                      the button, as a person reading it would. tap X Y
  *                      does not wait: it is a reflex, a double tap's second.
@@ -20,7 +20,8 @@
  *   shot FILE.bmp      write the screen as a BMP
  *   count frames       start counting drawn frames from zero
  *   expect screen NAME       welcome, no_survey, closed, attribute, question,
- *                            confirm, thanks, idle, pin, maintenance, error
+ *                            confirm, thanks, idle, pin, maintenance, error,
+ *                            locked
  *   expect question ID       the attribute or question on screen
  *   expect selected VALUE    the chosen point's value or option id; "none"
  *   expect stored N          responses written to the store since start
@@ -57,6 +58,7 @@ static const struct {
     {"clear", ACTION_PIN_CLEAR, false}, {"ok", ACTION_PIN_OK, false},
     {"leave", ACTION_LEAVE, false},     {"sync", ACTION_SYNC_NOW, false},
     {"quit", ACTION_QUIT, false},       {"requeue", ACTION_REQUEUE, false},
+    {"resave", ACTION_RESAVE, false},
 };
 
 static const struct {

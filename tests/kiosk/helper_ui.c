@@ -360,3 +360,29 @@ void ui_open_maintenance(struct app *a)
     ui_tap(a, ACTION_PIN_OK, 0);
     assert_int_equal(app_screen(a), SCREEN_MAINTENANCE);
 }
+
+int ui_fill_store(const char *db)
+{
+    struct kiosk_store *st = NULL;
+    struct survey *s = NULL;
+    char err[KSTORE_ERR_LEN];
+    int values[SURVEY_MAX_QUESTIONS], options[SURVEY_MAX_ATTRIBUTES] = {0}, rc = -1;
+    if (survey_load_file(UI_GOSHOGAWARA, &s, err, sizeof err) != SURVEY_OK ||
+        kiosk_store_open(db, &st, NULL, err, sizeof err) != 0 ||
+        kiosk_store_set_collector_key(st, UI_TEST_COLLECTOR_KEY) != 0 ||
+        kiosk_store_set_survey(st, s->source, s->source_len, NULL) != 0 ||
+        kiosk_store_set_max_pages(st, 1) != 0) /* SQLite keeps the current size */
+        goto out;
+    for (size_t i = 0; i < s->n_questions; i++)
+        values[i] = 4;
+    for (int i = 0; i < 5000; i++) {
+        if (kiosk_store_submit(st, s, "2025-02", values, options, err, sizeof err) != 0) {
+            rc = 0; /* full */
+            break;
+        }
+    }
+out:
+    kiosk_store_close(st);
+    survey_free(s);
+    return rc;
+}

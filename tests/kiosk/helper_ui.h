@@ -52,6 +52,9 @@ int ui_stored(const struct ui_kiosk *k);
  * the collector's answer http_status/error recorded. Returns 0 or -1. */
 int ui_quarantine(const struct ui_kiosk *k, const char *survey_file, int n, int http_status,
                   const char *error);
+/* Fills the store at db with Goshogawara responses and caps it where it
+ * stands, so that the next submit fails as on a full disk. Returns 0 or -1. */
+int ui_fill_store(const char *db);
 /* Batches in the kiosk's store in state ("sealed", "quarantined"), or -1. */
 long long ui_batches(const struct ui_kiosk *k, const char *state);
 void ui_cleanup(struct ui_kiosk *k);
