@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "app_state.h"
+#include "screens.h"
 #include "theme.h"
 
 #define STACK_MAX 16
