@@ -42,6 +42,7 @@ static void discard(struct app *a)
     for (int i = 0; i < APP_MAX_ITEMS; i++)
         a->choice[i] = APP_NO_CHOICE;
     a->item = 0;
+    a->reviewing = false;
 }
 
 /* Takes what the sync thread stored since (a new definition, or the
@@ -184,8 +185,22 @@ static void resave(struct app *a)
     show(a, SCREEN_MAINTENANCE);
 }
 
+/* Back to the list of answers after changing one. */
+static void to_review(struct app *a)
+{
+    a->reviewing = false;
+    a->advance_at = 0;
+    show(a, SCREEN_REVIEW);
+}
+
 static void act_answer(struct app *a, enum app_action action, int arg)
 {
+    if (a->reviewing && action != ACTION_CHOOSE) {
+        if (action == ACTION_SKIP)
+            a->choice[a->item] = APP_NO_CHOICE;
+        to_review(a);
+        return;
+    }
     switch (action) {
     case ACTION_CHOOSE:
         a->choice[a->item] = arg;
@@ -214,6 +229,34 @@ static void act_answer(struct app *a, enum app_action action, int arg)
     }
 }
 
+/* 見直す: a list of every answer; one tap opens an item, the answer (or
+ * 次へ, 戻る, 答えずに次へ) comes back to the list. */
+static void act_review(struct app *a, enum app_action action, int arg)
+{
+    switch (action) {
+    case ACTION_REVIEW:
+        a->review_page = 0;
+        to_review(a);
+        break;
+    case ACTION_OPEN_ITEM:
+        a->item = arg;
+        enter_item(a);
+        a->reviewing = true;
+        break;
+    case ACTION_TO_CONFIRM:
+        a->item = app_n_items(a);
+        enter_item(a);
+        break;
+    case ACTION_PAGE_PREV:
+    case ACTION_PAGE_NEXT:
+        a->review_page += action == ACTION_PAGE_NEXT ? 1 : -1;
+        show(a, SCREEN_REVIEW);
+        break;
+    default:
+        break;
+    }
+}
+
 static void act(struct app *a, enum app_action action, int arg)
 {
     switch (action) {
@@ -231,8 +274,11 @@ static void act(struct app *a, enum app_action action, int arg)
         submit(a);
         break;
     case ACTION_REVIEW:
-        a->item = 0;
-        enter_item(a);
+    case ACTION_OPEN_ITEM:
+    case ACTION_TO_CONFIRM:
+    case ACTION_PAGE_PREV:
+    case ACTION_PAGE_NEXT:
+        act_review(a, action, arg);
         break;
     case ACTION_CONTINUE:
         show(a, a->idle_from);
@@ -283,8 +329,9 @@ static bool press_button(struct app *a, enum app_action action, int arg)
 
 static void on_key(struct app *a, SDL_Keycode k)
 {
-    static const enum app_action enter[] = {ACTION_START,    ACTION_NEXT,   ACTION_SEND,
-                                            ACTION_CONTINUE, ACTION_PIN_OK, ACTION_RESTART};
+    static const enum app_action enter[] = {ACTION_START,     ACTION_NEXT,   ACTION_SEND,
+                                            ACTION_CONTINUE,  ACTION_PIN_OK, ACTION_RESTART,
+                                            ACTION_TO_CONFIRM};
     if (k >= SDLK_0 && k <= SDLK_9) {
         int d = (int)(k - SDLK_0);
         if (!press_button(a, ACTION_PIN_DIGIT, d) && d > 0)
@@ -408,7 +455,8 @@ static void on_event(struct app *a, const SDL_Event *e)
  * answers wait for staff, never discarded; confirm locks instead. */
 static bool answering(const struct app *a)
 {
-    return app_on_item(a) || (a->screen == SCREEN_CONFIRM && !app_unsaved(a));
+    return app_on_item(a) || a->screen == SCREEN_REVIEW ||
+           (a->screen == SCREEN_CONFIRM && !app_unsaved(a));
 }
 
 static bool failed_confirm(const struct app *a)
@@ -505,8 +553,12 @@ static void tick(struct app *a)
 {
     uint64_t now = app_now(a);
     if (a->advance_at && now >= a->advance_at && app_on_item(a)) {
-        a->item++;
-        enter_item(a);
+        if (a->reviewing) {
+            to_review(a);
+        } else {
+            a->item++;
+            enter_item(a);
+        }
     }
     tick_idle(a, now);
     if (a->screen == SCREEN_THANKS && !a->thanks_open && now >= app_input_from(a)) {

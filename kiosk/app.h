@@ -37,7 +37,8 @@ enum app_exit {
     X(SCREEN_PIN, "pin")                                                                           \
     X(SCREEN_MAINTENANCE, "maintenance")                                                           \
     X(SCREEN_ERROR, "error")                                                                       \
-    X(SCREEN_LOCKED, "locked")
+    X(SCREEN_LOCKED, "locked")                                                                     \
+    X(SCREEN_REVIEW, "review")
 
 enum screen_id {
 #define APP_SCREEN_ENUM(id, name) id,
@@ -67,8 +68,12 @@ enum app_action {
     ACTION_LEAVE, /* pin, maintenance: back to welcome */
     ACTION_SYNC_NOW,
     ACTION_QUIT,
-    ACTION_REQUEUE, /* maintenance: quarantined batches back in the queue, sync now */
-    ACTION_RESAVE,  /* maintenance: the answers a failed save kept, saved again */
+    ACTION_REQUEUE,    /* maintenance: quarantined batches back in the queue, sync now */
+    ACTION_RESAVE,     /* maintenance: the answers a failed save kept, saved again */
+    ACTION_OPEN_ITEM,  /* review: arg is the item (attributes, then questions) to change */
+    ACTION_TO_CONFIRM, /* review: back to confirm */
+    ACTION_PAGE_PREV,  /* review: the previous page of answers */
+    ACTION_PAGE_NEXT,
 };
 
 struct app;

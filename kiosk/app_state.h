@@ -44,6 +44,8 @@ struct app {
     enum screen_id screen;
     enum screen_id idle_from; /* where "continue" returns to */
     int item;
+    bool reviewing;  /* the item was opened from the review list: a choice goes back to it */
+    int review_page; /* screens.c keeps it within the pages there are */
     int choice[APP_MAX_ITEMS];     /* index of the chosen point / option, APP_NO_CHOICE */
     uint64_t advance_at;           /* a choice shows highlighted until then; 0 = none */
     char save_err[KSTORE_ERR_LEN]; /* the last submit failed: shown on confirm */

@@ -482,7 +482,8 @@ static int build_nav(struct app *a, const struct frame *f, bool answered, bool o
     int h = H(f, THEME_NAV_H), y = a->height - f->m - h;
     int wl = H(f, THEME_NAV_W), wr = H(f, THEME_NAV_W + 120);
     SDL_Rect back = {f->content.x, y, wl, h};
-    view_button(&a->view, back, "戻る", T(f, THEME_BUTTON_PX), BUTTON_QUIET, ACTION_BACK, 0);
+    view_button(&a->view, back, a->reviewing ? "一覧へ" : "戻る", T(f, THEME_BUTTON_PX),
+                BUTTON_QUIET, ACTION_BACK, 0);
     SDL_Rect right = {f->content.x + f->content.w - wr, y, wr, h};
     if (answered)
         view_button(&a->view, right, "次へ", T(f, THEME_BUTTON_PX), BUTTON_QUIET, ACTION_NEXT, 0);
@@ -615,6 +616,66 @@ static void build_confirm(struct app *a, const struct frame *f)
         text_block(failed ? help_line(a) : NULL, T(f, THEME_BODY_PX), true, THEME_TEXT, true),
     };
     stack(a, f, area, b, 5, true);
+}
+
+/* One tile of the review list: which item, and its answer. */
+static const char *review_label(struct app *a, int item)
+{
+    const struct survey *s = a->survey;
+    int c = a->choice[item], na = (int)s->n_attributes;
+    const char *answer = c == APP_NO_CHOICE ? "（未回答）"
+                         : item < na        ? s->attributes[item].options[c].label
+                                            : s->points[c].label;
+    if (item < na)
+        return view_printf(&a->view, "あなたについて\n%s", answer);
+    return view_printf(&a->view, "問%d\n%s", item - na + 1, answer);
+}
+
+/* 見直す: every answer as a tile; one tap opens the item, the answer comes
+ * back here. Tiles keep their floors, so a small panel pages. */
+static void build_review(struct app *a, const struct frame *f)
+{
+    int n = app_n_items(a), bh = H(f, THEME_NAV_H), y = a->height - f->m - bh;
+    int border = SDL_max(S(f, THEME_BORDER), view_mm(&a->view, THEME_BORDER_MM));
+    int tile_h = SDL_max(f->target, layout_line_height(T(f, THEME_SMALL_PX + 6)) * 2 +
+                                        S(f, THEME_PAD) + 2 * border + 2);
+    int min_w = view_mm(&a->view, THEME_REVIEW_TILE_MM);
+    int cols = SDL_max(1, SDL_min(4, (f->content.w + f->gap) / (min_w + f->gap)));
+    int title_h = layout_line_height(T(f, THEME_BODY_PX));
+    int rows = (y - f->m - title_h - f->gap) / (tile_h + f->gap);
+    if (rows * cols < n && (y - f->m) / (tile_h + f->gap) > rows) {
+        title_h = 0; /* a short panel: a row of answers rather than a title */
+        rows = (y - f->m) / (tile_h + f->gap);
+    }
+    rows = SDL_max(1, rows);
+    int top = f->m + (title_h ? title_h + f->gap : 0);
+    int per = cols * rows, pages = (n + per - 1) / per;
+    a->review_page = SDL_max(0, SDL_min(a->review_page, pages - 1));
+    if (title_h)
+        view_text(&a->view, (SDL_Rect){f->content.x, f->m, f->content.w, title_h},
+                  pages > 1
+                      ? view_printf(&a->view, "回答の見直し（%d / %d）", a->review_page + 1, pages)
+                      : "回答の見直し",
+                  T(f, THEME_BODY_PX), true, THEME_TEXT);
+    int tw = (f->content.w - (cols - 1) * f->gap) / cols;
+    for (int k = 0; k < per && a->review_page * per + k < n; k++) {
+        int item = a->review_page * per + k;
+        SDL_Rect r = {f->content.x + (k % cols) * (tw + f->gap),
+                      top + (k / cols) * (tile_h + f->gap), tw, tile_h};
+        view_button(&a->view, r, review_label(a, item), T(f, THEME_SMALL_PX + 6),
+                    a->choice[item] == APP_NO_CHOICE ? BUTTON_QUIET : BUTTON_CHOICE,
+                    ACTION_OPEN_ITEM, item);
+    }
+    int nw = H(f, THEME_NAV_W);
+    if (a->review_page > 0)
+        view_button(&a->view, (SDL_Rect){f->content.x, y, nw, bh}, "前へ", T(f, THEME_BUTTON_PX),
+                    BUTTON_QUIET, ACTION_PAGE_PREV, 0);
+    if (a->review_page < pages - 1)
+        view_button(&a->view, (SDL_Rect){f->content.x + f->content.w - nw, y, nw, bh}, "次へ",
+                    T(f, THEME_BUTTON_PX), BUTTON_QUIET, ACTION_PAGE_NEXT, 0);
+    int cw = SDL_min(H(f, 560), f->content.w - 2 * (nw + f->gap));
+    view_button(&a->view, (SDL_Rect){a->width / 2 - cw / 2, y, cw, bh}, "確認画面へ",
+                T(f, THEME_BUTTON_PX), BUTTON_PRIMARY, ACTION_TO_CONFIRM, 0);
 }
 
 static void build_thanks(struct app *a, const struct frame *f)
@@ -899,6 +960,9 @@ void screens_build(struct app *a)
         break;
     case SCREEN_LOCKED:
         build_locked(a, &f);
+        break;
+    case SCREEN_REVIEW:
+        build_review(a, &f);
         break;
     case SCREEN_ERROR:
     case SCREEN_COUNT:

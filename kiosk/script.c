@@ -6,7 +6,9 @@
  *   tap @BUTTON [N]    tap the centre of a visible button: start, choose N
  *                      (N-th point or option from 1), back, skip, next, send,
  *                      review, continue, restart, digit N, clear, ok, leave,
- *                      sync, requeue, resave, quit; first waits (virtual time, at most
+ *                      sync, requeue, resave, item N (the N-th item of the
+ *                      review list, from 1), confirm, pageprev, pagenext,
+ *                      quit; first waits (virtual time, at most
  *                      SCRIPT_AWAIT_MS) until the screen takes input and shows
  *                      the button, as a person reading it would. tap X Y
  *                      does not wait: it is a reflex, a double tap's second.
@@ -21,7 +23,7 @@
  *   count frames       start counting drawn frames from zero
  *   expect screen NAME       welcome, no_survey, closed, attribute, question,
  *                            confirm, thanks, idle, pin, maintenance, error,
- *                            locked
+ *                            locked, review
  *   expect question ID       the attribute or question on screen
  *   expect selected VALUE    the chosen point's value or option id; "none"
  *   expect stored N          responses written to the store since start
@@ -50,15 +52,17 @@ static const struct {
     enum app_action action;
     bool has_arg;
 } BUTTONS[] = {
-    {"start", ACTION_START, false},     {"choose", ACTION_CHOOSE, true},
-    {"back", ACTION_BACK, false},       {"skip", ACTION_SKIP, false},
-    {"next", ACTION_NEXT, false},       {"send", ACTION_SEND, false},
-    {"review", ACTION_REVIEW, false},   {"continue", ACTION_CONTINUE, false},
-    {"restart", ACTION_RESTART, false}, {"digit", ACTION_PIN_DIGIT, true},
-    {"clear", ACTION_PIN_CLEAR, false}, {"ok", ACTION_PIN_OK, false},
-    {"leave", ACTION_LEAVE, false},     {"sync", ACTION_SYNC_NOW, false},
-    {"quit", ACTION_QUIT, false},       {"requeue", ACTION_REQUEUE, false},
-    {"resave", ACTION_RESAVE, false},
+    {"start", ACTION_START, false},        {"choose", ACTION_CHOOSE, true},
+    {"back", ACTION_BACK, false},          {"skip", ACTION_SKIP, false},
+    {"next", ACTION_NEXT, false},          {"send", ACTION_SEND, false},
+    {"review", ACTION_REVIEW, false},      {"continue", ACTION_CONTINUE, false},
+    {"restart", ACTION_RESTART, false},    {"digit", ACTION_PIN_DIGIT, true},
+    {"clear", ACTION_PIN_CLEAR, false},    {"ok", ACTION_PIN_OK, false},
+    {"leave", ACTION_LEAVE, false},        {"sync", ACTION_SYNC_NOW, false},
+    {"quit", ACTION_QUIT, false},          {"requeue", ACTION_REQUEUE, false},
+    {"resave", ACTION_RESAVE, false},      {"item", ACTION_OPEN_ITEM, true},
+    {"confirm", ACTION_TO_CONFIRM, false}, {"pageprev", ACTION_PAGE_PREV, false},
+    {"pagenext", ACTION_PAGE_NEXT, false},
 };
 
 static const struct {
@@ -126,7 +130,8 @@ static int tap_button(struct run *r, char **w, const char *text)
             continue;
         if (BUTTONS[i].has_arg && (!w[2] || !count(w[2], &n)))
             return bad(r, "this button needs a number", text);
-        int arg = BUTTONS[i].action == ACTION_CHOOSE ? (int)n - 1 : (int)n;
+        bool from_one = BUTTONS[i].action == ACTION_CHOOSE || BUTTONS[i].action == ACTION_OPEN_ITEM;
+        int arg = from_one ? (int)n - 1 : (int)n;
         int x, y;
         app_await_button(r->a, BUTTONS[i].action, arg, SCRIPT_AWAIT_MS);
         if (!app_button_center(r->a, BUTTONS[i].action, arg, &x, &y))

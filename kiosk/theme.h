@@ -52,6 +52,7 @@
 #define THEME_TARGET_MM          15.0 /* every touch target, both directions */
 #define THEME_TARGET_GAP_MM      3.0  /* between two targets */
 #define THEME_MARGIN_MM          3.0
+#define THEME_REVIEW_TILE_MM     42.0 /* a review tile: 問12 and あまりそう思わない at 4.8 mm */
 #define THEME_DESTRUCTIVE_GAP_MM 15.0  /* between erasing and keeping the answers */
 #define THEME_SHORT_PANEL_MM     100.0 /* a short side under this: margins at their floor */
 #define THEME_CHOICE_MAX_W_MM    60.0  /* a choice in a row is at most this wide, or 480 units */

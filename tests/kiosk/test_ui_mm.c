@@ -185,6 +185,9 @@ static void walk(struct app *a, struct measure *m)
     }
     assert_int_equal(app_screen(a), SCREEN_CONFIRM);
     check_screen(a, m, "confirm");
+    ui_tap(a, ACTION_REVIEW, 0);
+    check_screen(a, m, "review");
+    ui_tap(a, ACTION_TO_CONFIRM, 0);
     app_wait(a, 61000);
     assert_int_equal(app_screen(a), SCREEN_IDLE);
     check_screen(a, m, "idle");
