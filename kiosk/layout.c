@@ -18,6 +18,9 @@
 #define COST_FORCED     1000.0 /* a break kinsoku forbids: only when a run is too wide */
 #define COST_SHORT_LAST 0.4    /* a last line shorter than SHORT_LAST of the width */
 #define SHORT_LAST      0.3
+#define COST_TAIL       0.6 /* more for a tail alone on the last line (「思う。」): pull a phrase down \
+                             */
+#define TAIL 0.2
 
 static bool in_list(int cp, const int *list, size_t n)
 {
@@ -261,7 +264,8 @@ static double line_cost(const struct text_cps *t, size_t a, size_t s, size_t j, 
 {
     int w = span_width(t, s, j);
     if (j == seg_end)
-        return COST_LINE + (s > a && w < max_width * SHORT_LAST ? COST_SHORT_LAST : 0);
+        return COST_LINE + (s > a && w < max_width * SHORT_LAST ? COST_SHORT_LAST : 0) +
+               (s > a && w < max_width * TAIL ? COST_TAIL : 0);
     double slack = (double)(max_width - w) / max_width;
     return COST_LINE + slack * slack + break_cost(t, j);
 }

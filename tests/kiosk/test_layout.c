@@ -361,9 +361,20 @@ static void test_scale_labels_break_only_between_phrases(void **state)
                      LAYOUT_OK);
 }
 
+static void test_no_tail_alone_on_the_last_line(void **state)
+{
+    (void)state;
+    /* Goshogawara q10 at 24 characters a line: not 「…環境だと｜思う。」. */
+    const char *t = "職場は、自由に発言したり議論したりできる環境だと思う。";
+    struct layout_lines ll = check_break(t, 24);
+    assert_int_equal(ll.n, 2);
+    assert_true(ll.line[1].width >= 5 * 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_no_tail_alone_on_the_last_line),
         cmocka_unit_test(test_scale_labels_break_only_between_phrases),
         cmocka_unit_test(test_no_line_starts_with_full_stop),
         cmocka_unit_test(test_no_line_starts_with_comma_or_closing_bracket),
