@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "app_state.h"
+#include "estimate.h"
 #include "screens.h"
 #include "theme.h"
 
@@ -258,9 +259,11 @@ static void build_welcome(struct app *a, const struct frame *f)
         text_block(s->organization, T(f, THEME_BODY_PX), false, THEME_MUTED, true),
         text_block(s->title, T(f, THEME_TITLE_PX), true, THEME_TEXT, true),
         text_block(s->intro, T(f, THEME_BODY_PX), false, THEME_TEXT, false),
+        text_block(view_printf(&a->view, "所要時間の目安：約%d分", estimate_minutes(s)),
+                   T(f, THEME_BODY_PX), true, THEME_TEXT, false),
         panel_block(s->privacy_note, T(f, THEME_BODY_PX), false, THEME_TEXT, THEME_PANEL_BG, false),
     };
-    stack(a, f, area, b, 4, true);
+    stack(a, f, area, b, 5, true);
     if (note_h) {
         SDL_Rect nr = {f->content.x, btn.y + bh + f->gap, f->content.w, note_h - f->gap};
         view_text(&a->view, nr, set_aside_note(a), T(f, THEME_SMALL_PX), false, THEME_MUTED);

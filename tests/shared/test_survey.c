@@ -195,6 +195,8 @@ static void expect_invalid_utf8_refused(const char *path)
     char *text = helper_read_file(path, &len);
     char want[64];
     size_t at = len / 3;
+    while ((text[at] & 0xC0) == 0x80) /* on a character's first byte, so that it is the one named */
+        at--;
     text[at] = (char)0xFF; /* never valid anywhere in UTF-8 */
     snprintf(want, sizeof want, "not valid UTF-8 at byte %zu", at);
     expect_refused(text, len, SURVEY_E_UTF8, want, (const char *)NULL);
