@@ -543,6 +543,47 @@ static void test_survey_cooldown_defaults_and_is_checked(void **state)
                         SURVEY_E_FIELD, "cooldown_s must be an integer", NULL);
 }
 
+static void test_survey_texts_may_carry_translations(void **state)
+{
+    (void)state;
+    char *text = helper_replace(minimal, "\"title\": \"T\",",
+                                "\"languages\": [\"ja\", \"en\", \"ja-easy\"], \"title\": "
+                                "{\"ja\": \"職員アンケート\", \"en\": \"Staff survey\", "
+                                "\"ja-easy\": \"しょくいん アンケート\"},");
+    char *t2 = helper_replace(text, "\"text\": \"Q1\"",
+                              "\"text\": {\"ja\": \"問1\", \"en\": \"Q one\", \"ja-easy\": "
+                              "\"もんだい1\"}");
+    struct survey *s = load_ok(t2);
+    assert_int_equal(s->n_languages, 3);
+    assert_string_equal(s->languages[1], "en");
+    assert_string_equal(s->title, "職員アンケート"); /* what the collector and reports use */
+    assert_string_equal(survey_text(s, s->title, 1), "Staff survey");
+    assert_string_equal(survey_text(s, s->title, 2), "しょくいん アンケート");
+    assert_string_equal(survey_text(s, s->questions[0].text, 1), "Q one");
+    assert_string_equal(survey_text(s, s->questions[1].text, 1), "Q2"); /* a plain string */
+    assert_string_equal(survey_text(s, s->title, 0), "職員アンケート");
+    survey_free(s);
+    /* A translation missing, a language not listed, an object without languages. */
+    char *bad = helper_replace(t2, ", \"en\": \"Q one\"", "");
+    expect_refused(bad, strlen(bad), SURVEY_E_FIELD, "text.en is missing", (const char *)NULL);
+    free(bad);
+    bad = helper_replace(t2, "\"en\": \"Q one\"", "\"fr\": \"Q un\"");
+    expect_refused(bad, strlen(bad), SURVEY_E_FIELD, "language \"fr\" is not in",
+                   (const char *)NULL);
+    free(bad);
+    bad = helper_replace(t2, "\"languages\": [\"ja\", \"en\", \"ja-easy\"], ", "");
+    expect_refused(bad, strlen(bad), SURVEY_E_FIELD, "lists no languages", (const char *)NULL);
+    free(bad);
+    bad = helper_replace(t2, "[\"ja\", \"en\", \"ja-easy\"]", "[\"en\", \"ja\", \"ja-easy\"]");
+    expect_refused(bad, strlen(bad), SURVEY_E_FIELD, "\"ja\" first", (const char *)NULL);
+    free(bad);
+    bad = helper_replace(t2, "[\"ja\", \"en\", \"ja-easy\"]", "[\"ja\", \"en\", \"en\"]");
+    expect_refused(bad, strlen(bad), SURVEY_E_DUPLICATE, "listed twice", (const char *)NULL);
+    free(bad);
+    free(t2);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -577,6 +618,7 @@ int main(void)
         cmocka_unit_test(test_survey_lookups),
         cmocka_unit_test(test_survey_accepts_null_err_and_names_codes),
         cmocka_unit_test(test_survey_cooldown_defaults_and_is_checked),
+        cmocka_unit_test(test_survey_texts_may_carry_translations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
