@@ -64,6 +64,7 @@ static void take_survey_update(struct app *a)
 static void go_home(struct app *a)
 {
     discard(a);
+    a->lang = 0;           /* the next respondent starts in Japanese */
     take_survey_update(a); /* the next respondent sees a close at once */
     show(a, app_home(a));
 }
@@ -306,6 +307,10 @@ static void act(struct app *a, enum app_action action, int arg)
         break;
     case ACTION_REQUEUE:
         requeue(a);
+        break;
+    case ACTION_LANGUAGE:
+        a->lang = arg;
+        a->dirty = true;
         break;
     case ACTION_RESAVE:
         resave(a);

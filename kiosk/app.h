@@ -74,6 +74,7 @@ enum app_action {
     ACTION_TO_CONFIRM, /* review: back to confirm */
     ACTION_PAGE_PREV,  /* review: the previous page of answers */
     ACTION_PAGE_NEXT,
+    ACTION_LANGUAGE, /* welcome: arg is the survey's language to answer in */
 };
 
 struct app;

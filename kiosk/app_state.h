@@ -46,6 +46,7 @@ struct app {
     int item;
     bool reviewing;  /* the item was opened from the review list: a choice goes back to it */
     int review_page; /* screens.c keeps it within the pages there are */
+    int lang;        /* the survey's language the respondent reads in; never stored or sent */
     int choice[APP_MAX_ITEMS];     /* index of the chosen point / option, APP_NO_CHOICE */
     uint64_t advance_at;           /* a choice shows highlighted until then; 0 = none */
     char save_err[KSTORE_ERR_LEN]; /* the last submit failed: shown on confirm */

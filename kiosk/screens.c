@@ -10,6 +10,7 @@
 
 #include "app_state.h"
 #include "estimate.h"
+#include "words.h"
 #include "screens.h"
 #include "theme.h"
 
@@ -34,6 +35,18 @@ struct block {
 static int S(const struct frame *f, int px)
 {
     return (int)lround(px * f->u);
+}
+
+/* The kiosk's own word in the respondent's language. */
+static const char *W(const struct app *a, enum str_id id)
+{
+    return strings_get(id, a->survey ? a->survey->languages[a->lang] : "ja");
+}
+
+/* A survey text in the respondent's language. */
+static const char *tx(const struct app *a, const char *field)
+{
+    return a->survey ? survey_text(a->survey, field, a->lang) : field;
 }
 
 /* A type size: the theme's, scaled, but never under the floor in mm. */
@@ -241,6 +254,23 @@ static const char *set_aside_note(const struct app *a)
                               : NULL;
 }
 
+/* The survey's languages as large buttons above start, each named in its
+ * own words; the chosen one dark. Returns the row's top. */
+static int language_row(struct app *a, const struct frame *f, int above)
+{
+    const struct survey *s = a->survey;
+    int n = (int)s->n_languages, h = H(f, THEME_NAV_H) * 5 / 4;
+    int w = SDL_min(H(f, 440), (f->content.w - (n - 1) * f->gap) / n);
+    int y = above - f->gap - h, x = a->width / 2 - (n * w + (n - 1) * f->gap) / 2;
+    for (int k = 0; k < n; k++) {
+        SDL_Rect r = {x + k * (w + f->gap), y, w, h};
+        view_button(&a->view, r, strings_get(STR_LANGUAGE_NAME, s->languages[k]),
+                    T(f, THEME_BUTTON_PX), k == a->lang ? BUTTON_SELECTED : BUTTON_CHOICE,
+                    ACTION_LANGUAGE, k);
+    }
+    return y;
+}
+
 static void build_welcome(struct app *a, const struct frame *f)
 {
     const struct survey *s = a->survey;
@@ -250,18 +280,20 @@ static void build_welcome(struct app *a, const struct frame *f)
     /* Right after a response the button rests (the survey's cooldown_s), so
      * that one person cannot stack responses; it says so, gently. */
     bool resting = a->cooldown_until != 0;
-    view_button(&a->view, btn, resting ? "少しお待ちください" : "回答をはじめる",
+    view_button(&a->view, btn, resting ? W(a, STR_RESTING) : W(a, STR_START),
                 T(f, resting ? THEME_BUTTON_PX : THEME_TITLE_PX),
                 resting ? BUTTON_RESTING : BUTTON_PRIMARY, resting ? ACTION_NONE : ACTION_START, 0);
+    int top_of_buttons = s->n_languages > 1 ? language_row(a, f, btn.y) : btn.y;
     SDL_Rect area = f->content;
-    area.h = btn.y - 2 * f->gap - area.y;
+    area.h = top_of_buttons - 2 * f->gap - area.y;
     struct block b[] = {
-        text_block(s->organization, T(f, THEME_BODY_PX), false, THEME_MUTED, true),
-        text_block(s->title, T(f, THEME_TITLE_PX), true, THEME_TEXT, true),
-        text_block(s->intro, T(f, THEME_BODY_PX), false, THEME_TEXT, false),
-        text_block(view_printf(&a->view, "所要時間の目安：約%d分", estimate_minutes(s)),
-                   T(f, THEME_BODY_PX), true, THEME_TEXT, false),
-        panel_block(s->privacy_note, T(f, THEME_BODY_PX), false, THEME_TEXT, THEME_PANEL_BG, false),
+        text_block(tx(a, s->organization), T(f, THEME_BODY_PX), false, THEME_MUTED, true),
+        text_block(tx(a, s->title), T(f, THEME_TITLE_PX), true, THEME_TEXT, true),
+        text_block(tx(a, s->intro), T(f, THEME_BODY_PX), false, THEME_TEXT, false),
+        text_block(view_printf(&a->view, W(a, STR_TIME), estimate_minutes(s)), T(f, THEME_BODY_PX),
+                   true, THEME_TEXT, false),
+        panel_block(tx(a, s->privacy_note), T(f, THEME_BODY_PX), false, THEME_TEXT, THEME_PANEL_BG,
+                    false),
     };
     stack(a, f, area, b, 5, true);
     if (note_h) {
@@ -329,7 +361,7 @@ static const char *help_line(struct app *a)
 {
     if (!a->cfg.help_contact[0])
         return NULL;
-    return view_printf(&a->view, "連絡先：%s", a->cfg.help_contact);
+    return view_printf(&a->view, W(a, STR_CONTACT), a->cfg.help_contact);
 }
 
 /* The store or the cached survey cannot be used. Respondents read that,
@@ -485,13 +517,14 @@ static int build_nav(struct app *a, const struct frame *f, bool answered, bool o
     int h = H(f, THEME_NAV_H), y = a->height - f->m - h;
     int wl = H(f, THEME_NAV_W), wr = H(f, THEME_NAV_W + 120);
     SDL_Rect back = {f->content.x, y, wl, h};
-    view_button(&a->view, back, a->reviewing ? "一覧へ" : "戻る", T(f, THEME_BUTTON_PX),
-                BUTTON_QUIET, ACTION_BACK, 0);
+    view_button(&a->view, back, a->reviewing ? W(a, STR_TO_LIST) : W(a, STR_BACK),
+                T(f, THEME_BUTTON_PX), BUTTON_QUIET, ACTION_BACK, 0);
     SDL_Rect right = {f->content.x + f->content.w - wr, y, wr, h};
     if (answered)
-        view_button(&a->view, right, "次へ", T(f, THEME_BUTTON_PX), BUTTON_QUIET, ACTION_NEXT, 0);
+        view_button(&a->view, right, W(a, STR_NEXT), T(f, THEME_BUTTON_PX), BUTTON_QUIET,
+                    ACTION_NEXT, 0);
     else if (optional)
-        view_button(&a->view, right, "答えずに次へ", T(f, THEME_BUTTON_PX), BUTTON_QUIET,
+        view_button(&a->view, right, W(a, STR_SKIP), T(f, THEME_BUTTON_PX), BUTTON_QUIET,
                     ACTION_SKIP, 0);
     *mid = (SDL_Rect){back.x + wl + f->gap, y, right.x - f->gap - (back.x + wl + f->gap), h};
     return y;
@@ -508,8 +541,8 @@ static int build_progress(struct app *a, const struct frame *f, const char *cate
     int q = a->item - (int)s->n_attributes, n = (int)s->n_questions;
     int px = T(f, THEME_SMALL_PX);
     const char *where = q >= 0     ? view_printf(&a->view, "%d / %d", q + 1, n)
-                        : optional ? "あなたについて（答えなくてもかまいません）"
-                                   : "あなたについて";
+                        : optional ? W(a, STR_ABOUT_YOU_OPTIONAL)
+                                   : W(a, STR_ABOUT_YOU);
     int lw = category ? f->content.w * 2 / 3 : f->content.w;
     int h = compact ? 0 : view_text_height(a->tc, where, px, true, lw); /* may take two lines */
     if (compact) {
@@ -543,19 +576,19 @@ static struct item item_of(const struct app *a)
     struct item it = {0};
     if (a->item < (int)s->n_attributes) {
         const struct survey_attribute *at = &s->attributes[a->item];
-        it.text = at->text;
+        it.text = tx(a, at->text);
         it.optional = at->optional;
         it.n = (int)at->n_options;
         for (int i = 0; i < it.n; i++)
-            it.labels[i] = at->options[i].label;
+            it.labels[i] = tx(a, at->options[i].label);
     } else {
         const struct survey_question *q = &s->questions[a->item - s->n_attributes];
-        it.text = q->text;
-        it.category = q->category;
+        it.text = tx(a, q->text);
+        it.category = tx(a, q->category);
         it.optional = q->optional;
         it.n = (int)s->n_points;
         for (int i = 0; i < it.n; i++)
-            it.labels[i] = s->points[i].label;
+            it.labels[i] = tx(a, s->points[i].label);
     }
     return it;
 }
@@ -598,7 +631,7 @@ static void build_confirm(struct app *a, const struct frame *f)
     int answered = 0, n = app_n_items(a);
     for (int i = (int)s->n_attributes; i < n; i++)
         answered += a->choice[i] != APP_NO_CHOICE;
-    static const char *const labels[] = {"見直す", "送信する"};
+    const char *const labels[] = {W(a, STR_REVIEW), W(a, STR_SEND)};
     static const enum button_style styles[] = {BUTTON_QUIET, BUTTON_PRIMARY};
     static const enum app_action actions[] = {ACTION_REVIEW, ACTION_SEND};
     bool failed = a->save_err[0] != '\0';
@@ -608,14 +641,12 @@ static void build_confirm(struct app *a, const struct frame *f)
     SDL_Rect area = f->content;
     area.h = y - 2 * f->gap - area.y;
     struct block b[] = {
-        text_block("回答の確認", T(f, THEME_TITLE_PX), true, THEME_TEXT, true),
-        text_block("以上で質問は終わりです。この内容で送信しますか？", T(f, THEME_BODY_PX), false,
-                   THEME_TEXT, true),
-        text_block(
-            view_printf(&a->view, "全%zu問のうち、%d問に回答しました。", s->n_questions, answered),
-            T(f, THEME_SMALL_PX), false, THEME_MUTED, true),
-        panel_block(failed ? "保存できませんでした。係の者にお知らせください。" : NULL,
-                    T(f, THEME_BODY_PX), true, THEME_WARN, THEME_WARN_BG, true),
+        text_block(W(a, STR_CONFIRM_TITLE), T(f, THEME_TITLE_PX), true, THEME_TEXT, true),
+        text_block(W(a, STR_CONFIRM_ASK), T(f, THEME_BODY_PX), false, THEME_TEXT, true),
+        text_block(view_printf(&a->view, W(a, STR_ANSWERED), s->n_questions, answered),
+                   T(f, THEME_SMALL_PX), false, THEME_MUTED, true),
+        panel_block(failed ? W(a, STR_SAVE_FAILED) : NULL, T(f, THEME_BODY_PX), true, THEME_WARN,
+                    THEME_WARN_BG, true),
         text_block(failed ? help_line(a) : NULL, T(f, THEME_BODY_PX), true, THEME_TEXT, true),
     };
     stack(a, f, area, b, 5, true);
@@ -626,12 +657,13 @@ static const char *review_label(struct app *a, int item)
 {
     const struct survey *s = a->survey;
     int c = a->choice[item], na = (int)s->n_attributes;
-    const char *answer = c == APP_NO_CHOICE ? "（未回答）"
-                         : item < na        ? s->attributes[item].options[c].label
-                                            : s->points[c].label;
+    const char *answer = c == APP_NO_CHOICE ? W(a, STR_UNANSWERED)
+                         : item < na        ? tx(a, s->attributes[item].options[c].label)
+                                            : tx(a, s->points[c].label);
     if (item < na)
-        return view_printf(&a->view, "あなたについて\n%s", answer);
-    return view_printf(&a->view, "問%d\n%s", item - na + 1, answer);
+        return view_printf(&a->view, "%s\n%s", W(a, STR_ABOUT_YOU), answer);
+    const char *q = view_printf(&a->view, W(a, STR_QUESTION_N), item - na + 1);
+    return view_printf(&a->view, "%s\n%s", q, answer);
 }
 
 /* 見直す: every answer as a tile; one tap opens the item, the answer comes
@@ -656,9 +688,9 @@ static void build_review(struct app *a, const struct frame *f)
     a->review_page = SDL_max(0, SDL_min(a->review_page, pages - 1));
     if (title_h)
         view_text(&a->view, (SDL_Rect){f->content.x, f->m, f->content.w, title_h},
-                  pages > 1
-                      ? view_printf(&a->view, "回答の見直し（%d / %d）", a->review_page + 1, pages)
-                      : "回答の見直し",
+                  pages > 1 ? view_printf(&a->view, "%s（%d / %d）", W(a, STR_REVIEW_TITLE),
+                                          a->review_page + 1, pages)
+                            : W(a, STR_REVIEW_TITLE),
                   T(f, THEME_BODY_PX), true, THEME_TEXT);
     int tw = (f->content.w - (cols - 1) * f->gap) / cols;
     for (int k = 0; k < per && a->review_page * per + k < n; k++) {
@@ -671,19 +703,19 @@ static void build_review(struct app *a, const struct frame *f)
     }
     int nw = H(f, THEME_NAV_W);
     if (a->review_page > 0)
-        view_button(&a->view, (SDL_Rect){f->content.x, y, nw, bh}, "前へ", T(f, THEME_BUTTON_PX),
-                    BUTTON_QUIET, ACTION_PAGE_PREV, 0);
+        view_button(&a->view, (SDL_Rect){f->content.x, y, nw, bh}, W(a, STR_PAGE_PREV),
+                    T(f, THEME_BUTTON_PX), BUTTON_QUIET, ACTION_PAGE_PREV, 0);
     if (a->review_page < pages - 1)
-        view_button(&a->view, (SDL_Rect){f->content.x + f->content.w - nw, y, nw, bh}, "次へ",
-                    T(f, THEME_BUTTON_PX), BUTTON_QUIET, ACTION_PAGE_NEXT, 0);
+        view_button(&a->view, (SDL_Rect){f->content.x + f->content.w - nw, y, nw, bh},
+                    W(a, STR_PAGE_NEXT), T(f, THEME_BUTTON_PX), BUTTON_QUIET, ACTION_PAGE_NEXT, 0);
     int cw = SDL_min(H(f, 560), f->content.w - 2 * (nw + f->gap));
-    view_button(&a->view, (SDL_Rect){a->width / 2 - cw / 2, y, cw, bh}, "確認画面へ",
+    view_button(&a->view, (SDL_Rect){a->width / 2 - cw / 2, y, cw, bh}, W(a, STR_TO_CONFIRM),
                 T(f, THEME_BUTTON_PX), BUTTON_PRIMARY, ACTION_TO_CONFIRM, 0);
 }
 
 static void build_thanks(struct app *a, const struct frame *f)
 {
-    static const char *const labels[] = {"最初の画面へ"};
+    const char *const labels[] = {W(a, STR_TO_START)};
     static const enum button_style styles[] = {BUTTON_QUIET};
     static const enum app_action actions[] = {ACTION_RESTART};
     /* The button shows once the lock is over; its place is kept meanwhile. */
@@ -693,15 +725,15 @@ static void build_thanks(struct app *a, const struct frame *f)
     SDL_Rect area = f->content;
     area.h = y - 2 * f->gap - area.y;
     struct block b[] = {
-        text_block(a->survey->thanks, T(f, THEME_TITLE_PX), true, THEME_TEXT, true),
-        text_block("まもなく最初の画面に戻ります。", T(f, THEME_BODY_PX), false, THEME_MUTED, true),
+        text_block(tx(a, a->survey->thanks), T(f, THEME_TITLE_PX), true, THEME_TEXT, true),
+        text_block(W(a, STR_THANKS_BACK), T(f, THEME_BODY_PX), false, THEME_MUTED, true),
     };
     stack(a, f, area, b, 2, true);
 }
 
 static void build_idle(struct app *a, const struct frame *f)
 {
-    static const char *const labels[] = {"回答を消して最初に戻る", "続ける"};
+    const char *const labels[] = {W(a, STR_ERASE), W(a, STR_CONTINUE)};
     static const enum button_style styles[] = {BUTTON_QUIET, BUTTON_PRIMARY};
     static const enum app_action actions[] = {ACTION_RESTART, ACTION_CONTINUE};
     /* What erases the answers says so and sits well away from the safe choice. */
@@ -712,11 +744,10 @@ static void build_idle(struct app *a, const struct frame *f)
     SDL_Rect area = f->content;
     area.h = y - 2 * f->gap - area.y;
     struct block b[] = {
-        text_block("まだ回答を続けますか？", T(f, THEME_TITLE_PX), true, THEME_TEXT, true),
-        text_block(view_printf(&a->view, "あと %d 秒で最初の画面に戻ります。", a->countdown_left),
+        text_block(W(a, STR_IDLE_ASK), T(f, THEME_TITLE_PX), true, THEME_TEXT, true),
+        text_block(view_printf(&a->view, W(a, STR_IDLE_LEFT), a->countdown_left),
                    T(f, THEME_BODY_PX), true, THEME_TEXT, true),
-        text_block("そのときは、ここまでの回答は消去され、保存されません。", T(f, THEME_BODY_PX),
-                   false, THEME_MUTED, true),
+        text_block(W(a, STR_IDLE_LOST), T(f, THEME_BODY_PX), false, THEME_MUTED, true),
     };
     stack(a, f, area, b, 3, true);
 }

@@ -8,6 +8,7 @@
  *                      review, continue, restart, digit N, clear, ok, leave,
  *                      sync, requeue, resave, item N (the N-th item of the
  *                      review list, from 1), confirm, pageprev, pagenext,
+ *                      language N (the survey's N-th language, from 0),
  *                      quit; first waits (virtual time, at most
  *                      SCRIPT_AWAIT_MS) until the screen takes input and shows
  *                      the button, as a person reading it would. tap X Y
@@ -62,7 +63,7 @@ static const struct {
     {"quit", ACTION_QUIT, false},          {"requeue", ACTION_REQUEUE, false},
     {"resave", ACTION_RESAVE, false},      {"item", ACTION_OPEN_ITEM, true},
     {"confirm", ACTION_TO_CONFIRM, false}, {"pageprev", ACTION_PAGE_PREV, false},
-    {"pagenext", ACTION_PAGE_NEXT, false},
+    {"pagenext", ACTION_PAGE_NEXT, false}, {"language", ACTION_LANGUAGE, true},
 };
 
 static const struct {

@@ -386,3 +386,23 @@ out:
     survey_free(s);
     return rc;
 }
+
+json_t *ui_stored_response(const struct ui_kiosk *k)
+{
+    struct kiosk_store *st = NULL;
+    char err[KSTORE_ERR_LEN], ids[4][37];
+    char *body = NULL;
+    size_t len = 0;
+    assert_int_equal(kiosk_store_open(k->db, &st, NULL, err, sizeof err), 0);
+    assert_int_equal(kiosk_store_seal(st, 1, time(NULL), err, sizeof err), 1);
+    assert_int_equal(kiosk_store_list_sealed(st, ids, 4), 1);
+    assert_int_equal(kiosk_store_batch_body(st, ids[0], &body, &len), 0);
+    kiosk_store_close(st);
+    json_t *batch = json_loadb(body, len, 0, NULL);
+    free(body);
+    assert_non_null(batch);
+    json_t *r = ui_open_sealed(json_array_get(json_object_get(batch, "responses"), 0));
+    json_decref(batch);
+    assert_non_null(r);
+    return r;
+}

@@ -68,6 +68,9 @@ int ui_pin_collector_key(const struct ui_kiosk *k, const char *db);
  * UI_TEST_COLLECTOR_KEY, as the collector would; NULL when it does not open. */
 struct json_t;
 struct json_t *ui_open_sealed(const struct json_t *sealed);
+/* Seals what the store at k->db holds into one batch and returns its
+ * first response opened (as the collector would), or fails the test. */
+struct json_t *ui_stored_response(const struct ui_kiosk *k);
 /* Writes the sample survey src with "version": 1 made version, into dst
  * (another version of the same survey). Returns 0 or -1. */
 int ui_survey_version(const char *src, int version, const char *dst);

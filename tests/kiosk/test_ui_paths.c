@@ -119,27 +119,6 @@ static void test_back_shows_earlier_choice(void **state)
     ui_cleanup(&k);
 }
 
-/* The single sealed batch's first response, parsed. */
-static json_t *stored_response(const struct ui_kiosk *k)
-{
-    struct kiosk_store *st = NULL;
-    char err[KSTORE_ERR_LEN], ids[4][37];
-    char *body = NULL;
-    size_t len = 0;
-    assert_int_equal(kiosk_store_open(k->db, &st, NULL, err, sizeof err), 0);
-    assert_int_equal(kiosk_store_seal(st, 1, kclock_now(), err, sizeof err), 1);
-    assert_int_equal(kiosk_store_list_sealed(st, ids, 4), 1);
-    assert_int_equal(kiosk_store_batch_body(st, ids[0], &body, &len), 0);
-    kiosk_store_close(st);
-    json_t *batch = json_loadb(body, len, 0, NULL);
-    free(body);
-    assert_non_null(batch);
-    json_t *r = ui_open_sealed(json_array_get(json_object_get(batch, "responses"), 0));
-    json_decref(batch);
-    assert_non_null(r);
-    return r;
-}
-
 static void test_skip_on_optional_items_stores_no_answer(void **state)
 {
     (void)state;
@@ -160,7 +139,7 @@ static void test_skip_on_optional_items_stores_no_answer(void **state)
     ui_add(&k, "tap @send");
     ui_add(&k, "expect stored 1");
     assert_int_equal(ui_run(&k, survey, NULL, NULL), 0);
-    json_t *r = stored_response(&k);
+    json_t *r = ui_stored_response(&k);
     json_t *answers = json_object_get(r, "answers");
     assert_int_equal(json_integer_value(json_object_get(answers, "q01")), 3);
     json_t *q02 = json_object_get(answers, "q02");
