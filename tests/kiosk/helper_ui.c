@@ -406,3 +406,10 @@ json_t *ui_stored_response(const struct ui_kiosk *k)
     assert_non_null(r);
     return r;
 }
+
+void ui_write_survey(const struct ui_kiosk *k, const char *name, const char *json, char *path)
+{
+    snprintf(path, TU_PATH_MAX + 32, "%s/%s", k->dir, name);
+    if (write_file(path, json) != 0)
+        fail_msg("cannot write %s", path);
+}

@@ -68,6 +68,9 @@ int ui_pin_collector_key(const struct ui_kiosk *k, const char *db);
  * UI_TEST_COLLECTOR_KEY, as the collector would; NULL when it does not open. */
 struct json_t;
 struct json_t *ui_open_sealed(const struct json_t *sealed);
+/* Writes a survey definition as k->dir/name; its path into path[TU_PATH_MAX
+ * + 32]. Fails the running test when it cannot. */
+void ui_write_survey(const struct ui_kiosk *k, const char *name, const char *json, char *path);
 /* Seals what the store at k->db holds into one batch and returns its
  * first response opened (as the collector would), or fails the test. */
 struct json_t *ui_stored_response(const struct ui_kiosk *k);

@@ -40,11 +40,7 @@ static const char *SURVEY =
 
 static void write_survey(const struct ui_kiosk *k, char *path)
 {
-    snprintf(path, TU_PATH_MAX + 32, "%s/lang.json", k->dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(SURVEY, f);
-    fclose(f);
+    ui_write_survey(k, "lang.json", SURVEY, path);
 }
 
 static void answer_in(const char *size, int lang, const char *start, const char *statement,

@@ -40,11 +40,7 @@ static const char *TINY_SURVEY =
 
 static void tiny_survey(const struct ui_kiosk *k, char *path)
 {
-    snprintf(path, TU_PATH_MAX + 32, "%s/tiny.json", k->dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(TINY_SURVEY, f);
-    fclose(f);
+    ui_write_survey(k, "tiny.json", TINY_SURVEY, path);
 }
 
 /* Start, the attribute (option opt, 1-based), then every question with
