@@ -271,6 +271,32 @@ static int language_row(struct app *a, const struct frame *f, int above)
     return y;
 }
 
+static bool short_panel(const struct app *a)
+{
+    return panel_mm(&a->panel, SDL_min(a->width, a->height)) < THEME_SHORT_PANEL_MM;
+}
+
+/* A short panel: the languages and start share one row at the bottom,
+ * tall enough for two-line labels. Returns the row's top. */
+static int start_with_languages(struct app *a, const struct frame *f, bool resting, int note_h)
+{
+    const struct survey *s = a->survey;
+    int n = (int)s->n_languages + 1, h = H(f, THEME_START_H) * 6 / 5;
+    int w = (f->content.w - (n - 1) * f->gap) / n, y = a->height - f->m - note_h - h;
+    for (int k = 0; k < n; k++) {
+        SDL_Rect r = {f->content.x + k * (w + f->gap), y, w, h};
+        if (k < n - 1)
+            view_button(&a->view, r, strings_get(STR_LANGUAGE_NAME, s->languages[k]),
+                        T(f, THEME_BUTTON_PX), k == a->lang ? BUTTON_SELECTED : BUTTON_CHOICE,
+                        ACTION_LANGUAGE, k);
+        else
+            view_button(&a->view, r, resting ? W(a, STR_RESTING) : W(a, STR_START),
+                        T(f, THEME_BUTTON_PX), resting ? BUTTON_RESTING : BUTTON_PRIMARY,
+                        resting ? ACTION_NONE : ACTION_START, 0);
+    }
+    return y;
+}
+
 static void build_welcome(struct app *a, const struct frame *f)
 {
     const struct survey *s = a->survey;
@@ -283,7 +309,13 @@ static void build_welcome(struct app *a, const struct frame *f)
     view_button(&a->view, btn, resting ? W(a, STR_RESTING) : W(a, STR_START),
                 T(f, resting ? THEME_BUTTON_PX : THEME_TITLE_PX),
                 resting ? BUTTON_RESTING : BUTTON_PRIMARY, resting ? ACTION_NONE : ACTION_START, 0);
-    int top_of_buttons = s->n_languages > 1 ? language_row(a, f, btn.y) : btn.y;
+    int top_of_buttons = btn.y;
+    if (s->n_languages > 1 && short_panel(a)) { /* one row: the languages, then start */
+        a->view.n--;                            /* the start button is placed again below */
+        top_of_buttons = start_with_languages(a, f, resting, note_h);
+    } else if (s->n_languages > 1) {
+        top_of_buttons = language_row(a, f, btn.y);
+    }
     SDL_Rect area = f->content;
     area.h = top_of_buttons - 2 * f->gap - area.y;
     struct block b[] = {
@@ -545,6 +577,8 @@ static int build_progress(struct app *a, const struct frame *f, const char *cate
                                    : W(a, STR_ABOUT_YOU);
     int lw = category ? f->content.w * 2 / 3 : f->content.w;
     int h = compact ? 0 : view_text_height(a->tc, where, px, true, lw); /* may take two lines */
+    if (category && !compact)
+        h = SDL_max(h, view_text_height(a->tc, category, px, false, f->content.w - lw));
     if (compact) {
         const char *both = category ? view_printf(&a->view, "%s　%s", where, category) : where;
         struct widget *w = view_text(&a->view, mid, both, px, true, THEME_MUTED);

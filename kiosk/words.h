@@ -16,7 +16,7 @@
       "About you (you may skip this)", "あなたの こと（こたえなくても いいです）")                 \
     X(STR_BACK, "戻る", "Back", "もどる")                                                          \
     X(STR_NEXT, "次へ", "Next", "つぎへ")                                                          \
-    X(STR_SKIP, "答えずに次へ", "Skip", "こたえないで つぎへ")                                     \
+    X(STR_SKIP, "答えずに次へ", "Skip", "とばす")                                                  \
     X(STR_TO_LIST, "一覧へ", "To the list", "いちらんへ")                                          \
     X(STR_CONFIRM_TITLE, "回答の確認", "Check your answers", "こたえの かくにん")                  \
     X(STR_CONFIRM_ASK, "以上で質問は終わりです。この内容で送信しますか？",                         \
@@ -41,8 +41,7 @@
     X(STR_IDLE_LOST, "そのときは、ここまでの回答は消去され、保存されません。",                     \
       "Your answers so far will then be erased, not saved.",                                       \
       "そのときは、こたえは きえます。のこりません。")                                             \
-    X(STR_ERASE, "回答を消して最初に戻る", "Erase my answers and start over",                      \
-      "こたえを けして はじめに もどる")                                                           \
+    X(STR_ERASE, "回答を消して最初に戻る", "Erase and start over", "けして はじめに もどる")       \
     X(STR_CONTINUE, "続ける", "Continue", "つづける")                                              \
     X(STR_SAVE_FAILED, "保存できませんでした。係の者にお知らせください。",                         \
       "Your answers could not be saved. Please tell the staff.",                                   \

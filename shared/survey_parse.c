@@ -560,8 +560,8 @@ static enum survey_err survey_parse_texts(struct survey_ctx *c, json_t *root, st
     const size_t max = SURVEY_MAX_TEXT_BYTES;
     enum survey_err rc;
 
-    if ((rc = survey_get_text(c, root, "", "title", true, max, &s->title)) != SURVEY_OK ||
-        (rc = survey_get_text(c, root, "", "organization", false, max, &s->organization)) !=
+    if ((rc = survey_get_string(c, root, "", "title", true, max, &s->title)) != SURVEY_OK ||
+        (rc = survey_get_string(c, root, "", "organization", false, max, &s->organization)) !=
             SURVEY_OK ||
         (rc = survey_get_text(c, root, "", "intro", false, max, &s->intro)) != SURVEY_OK ||
         (rc = survey_get_text(c, root, "", "privacy_note", false, max, &s->privacy_note)) !=

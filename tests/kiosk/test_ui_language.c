@@ -19,8 +19,7 @@
 
 static const char *SURVEY =
     "{\"id\": \"lang\", \"version\": 1, \"languages\": [\"ja\", \"en\", \"ja-easy\"],"
-    "\"title\": {\"ja\": \"職員アンケート\", \"en\": \"Staff survey\", \"ja-easy\": "
-    "\"しょくいん アンケート\"}, \"organization\": \"テスト市\","
+    "\"title\": \"職員アンケート\", \"organization\": \"テスト市\","
     "\"intro\": {\"ja\": \"職場についてお聞きします。\", \"en\": \"A few questions about your "
     "workplace.\", \"ja-easy\": \"しょくばに ついて ききます。\"},"
     "\"privacy_note\": {\"ja\": \"回答は匿名です。\", \"en\": \"Your answers are anonymous.\", "

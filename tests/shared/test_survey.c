@@ -548,20 +548,20 @@ static void test_survey_texts_may_carry_translations(void **state)
     (void)state;
     char *text = helper_replace(minimal, "\"title\": \"T\",",
                                 "\"languages\": [\"ja\", \"en\", \"ja-easy\"], \"title\": "
-                                "{\"ja\": \"職員アンケート\", \"en\": \"Staff survey\", "
-                                "\"ja-easy\": \"しょくいん アンケート\"},");
+                                "\"T\", \"thanks\": {\"ja\": \"職員アンケート\", \"en\": "
+                                "\"Staff survey\", \"ja-easy\": \"しょくいん アンケート\"},");
     char *t2 = helper_replace(text, "\"text\": \"Q1\"",
                               "\"text\": {\"ja\": \"問1\", \"en\": \"Q one\", \"ja-easy\": "
                               "\"もんだい1\"}");
     struct survey *s = load_ok(t2);
     assert_int_equal(s->n_languages, 3);
     assert_string_equal(s->languages[1], "en");
-    assert_string_equal(s->title, "職員アンケート"); /* what the collector and reports use */
-    assert_string_equal(survey_text(s, s->title, 1), "Staff survey");
-    assert_string_equal(survey_text(s, s->title, 2), "しょくいん アンケート");
+    assert_string_equal(s->thanks, "職員アンケート"); /* what the collector and reports use */
+    assert_string_equal(survey_text(s, s->thanks, 1), "Staff survey");
+    assert_string_equal(survey_text(s, s->thanks, 2), "しょくいん アンケート");
     assert_string_equal(survey_text(s, s->questions[0].text, 1), "Q one");
     assert_string_equal(survey_text(s, s->questions[1].text, 1), "Q2"); /* a plain string */
-    assert_string_equal(survey_text(s, s->title, 0), "職員アンケート");
+    assert_string_equal(survey_text(s, s->thanks, 0), "職員アンケート");
     survey_free(s);
     /* A translation missing, a language not listed, an object without languages. */
     char *bad = helper_replace(t2, ", \"en\": \"Q one\"", "");
