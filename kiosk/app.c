@@ -371,31 +371,9 @@ static bool corner_screen(const struct app *a)
            a->screen == SCREEN_CLOSED || a->screen == SCREEN_ERROR || a->screen == SCREEN_LOCKED;
 }
 
-/* The button under a finger that is down, shown pressed; NULL if none. */
-static const struct widget *pressed_button(const struct app *a)
-{
-    return a->pressed && !a->press_used ? view_hit(&a->view, a->press_x, a->press_y) : NULL;
-}
-
-/* The frame: the view, and the button under the finger darkened, so that
- * a touch shows at once, before the finger lifts and the tap counts. */
-static void draw(struct app *a)
-{
-    const struct widget *w = pressed_button(a);
-    SDL_Color c = THEME_PRESSED;
-
-    view_draw(&a->view, a->ren);
-    if (!w)
-        return;
-    SDL_SetRenderDrawBlendMode(a->ren, SDL_BLENDMODE_BLEND);
-    SDL_SetRenderDrawColor(a->ren, c.r, c.g, c.b, c.a);
-    SDL_RenderFillRect(a->ren, &w->box);
-    SDL_SetRenderDrawBlendMode(a->ren, SDL_BLENDMODE_NONE);
-}
-
 static void on_release(struct app *a, int x, int y)
 {
-    if (pressed_button(a))
+    if (app_pressed_button(a))
         a->dirty = true; /* it no longer looks pressed */
     a->pressed = false;
     if (a->press_used)
@@ -433,7 +411,7 @@ static void on_event(struct app *a, const SDL_Event *e)
         a->press_x = e->button.x;
         a->press_y = e->button.y;
         a->press_at = app_now(a);
-        if (pressed_button(a))
+        if (app_pressed_button(a))
             a->dirty = true; /* show it pressed; a touch beside every button draws nothing */
         break;
     case SDL_MOUSEBUTTONUP:
@@ -598,7 +576,7 @@ void app_redraw(struct app *a)
         return;
     a->dirty = false;
     screens_build(a);
-    draw(a);
+    app_draw(a);
     SDL_RenderPresent(a->ren);
     a->frames++;
     if (a->input_at_pc && a->n_samples < APP_MAX_SAMPLES)
@@ -629,24 +607,6 @@ void app_turn(struct app *a)
 bool app_running(const struct app *a)
 {
     return a->running;
-}
-
-int app_shot(struct app *a, const char *path, char *err, size_t errlen)
-{
-    int rc = -1;
-    SDL_Surface *s =
-        SDL_CreateRGBSurfaceWithFormat(0, a->width, a->height, 32, SDL_PIXELFORMAT_ARGB8888);
-    if (!s)
-        goto out;
-    draw(a); /* the frame on screen, redrawn into the back buffer */
-    if (SDL_RenderReadPixels(a->ren, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) != 0)
-        goto out;
-    rc = SDL_SaveBMP(s, path);
-out:
-    if (rc != 0)
-        snprintf(err, errlen, "cannot write the screenshot %s: %s", path, SDL_GetError());
-    SDL_FreeSurface(s);
-    return rc;
 }
 
 /* Handles what is queued, fires due timers and redraws: one turn of the

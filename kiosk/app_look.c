@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app_state.h"
+#include "theme.h"
 
 void app_size(const struct app *a, int *w, int *h)
 {
@@ -146,4 +147,44 @@ int app_write_stats(const struct app *a, const char *path)
             a->first_frame_ms, a->frames, n, n ? sorted[n / 2] : 0.0, n ? sorted[n - 1] : 0.0,
             textcache_renders(a->tc));
     return fclose(f) == 0 ? 0 : -1;
+}
+
+/* The button under a finger that is down, shown pressed; NULL if none. */
+const struct widget *app_pressed_button(const struct app *a)
+{
+    return a->pressed && !a->press_used ? view_hit(&a->view, a->press_x, a->press_y) : NULL;
+}
+
+/* The frame: the view, and the button under the finger darkened, so that
+ * a touch shows at once, before the finger lifts and the tap counts. */
+void app_draw(struct app *a)
+{
+    const struct widget *w = app_pressed_button(a);
+    SDL_Color c = THEME_PRESSED;
+
+    view_draw(&a->view, a->ren);
+    if (!w)
+        return;
+    SDL_SetRenderDrawBlendMode(a->ren, SDL_BLENDMODE_BLEND);
+    SDL_SetRenderDrawColor(a->ren, c.r, c.g, c.b, c.a);
+    SDL_RenderFillRect(a->ren, &w->box);
+    SDL_SetRenderDrawBlendMode(a->ren, SDL_BLENDMODE_NONE);
+}
+
+int app_shot(struct app *a, const char *path, char *err, size_t errlen)
+{
+    int rc = -1;
+    SDL_Surface *s =
+        SDL_CreateRGBSurfaceWithFormat(0, a->width, a->height, 32, SDL_PIXELFORMAT_ARGB8888);
+    if (!s)
+        goto out;
+    app_draw(a); /* the frame on screen, redrawn into the back buffer */
+    if (SDL_RenderReadPixels(a->ren, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) != 0)
+        goto out;
+    rc = SDL_SaveBMP(s, path);
+out:
+    if (rc != 0)
+        snprintf(err, errlen, "cannot write the screenshot %s: %s", path, SDL_GetError());
+    SDL_FreeSurface(s);
+    return rc;
 }

@@ -109,6 +109,11 @@ uint64_t app_next_deadline(const struct app *a);
 void app_poll_status(struct app *a);
 void app_redraw(struct app *a);
 
+/* app_look.c: the button under a finger that is down (NULL if none), and
+ * the frame: the view, with that button darkened. */
+const struct widget *app_pressed_button(const struct app *a);
+void app_draw(struct app *a);
+
 /* app_setup.c: the config, window, fonts, store and survey; 0 or -1 with
  * a message in err. */
 int app_setup(struct app *a, char *err, size_t errlen);
