@@ -11,114 +11,38 @@
 #include <SDL_ttf.h>
 
 #include "app_state.h"
+#include "screens.h"
 #include "kclock.h"
 #include "theme.h"
 
-#define HEADLESS_W      1920
-#define HEADLESS_H      1080
-#define WINDOW_W        1280
-#define WINDOW_H        800
-#define MAX_TIMER_STEPS 1000000 /* a wait fires at most this many timers */
-
-static const char *const SCREEN_NAMES[] = {
-#define APP_SCREEN_NAME(id, name) name,
-    APP_SCREENS(APP_SCREEN_NAME)
-#undef APP_SCREEN_NAME
-};
-
-const char *screen_name(enum screen_id s)
-{
-    return s < SCREEN_COUNT ? SCREEN_NAMES[s] : "?";
-}
-
-int screen_by_name(const char *name)
-{
-    for (int i = 0; i < SCREEN_COUNT; i++) {
-        if (strcmp(SCREEN_NAMES[i], name) == 0)
-            return i;
-    }
-    return -1;
-}
-
-uint64_t app_now(const struct app *a)
-{
-    return a->virtual_clock ? a->vnow : SDL_GetTicks64();
-}
-
-int app_n_items(const struct app *a)
-{
-    return a->survey ? (int)(a->survey->n_attributes + a->survey->n_questions) : 0;
-}
-
-/* ---- survey and screens ------------------------------------------------ */
-
-static void today(char *out) /* "YYYY-MM-DD" in the kiosks' time zone, out[11] */
-{
-    time_t t = kclock_now() + 9 * 3600;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
-static void load_key(struct app *a)
-{
-    char text[SEAL_PK_TEXT_LEN];
-    unsigned char pk[SEAL_KEY_BYTES];
-    a->key_id[0] = '\0';
-    if (kiosk_store_collector_key(a->store, text) == 1 && seal_pk_from_text(text, pk) == 0)
-        seal_key_id(pk, a->key_id);
-}
-
-static void load_survey(struct app *a)
-{
-    char *json = NULL, *etag = NULL;
-    survey_free(a->survey);
-    a->survey = NULL;
-    a->survey_err[0] = '\0';
-    if (kiosk_store_survey(a->store, &json, &etag) != 0) {
-        snprintf(a->survey_err, sizeof a->survey_err, "kiosk: cannot read the cached survey");
-    } else if (json) {
-        survey_load_buffer(json, strlen(json), &a->survey, a->survey_err, sizeof a->survey_err);
-    }
-    load_key(a);
-    a->closed_at = 0;
-    a->survey_closed =
-        a->survey && kiosk_store_closed(a->store, a->survey->id, a->survey->version, &a->closed_at);
-    free(json);
-    free(etag);
-}
-
-enum screen_id app_home(const struct app *a)
-{
-    char date[11];
-    if (!a->store || a->survey_err[0])
-        return SCREEN_ERROR;
-    if (!a->survey)
-        return SCREEN_NO_SURVEY;
-    if (a->survey_closed) /* before the period: over is over */
-        return SCREEN_CLOSED;
-    if (!a->key_id[0]) /* nothing to seal answers for */
-        return SCREEN_NO_SURVEY;
-    today(date);
-    return survey_is_running_on(a->survey, date) ? SCREEN_WELCOME : SCREEN_NO_SURVEY;
-}
+/* ---- screens ------------------------------------------------------------ */
 
 static void show(struct app *a, enum screen_id s)
 {
     a->screen = s;
+    a->shown_at = app_now(a);
+    a->press_used = true; /* a finger that went down on the last screen does nothing here */
     a->dirty = true;
 }
 
-/* Everything answered so far is forgotten: it was never written. */
+static bool input_blocked(const struct app *a)
+{
+    return app_now(a) < app_input_from(a);
+}
+
+/* Everything answered so far is forgotten: it was never written. Answers
+ * a failed save kept wait for staff instead. */
 static void discard(struct app *a)
 {
+    a->pin[0] = '\0';
+    a->pin_wrong = false;
+    a->advance_at = 0;
+    if (app_unsaved(a))
+        return;
     for (int i = 0; i < APP_MAX_ITEMS; i++)
         a->choice[i] = APP_NO_CHOICE;
     a->item = 0;
-    a->advance_at = 0;
-    a->save_err[0] = '\0';
-    a->pin[0] = '\0';
-    a->pin_wrong = false;
+    a->reviewing = false;
 }
 
 /* Takes what the sync thread stored since (a new definition, or the
@@ -133,13 +57,14 @@ static void take_survey_update(struct app *a)
     if (sy.survey_generation == a->survey_gen)
         return;
     a->survey_gen = sy.survey_generation;
-    load_survey(a);
+    app_load_survey(a);
     a->dirty = true;
 }
 
 static void go_home(struct app *a)
 {
     discard(a);
+    a->lang = 0;           /* the next respondent starts in Japanese */
     take_survey_update(a); /* the next respondent sees a close at once */
     show(a, app_home(a));
 }
@@ -151,11 +76,6 @@ static void enter_item(struct app *a)
         show(a, SCREEN_CONFIRM);
     else
         show(a, a->item < (int)a->survey->n_attributes ? SCREEN_ATTRIBUTE : SCREEN_QUESTION);
-}
-
-static bool on_item(const struct app *a)
-{
-    return a->screen == SCREEN_ATTRIBUTE || a->screen == SCREEN_QUESTION;
 }
 
 static void refresh_status(struct app *a)
@@ -194,10 +114,14 @@ static void submit(struct app *a)
         if (!a->save_err[0])
             snprintf(a->save_err, sizeof a->save_err, "kiosk store: the response was not saved");
         fprintf(stderr, "kiosk: %s\n", a->save_err);
-        a->dirty = true; /* the answers stay so staff can retry */
+        a->last_input = app_now(a); /* confirm says so, then locks after the idle timeout */
+        a->dirty = true;            /* the answers stay so staff can save them */
         return;
     }
+    a->save_err[0] = '\0';
     a->stored++;
+    a->thanks_open = false;
+    a->cooldown_until = app_now(a) + (uint64_t)s->cooldown_s * 1000;
     /* The answers live in memory only until they are sealed and stored. */
     explicit_bzero(values, sizeof values);
     explicit_bzero(options, sizeof options);
@@ -250,8 +174,34 @@ static void requeue(struct app *a)
     a->dirty = true;
 }
 
+/* Maintenance: staff freed the disk; the answers a failed save kept are
+ * saved now. Maintenance stays, showing whether it worked. */
+static void resave(struct app *a)
+{
+    if (!app_unsaved(a) || !a->survey)
+        return;
+    submit(a);
+    if (!app_unsaved(a))
+        fprintf(stderr, "kiosk: maintenance: the kept response was saved\n");
+    show(a, SCREEN_MAINTENANCE);
+}
+
+/* Back to the list of answers after changing one. */
+static void to_review(struct app *a)
+{
+    a->reviewing = false;
+    a->advance_at = 0;
+    show(a, SCREEN_REVIEW);
+}
+
 static void act_answer(struct app *a, enum app_action action, int arg)
 {
+    if (a->reviewing && action != ACTION_CHOOSE) {
+        if (action == ACTION_SKIP)
+            a->choice[a->item] = APP_NO_CHOICE;
+        to_review(a);
+        return;
+    }
     switch (action) {
     case ACTION_CHOOSE:
         a->choice[a->item] = arg;
@@ -280,6 +230,34 @@ static void act_answer(struct app *a, enum app_action action, int arg)
     }
 }
 
+/* 見直す: a list of every answer; one tap opens an item, the answer (or
+ * 次へ, 戻る, 答えずに次へ) comes back to the list. */
+static void act_review(struct app *a, enum app_action action, int arg)
+{
+    switch (action) {
+    case ACTION_REVIEW:
+        a->review_page = 0;
+        to_review(a);
+        break;
+    case ACTION_OPEN_ITEM:
+        a->item = arg;
+        enter_item(a);
+        a->reviewing = true;
+        break;
+    case ACTION_TO_CONFIRM:
+        a->item = app_n_items(a);
+        enter_item(a);
+        break;
+    case ACTION_PAGE_PREV:
+    case ACTION_PAGE_NEXT:
+        a->review_page += action == ACTION_PAGE_NEXT ? 1 : -1;
+        show(a, SCREEN_REVIEW);
+        break;
+    default:
+        break;
+    }
+}
+
 static void act(struct app *a, enum app_action action, int arg)
 {
     switch (action) {
@@ -297,8 +275,11 @@ static void act(struct app *a, enum app_action action, int arg)
         submit(a);
         break;
     case ACTION_REVIEW:
-        a->item = 0;
-        enter_item(a);
+    case ACTION_OPEN_ITEM:
+    case ACTION_TO_CONFIRM:
+    case ACTION_PAGE_PREV:
+    case ACTION_PAGE_NEXT:
+        act_review(a, action, arg);
         break;
     case ACTION_CONTINUE:
         show(a, a->idle_from);
@@ -327,6 +308,13 @@ static void act(struct app *a, enum app_action action, int arg)
     case ACTION_REQUEUE:
         requeue(a);
         break;
+    case ACTION_LANGUAGE:
+        a->lang = arg;
+        a->dirty = true;
+        break;
+    case ACTION_RESAVE:
+        resave(a);
+        break;
     case ACTION_NONE:
         break;
     }
@@ -346,8 +334,9 @@ static bool press_button(struct app *a, enum app_action action, int arg)
 
 static void on_key(struct app *a, SDL_Keycode k)
 {
-    static const enum app_action enter[] = {ACTION_START,    ACTION_NEXT,   ACTION_SEND,
-                                            ACTION_CONTINUE, ACTION_PIN_OK, ACTION_RESTART};
+    static const enum app_action enter[] = {ACTION_START,     ACTION_NEXT,   ACTION_SEND,
+                                            ACTION_CONTINUE,  ACTION_PIN_OK, ACTION_RESTART,
+                                            ACTION_TO_CONFIRM};
     if (k >= SDLK_0 && k <= SDLK_9) {
         int d = (int)(k - SDLK_0);
         if (!press_button(a, ACTION_PIN_DIGIT, d) && d > 0)
@@ -379,34 +368,12 @@ static bool in_corner(const struct app *a, int x, int y)
 static bool corner_screen(const struct app *a)
 {
     return a->screen == SCREEN_WELCOME || a->screen == SCREEN_NO_SURVEY ||
-           a->screen == SCREEN_CLOSED || a->screen == SCREEN_ERROR;
-}
-
-/* The button under a finger that is down, shown pressed; NULL if none. */
-static const struct widget *pressed_button(const struct app *a)
-{
-    return a->pressed && !a->press_used ? view_hit(&a->view, a->press_x, a->press_y) : NULL;
-}
-
-/* The frame: the view, and the button under the finger darkened, so that
- * a touch shows at once, before the finger lifts and the tap counts. */
-static void draw(struct app *a)
-{
-    const struct widget *w = pressed_button(a);
-    SDL_Color c = THEME_PRESSED;
-
-    view_draw(&a->view, a->ren);
-    if (!w)
-        return;
-    SDL_SetRenderDrawBlendMode(a->ren, SDL_BLENDMODE_BLEND);
-    SDL_SetRenderDrawColor(a->ren, c.r, c.g, c.b, c.a);
-    SDL_RenderFillRect(a->ren, &w->box);
-    SDL_SetRenderDrawBlendMode(a->ren, SDL_BLENDMODE_NONE);
+           a->screen == SCREEN_CLOSED || a->screen == SCREEN_ERROR || a->screen == SCREEN_LOCKED;
 }
 
 static void on_release(struct app *a, int x, int y)
 {
-    if (pressed_button(a))
+    if (app_pressed_button(a))
         a->dirty = true; /* it no longer looks pressed */
     a->pressed = false;
     if (a->press_used)
@@ -427,7 +394,7 @@ static void on_event(struct app *a, const SDL_Event *e)
         break;
     case SDL_WINDOWEVENT:
         if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
-            SDL_GetRendererOutputSize(a->ren, &a->width, &a->height);
+            app_measure_screen(a);
             a->dirty = true;
         } else if (e->window.event == SDL_WINDOWEVENT_EXPOSED) {
             a->dirty = true;
@@ -437,12 +404,14 @@ static void on_event(struct app *a, const SDL_Event *e)
         if (e->button.button != SDL_BUTTON_LEFT)
             break;
         a->last_input = app_now(a);
+        if (input_blocked(a))
+            break; /* the screen just changed: a double tap's second tap */
         a->pressed = true;
         a->press_used = false;
         a->press_x = e->button.x;
         a->press_y = e->button.y;
         a->press_at = app_now(a);
-        if (pressed_button(a))
+        if (app_pressed_button(a))
             a->dirty = true; /* show it pressed; a touch beside every button draws nothing */
         break;
     case SDL_MOUSEBUTTONUP:
@@ -453,6 +422,8 @@ static void on_event(struct app *a, const SDL_Event *e)
         if (e->key.repeat)
             break; /* a key held down answers once */
         a->last_input = app_now(a);
+        if (input_blocked(a))
+            break;
         a->input_at_pc = SDL_GetPerformanceCounter();
         on_key(a, e->key.keysym.sym);
         break;
@@ -464,10 +435,16 @@ static void on_event(struct app *a, const SDL_Event *e)
 /* ---- timers ------------------------------------------------------------ */
 
 /* Where the idle prompt can come. Not on confirm after a failed save: those
- * answers wait there for staff, never discarded unseen. */
+ * answers wait for staff, never discarded; confirm locks instead. */
 static bool answering(const struct app *a)
 {
-    return on_item(a) || (a->screen == SCREEN_CONFIRM && !a->save_err[0]);
+    return app_on_item(a) || a->screen == SCREEN_REVIEW ||
+           (a->screen == SCREEN_CONFIRM && !app_unsaved(a));
+}
+
+static bool failed_confirm(const struct app *a)
+{
+    return a->screen == SCREEN_CONFIRM && app_unsaved(a);
 }
 
 static bool staff_screen(const struct app *a)
@@ -490,7 +467,7 @@ static int seconds_left(const struct app *a, uint64_t now)
     return now >= a->countdown_end ? 0 : (int)((a->countdown_end - now + 999) / 1000);
 }
 
-static uint64_t next_deadline(const struct app *a)
+uint64_t app_next_deadline(const struct app *a)
 {
     uint64_t next = UINT64_MAX;
 #define CONSIDER(cond, t)                                                                          \
@@ -499,11 +476,13 @@ static uint64_t next_deadline(const struct app *a)
             next = (t);                                                                            \
     } while (0)
     CONSIDER(a->advance_at != 0, a->advance_at);
-    CONSIDER(answering(a) || staff_screen(a), idle_deadline(a));
+    CONSIDER(answering(a) || staff_screen(a) || failed_confirm(a), idle_deadline(a));
     CONSIDER(a->screen == SCREEN_IDLE,
              a->countdown_end -
                  (uint64_t)(a->countdown_left > 0 ? a->countdown_left - 1 : 0) * 1000);
     CONSIDER(a->screen == SCREEN_THANKS, a->thanks_until);
+    CONSIDER(a->screen == SCREEN_THANKS && !a->thanks_open, app_input_from(a));
+    CONSIDER(a->cooldown_until != 0, a->cooldown_until);
     CONSIDER(a->pressed && !a->press_used && corner_screen(a) &&
                  in_corner(a, a->press_x, a->press_y),
              a->press_at + THEME_LONG_PRESS_MS);
@@ -523,7 +502,7 @@ static void open_pin(struct app *a)
     show(a, SCREEN_PIN);
 }
 
-static void poll_status(struct app *a)
+void app_poll_status(struct app *a)
 {
     if (corner_screen(a))
         take_survey_update(a);
@@ -541,8 +520,8 @@ static void tick_idle(struct app *a, uint64_t now)
         a->countdown_end = now + THEME_COUNTDOWN_MS;
         a->countdown_left = seconds_left(a, now);
         show(a, SCREEN_IDLE);
-    } else if (staff_screen(a) && now >= idle_deadline(a)) {
-        go_home(a);
+    } else if ((staff_screen(a) || failed_confirm(a)) && now >= idle_deadline(a)) {
+        go_home(a); /* after a failed save: the locked notice */
     } else if (a->screen == SCREEN_IDLE) {
         int left = seconds_left(a, now);
         if (left == 0)
@@ -556,19 +535,31 @@ static void tick_idle(struct app *a, uint64_t now)
 static void tick(struct app *a)
 {
     uint64_t now = app_now(a);
-    if (a->advance_at && now >= a->advance_at && on_item(a)) {
-        a->item++;
-        enter_item(a);
+    if (a->advance_at && now >= a->advance_at && app_on_item(a)) {
+        if (a->reviewing) {
+            to_review(a);
+        } else {
+            a->item++;
+            enter_item(a);
+        }
     }
     tick_idle(a, now);
+    if (a->screen == SCREEN_THANKS && !a->thanks_open && now >= app_input_from(a)) {
+        a->thanks_open = true; /* its button shows */
+        a->dirty = true;
+    }
     if (a->screen == SCREEN_THANKS && now >= a->thanks_until)
         go_home(a);
+    if (a->cooldown_until && now >= a->cooldown_until) {
+        a->cooldown_until = 0; /* welcome's start button wakes */
+        a->dirty = a->dirty || a->screen == SCREEN_WELCOME;
+    }
     if (a->pressed && !a->press_used && corner_screen(a) && in_corner(a, a->press_x, a->press_y) &&
         now >= a->press_at + THEME_LONG_PRESS_MS)
         open_pin(a);
     if (now >= a->poll_at) {
         a->poll_at = now + THEME_POLL_MS;
-        poll_status(a);
+        app_poll_status(a);
     }
 }
 
@@ -579,13 +570,13 @@ static double ms_since(uint64_t pc)
     return (double)(SDL_GetPerformanceCounter() - pc) * 1000.0 / SDL_GetPerformanceFrequency();
 }
 
-static void redraw(struct app *a)
+void app_redraw(struct app *a)
 {
     if (!a->dirty)
         return;
     a->dirty = false;
     screens_build(a);
-    draw(a);
+    app_draw(a);
     SDL_RenderPresent(a->ren);
     a->frames++;
     if (a->input_at_pc && a->n_samples < APP_MAX_SAMPLES)
@@ -595,7 +586,7 @@ static void redraw(struct app *a)
 
 void app_turn(struct app *a)
 {
-    uint64_t now = app_now(a), next = next_deadline(a);
+    uint64_t now = app_now(a), next = app_next_deadline(a);
     SDL_Event e;
     int got;
     if (next == UINT64_MAX)
@@ -610,7 +601,7 @@ void app_turn(struct app *a)
             on_event(a, &e);
     }
     tick(a);
-    redraw(a);
+    app_redraw(a);
 }
 
 bool app_running(const struct app *a)
@@ -618,299 +609,18 @@ bool app_running(const struct app *a)
     return a->running;
 }
 
-/* ---- driving on the virtual clock ------------------------------------- */
-
-static void pump(struct app *a)
+/* Handles what is queued, fires due timers and redraws: one turn of the
+ * loop that does not wait (app_drive.c). */
+void app_pump(struct app *a)
 {
     SDL_Event e;
     while (SDL_PollEvent(&e))
         on_event(a, &e);
     tick(a);
-    redraw(a);
+    app_redraw(a);
 }
 
-static void push_button(struct app *a, Uint32 type, int x, int y)
-{
-    SDL_Event e;
-    memset(&e, 0, sizeof e);
-    e.type = type;
-    e.button.windowID = SDL_GetWindowID(a->win);
-    e.button.which = SDL_TOUCH_MOUSEID;
-    e.button.button = SDL_BUTTON_LEFT;
-    e.button.state = type == SDL_MOUSEBUTTONDOWN ? SDL_PRESSED : SDL_RELEASED;
-    e.button.clicks = 1;
-    e.button.x = x;
-    e.button.y = y;
-    SDL_PushEvent(&e);
-}
-
-void app_tap(struct app *a, int x, int y)
-{
-    push_button(a, SDL_MOUSEBUTTONDOWN, x, y);
-    push_button(a, SDL_MOUSEBUTTONUP, x, y);
-    pump(a);
-}
-
-void app_touch(struct app *a, int x, int y, bool down)
-{
-    push_button(a, down ? SDL_MOUSEBUTTONDOWN : SDL_MOUSEBUTTONUP, x, y);
-    pump(a);
-}
-
-void app_press(struct app *a, int x, int y, unsigned ms)
-{
-    push_button(a, SDL_MOUSEBUTTONDOWN, x, y);
-    pump(a);
-    app_wait(a, ms);
-    push_button(a, SDL_MOUSEBUTTONUP, x, y);
-    pump(a);
-}
-
-void app_key(struct app *a, SDL_Keycode key)
-{
-    SDL_Event e;
-    memset(&e, 0, sizeof e);
-    e.type = SDL_KEYDOWN;
-    e.key.windowID = SDL_GetWindowID(a->win);
-    e.key.state = SDL_PRESSED;
-    e.key.keysym.sym = key;
-    SDL_PushEvent(&e);
-    pump(a);
-}
-
-void app_wait(struct app *a, unsigned ms)
-{
-    uint64_t target = a->vnow + ms;
-    for (int i = 0; i < MAX_TIMER_STEPS && a->running; i++) {
-        uint64_t next = next_deadline(a);
-        if (next > target)
-            break;
-        if (next > a->vnow)
-            a->vnow = next;
-        pump(a);
-    }
-    a->vnow = target;
-    pump(a);
-}
-
-int app_set_date(struct app *a, const char *date)
-{
-    if (kclock_set_date(date) != 0)
-        return -1;
-    poll_status(a);
-    redraw(a);
-    return 0;
-}
-
-/* ---- looking at the UI ------------------------------------------------- */
-
-void app_size(const struct app *a, int *w, int *h)
-{
-    *w = a->width;
-    *h = a->height;
-}
-
-enum screen_id app_screen(const struct app *a)
-{
-    return a->screen;
-}
-
-const struct survey *app_survey(const struct app *a)
-{
-    return a->survey;
-}
-
-bool app_item(const struct app *a, bool *is_attribute, int *index)
-{
-    if (!on_item(a))
-        return false;
-    int na = (int)a->survey->n_attributes;
-    *is_attribute = a->item < na;
-    *index = a->item < na ? a->item : a->item - na;
-    return true;
-}
-
-const char *app_item_id(const struct app *a)
-{
-    bool attr;
-    int i;
-    if (!app_item(a, &attr, &i))
-        return NULL;
-    return attr ? a->survey->attributes[i].id : a->survey->questions[i].id;
-}
-
-void app_selected(const struct app *a, char *buf, size_t len)
-{
-    bool attr;
-    int i;
-    buf[0] = '\0';
-    if (!app_item(a, &attr, &i) || a->choice[a->item] == APP_NO_CHOICE)
-        return;
-    int c = a->choice[a->item];
-    if (attr)
-        snprintf(buf, len, "%s", a->survey->attributes[i].options[c].id);
-    else
-        snprintf(buf, len, "%d", a->survey->points[c].value);
-}
-
-int app_stored(const struct app *a)
-{
-    return a->stored;
-}
-
-unsigned long app_frames(const struct app *a)
-{
-    return a->frames;
-}
-
-bool app_layout_ok(const struct app *a, char *why, size_t len)
-{
-    return view_check(&a->view, why, len);
-}
-
-bool app_button_center(const struct app *a, enum app_action action, int arg, int *x, int *y)
-{
-    const struct widget *w = view_find(&a->view, action, arg);
-    if (!w)
-        return false;
-    *x = w->box.x + w->box.w / 2;
-    *y = w->box.y + w->box.h / 2;
-    return true;
-}
-
-bool app_text_shown(const struct app *a, const char *text)
-{
-    for (int i = 0; i < a->view.n; i++) {
-        const struct widget *w = &a->view.w[i];
-        if (w->text && strcmp(w->text, text) == 0)
-            return true;
-    }
-    return false;
-}
-
-int app_shot(struct app *a, const char *path, char *err, size_t errlen)
-{
-    int rc = -1;
-    SDL_Surface *s =
-        SDL_CreateRGBSurfaceWithFormat(0, a->width, a->height, 32, SDL_PIXELFORMAT_ARGB8888);
-    if (!s)
-        goto out;
-    draw(a); /* the frame on screen, redrawn into the back buffer */
-    if (SDL_RenderReadPixels(a->ren, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) != 0)
-        goto out;
-    rc = SDL_SaveBMP(s, path);
-out:
-    if (rc != 0)
-        snprintf(err, errlen, "cannot write the screenshot %s: %s", path, SDL_GetError());
-    SDL_FreeSurface(s);
-    return rc;
-}
-
-bool app_drain(struct app *a, int seconds)
-{
-    return a->sync && sync_drain(a->sync, seconds);
-}
-
-static int cmp_double(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
-}
-
-int app_write_stats(const struct app *a, const char *path)
-{
-    double sorted[APP_MAX_SAMPLES];
-    int n = a->n_samples;
-    memcpy(sorted, a->samples, sizeof(double) * (size_t)n);
-    qsort(sorted, (size_t)n, sizeof(double), cmp_double);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    fprintf(f,
-            "{\"first_frame_ms\": %.3f, \"frames\": %lu, \"taps\": %d, "
-            "\"tap_to_frame_ms_median\": %.3f, \"tap_to_frame_ms_max\": %.3f, "
-            "\"text_renders\": %lu}\n",
-            a->first_frame_ms, a->frames, n, n ? sorted[n / 2] : 0.0, n ? sorted[n - 1] : 0.0,
-            textcache_renders(a->tc));
-    return fclose(f) == 0 ? 0 : -1;
-}
-
-/* ---- set-up and tear-down ---------------------------------------------- */
-
-static int fail(char *err, size_t errlen, const char *fmt, const char *detail)
-{
-    snprintf(err, errlen, fmt, detail);
-    return -1;
-}
-
-static int open_window(struct app *a, char *err, size_t errlen)
-{
-    const struct kiosk_options *o = &a->opt;
-    if (o->headless) {
-        setenv("SDL_VIDEODRIVER", "dummy", 1);
-        SDL_SetHint(SDL_HINT_RENDER_DRIVER, "software");
-    }
-    if (o->fullscreen) /* respondents cannot close it; SIGTERM from systemd still quits */
-        SDL_SetHint(SDL_HINT_QUIT_ON_LAST_WINDOW_CLOSE, "0");
-    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0)
-        return fail(err, errlen, "kiosk: cannot open the display: %s", SDL_GetError());
-    int w = o->width ? o->width : o->headless ? HEADLESS_W : WINDOW_W;
-    int h = o->height ? o->height : o->headless ? HEADLESS_H : WINDOW_H;
-    Uint32 flags = o->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : SDL_WINDOW_RESIZABLE;
-    a->win = SDL_CreateWindow("職員アンケート", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w,
-                              h, flags);
-    if (!a->win)
-        return fail(err, errlen, "kiosk: cannot open a window: %s", SDL_GetError());
-    a->ren = SDL_CreateRenderer(a->win, -1, o->headless ? SDL_RENDERER_SOFTWARE : 0);
-    if (!a->ren)
-        return fail(err, errlen, "kiosk: cannot create a renderer: %s", SDL_GetError());
-    if (o->fullscreen)
-        SDL_ShowCursor(SDL_DISABLE);
-    SDL_GetRendererOutputSize(a->ren, &a->width, &a->height);
-    return 0;
-}
-
-/* --survey FILE: checked before anything opens, stored when none is cached. */
-static int load_given_survey(const char *path, struct survey **out, char *err, size_t errlen)
-{
-    char why[SURVEY_ERR_LEN];
-    if (survey_load_file(path, out, why, sizeof why) != SURVEY_OK) {
-        snprintf(err, errlen, "kiosk: --survey %s: %s", path, why);
-        return -1;
-    }
-    return 0;
-}
-
-static void install_survey(struct app *a, const struct survey *given)
-{
-    char *json = NULL, *etag = NULL;
-    if (kiosk_store_survey(a->store, &json, &etag) == 0 && !json &&
-        kiosk_store_set_survey(a->store, given->source, given->source_len, NULL) != 0)
-        fprintf(stderr, "kiosk: could not store the survey of --survey %s\n", a->opt.survey);
-    free(json);
-    free(etag);
-}
-
-static void open_store(struct app *a, const struct survey *given)
-{
-    if (kiosk_store_open(a->cfg.db, &a->store, &a->store_set_aside, a->store_err,
-                         sizeof a->store_err) != 0) {
-        fprintf(stderr, "kiosk: %s\n", a->store_err);
-        a->store = NULL;
-        return;
-    }
-    if (a->store_set_aside)
-        fprintf(stderr, "kiosk: the store %s was damaged; it was set aside and a new one made\n",
-                a->cfg.db);
-    if (a->cfg.collector_key[0] &&
-        kiosk_store_set_collector_key(a->store, a->cfg.collector_key) != 0)
-        fprintf(stderr, "kiosk: cannot store the pinned collector key\n");
-    if (given)
-        install_survey(a, given);
-    if (a->opt.store_max_pages && kiosk_store_set_max_pages(a->store, a->opt.store_max_pages) != 0)
-        fprintf(stderr, "kiosk: cannot cap the store at %ld pages\n", a->opt.store_max_pages);
-    load_survey(a);
-}
+/* ---- opening and closing --------------------------------------------- */
 
 static double ms_since_t0(const struct app *a, const struct timespec *start)
 {
@@ -920,33 +630,6 @@ static double ms_since_t0(const struct app *a, const struct timespec *start)
     if (a->opt.t0_ns)
         return t - a->opt.t0_ns / 1e6;
     return t - (start->tv_sec * 1e3 + start->tv_nsec / 1e6);
-}
-
-static int setup(struct app *a, char *err, size_t errlen)
-{
-    char why[APP_ERR_LEN];
-    struct survey *given = NULL;
-    int rc = -1;
-    if (kiosk_config_load(a->opt.config, &a->cfg, why, sizeof why) != 0) {
-        fail(err, errlen, "kiosk: %s", why);
-        goto out;
-    }
-    if (a->opt.date && kclock_set_date(a->opt.date) != 0) {
-        fail(err, errlen, "kiosk: --date %s is not a date YYYY-MM-DD", a->opt.date);
-        goto out;
-    }
-    if ((a->opt.survey && load_given_survey(a->opt.survey, &given, err, errlen) != 0) ||
-        open_window(a, err, errlen) != 0)
-        goto out;
-    const char *fonts = a->cfg.fonts_dir[0] ? a->cfg.fonts_dir : KIOSK_DEFAULT_FONTS_DIR;
-    a->tc = textcache_open(a->ren, fonts, err, errlen);
-    if (!a->tc)
-        goto out;
-    open_store(a, given);
-    rc = 0;
-out:
-    survey_free(given);
-    return rc;
 }
 
 struct app *app_open(const struct kiosk_options *opt, char *err, size_t errlen)
@@ -961,16 +644,17 @@ struct app *app_open(const struct kiosk_options *opt, char *err, size_t errlen)
     a->opt = *opt;
     a->virtual_clock = opt->headless || opt->simulate > 0;
     a->vnow = 1000;
-    if (setup(a, err, errlen) != 0) {
+    if (app_setup(a, err, errlen) != 0) {
         app_close(a);
         return NULL;
     }
     a->running = true;
     discard(a);
     show(a, app_home(a));
+    a->shown_at = 0; /* the first screen takes input at once */
     a->last_input = app_now(a);
     a->poll_at = app_now(a) + THEME_POLL_MS;
-    redraw(a);
+    app_redraw(a);
     a->first_frame_ms = ms_since_t0(a, &start);
     screens_warm(a);
     char why[APP_ERR_LEN];

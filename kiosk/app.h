@@ -36,7 +36,9 @@ enum app_exit {
     X(SCREEN_IDLE, "idle")                                                                         \
     X(SCREEN_PIN, "pin")                                                                           \
     X(SCREEN_MAINTENANCE, "maintenance")                                                           \
-    X(SCREEN_ERROR, "error")
+    X(SCREEN_ERROR, "error")                                                                       \
+    X(SCREEN_LOCKED, "locked")                                                                     \
+    X(SCREEN_REVIEW, "review")
 
 enum screen_id {
 #define APP_SCREEN_ENUM(id, name) id,
@@ -66,7 +68,13 @@ enum app_action {
     ACTION_LEAVE, /* pin, maintenance: back to welcome */
     ACTION_SYNC_NOW,
     ACTION_QUIT,
-    ACTION_REQUEUE, /* maintenance: quarantined batches back in the queue, sync now */
+    ACTION_REQUEUE,    /* maintenance: quarantined batches back in the queue, sync now */
+    ACTION_RESAVE,     /* maintenance: the answers a failed save kept, saved again */
+    ACTION_OPEN_ITEM,  /* review: arg is the item (attributes, then questions) to change */
+    ACTION_TO_CONFIRM, /* review: back to confirm */
+    ACTION_PAGE_PREV,  /* review: the previous page of answers */
+    ACTION_PAGE_NEXT,
+    ACTION_LANGUAGE, /* welcome: arg is the survey's language to answer in */
 };
 
 struct app;
@@ -106,6 +114,17 @@ void app_selected(const struct app *a, char *buf, size_t len);
 int app_stored(const struct app *a);
 unsigned long app_frames(const struct app *a);
 bool app_layout_ok(const struct app *a, char *why, size_t len);
+/* The screen as laid out, for tests that measure it; valid until the next
+ * event or wait. */
+struct view;
+const struct view *app_view(const struct app *a);
+/* Waits on the virtual clock, as a person who reads before acting, until a
+ * chosen answer has moved on and the screen takes input (THEME_GUARD_MS
+ * after it changed, longer on thanks). Returns the milliseconds waited. */
+unsigned app_await_input(struct app *a);
+/* The same, then until the screen offers the button doing action/arg, at
+ * most max_ms in all. Returns whether the button is there. */
+bool app_await_button(struct app *a, enum app_action action, int arg, unsigned max_ms);
 /* The centre of the button doing action/arg on screen; false if none. */
 bool app_button_center(const struct app *a, enum app_action action, int arg, int *x, int *y);
 /* Whether a text or button on screen reads exactly text. */

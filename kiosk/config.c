@@ -15,7 +15,12 @@
 
 #define CONFIG_MAX_LINES 4096 /* a 64 KiB file cannot hold more meaningful lines */
 
-enum key_kind { KEY_STRING, KEY_INT, KEY_PIN, KEY_SEAL_PK };
+enum key_kind { KEY_STRING, KEY_INT, KEY_PIN, KEY_SEAL_PK, KEY_SCREEN_MM, KEY_INCHES };
+
+#define SCREEN_MM_MIN     40   /* a 2-inch display is not a kiosk */
+#define SCREEN_MM_MAX     3000 /* nor is a wall */
+#define SCREEN_INCHES_MIN 3.0
+#define SCREEN_INCHES_MAX 120.0
 
 struct key_spec {
     const char *name;
@@ -45,6 +50,9 @@ static const struct key_spec KEYS[] = {
     {"maintenance_pin", KEY_PIN, false, offsetof(struct kiosk_config, maintenance_pin),
      sizeof(((struct kiosk_config *)0)->maintenance_pin), 0, 0},
     STR_KEY(fonts_dir, false),
+    STR_KEY(help_contact, false),
+    {"screen_mm", KEY_SCREEN_MM, false, 0, 0, SCREEN_MM_MIN, SCREEN_MM_MAX},
+    {"screen_inches", KEY_INCHES, false, 0, 0, 0, 0},
     {"collector_key", KEY_SEAL_PK, false, offsetof(struct kiosk_config, collector_key),
      sizeof(((struct kiosk_config *)0)->collector_key), 0, 0},
     INT_KEY(min_batch, 1, 1000),
@@ -135,6 +143,36 @@ static int set_string(const struct key_spec *k, const char *value, int line,
     return 0;
 }
 
+/* screen_mm = 154x86 (the visible area in millimetres) or screen_inches =
+ * 10.1 (the diagonal, as panels are sold). */
+static int set_screen(const struct key_spec *k, const char *value, int line,
+                      struct kiosk_config *cfg, char *err, size_t errlen)
+{
+    char *end = NULL;
+    if (k->kind == KEY_INCHES) {
+        errno = 0;
+        double d = strtod(value, &end);
+        if (value[0] == '\0' || *end != '\0' || errno != 0 || !(d >= SCREEN_INCHES_MIN) ||
+            d > SCREEN_INCHES_MAX)
+            return kerr_fail(err, errlen,
+                             "config line %d: screen_inches \"%.40s\" is not a diagonal from %.0f "
+                             "to %.0f inches, such as 10.1",
+                             line, value, SCREEN_INCHES_MIN, SCREEN_INCHES_MAX);
+        cfg->screen_inches = d;
+        return 0;
+    }
+    int w = 0, h = 0, n = 0;
+    if (sscanf(value, "%dx%d%n", &w, &h, &n) != 2 || value[n] != '\0' ||
+        !isdigit((unsigned char)value[0]) || w < k->min || w > k->max || h < k->min || h > k->max)
+        return kerr_fail(err, errlen,
+                         "config line %d: screen_mm \"%.40s\" is not WIDTHxHEIGHT in millimetres "
+                         "(each %d to %d), such as 154x86",
+                         line, value, k->min, k->max);
+    cfg->screen_w_mm = w;
+    cfg->screen_h_mm = h;
+    return 0;
+}
+
 /* Handles one line (already NUL-terminated, without its newline). */
 static int parse_line(char *text, int line, struct kiosk_config *cfg, int *seen, char *err,
                       size_t errlen)
@@ -163,6 +201,8 @@ static int parse_line(char *text, int line, struct kiosk_config *cfg, int *seen,
     seen[idx] = line;
     if (k->kind == KEY_INT)
         return set_int(k, value, line, cfg, err, errlen);
+    if (k->kind == KEY_SCREEN_MM || k->kind == KEY_INCHES)
+        return set_screen(k, value, line, cfg, err, errlen);
     return set_string(k, value, line, cfg, err, errlen);
 }
 
@@ -175,6 +215,12 @@ static int check_complete(const struct kiosk_config *cfg, const int *seen, char 
             return kerr_fail(err, errlen, "config: %s is missing; add a line `%s = ...`",
                              KEYS[i].name, KEYS[i].name);
     }
+    int mm = (int)(find_key("screen_mm") - KEYS), in = (int)(find_key("screen_inches") - KEYS);
+    if (seen[mm] && seen[in])
+        return kerr_fail(err, errlen,
+                         "config line %d: screen_inches and screen_mm (line %d) both give the "
+                         "screen's size; keep one of them",
+                         seen[in], seen[mm]);
     if (strncmp(cfg->collector_url, "http://", 7) != 0 &&
         strncmp(cfg->collector_url, "https://", 8) != 0)
         return kerr_fail(err, errlen,

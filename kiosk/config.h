@@ -23,6 +23,13 @@ struct kiosk_config {
     /* optional: the collector's public key "ssk1:..." (`collector key show`);
      * pins it: a survey served with another key is refused. "" = not pinned. */
     char collector_key[SEAL_PK_TEXT_LEN];
+    /* optional: who respondents ask when the kiosk fails ("人事課 内線1234"). */
+    char help_contact[CONFIG_VALUE_LEN];
+    /* optional: the panel's visible area. screen_mm (WIDTHxHEIGHT) or
+     * screen_inches (the diagonal) wins over what the display reports;
+     * 0 = not set. Type and touch targets are laid out from it in mm. */
+    int screen_w_mm, screen_h_mm;
+    double screen_inches;
     int min_batch;            /* default 5, 1..1000 */
     int idle_timeout_s;       /* default 60, 10..3600 */
     int sync_interval_s;      /* default 30: how often the sync thread wakes */

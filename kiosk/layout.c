@@ -18,6 +18,9 @@
 #define COST_FORCED     1000.0 /* a break kinsoku forbids: only when a run is too wide */
 #define COST_SHORT_LAST 0.4    /* a last line shorter than SHORT_LAST of the width */
 #define SHORT_LAST      0.3
+#define COST_TAIL       0.6 /* more for a tail alone on the last line (「思う。」): pull a phrase down \
+                             */
+#define TAIL 0.2
 
 static bool in_list(int cp, const int *list, size_t n)
 {
@@ -152,6 +155,20 @@ static bool kana_before_comma(const struct text_cps *t, size_t i)
            (t->cp[i + 1] == 0x3001 || t->cp[i + 1] == 0x3002);
 }
 
+/* A scale label keeps its phrases whole: a break only at a space, after
+ * 、, before 思 (そう｜思わない, where the negation stays with its verb) or
+ * after a closing も (どちらとも｜いえない). */
+static void unit_breaks(struct text_cps *t)
+{
+    for (size_t i = 1; i < t->n; i++) {
+        bool ok = is_space(t->cp[i - 1]) || t->cp[i - 1] == 0x3001 ||
+                  (t->cp[i] == 0x601D && is_hiragana(t->cp[i - 1])) ||
+                  (t->cp[i - 1] == 0x3082 && i >= 2 && is_hiragana(t->cp[i]));
+        if (!ok)
+            t->score[i] = BREAK_NEVER;
+    }
+}
+
 static bool decode(const char *text, int px, layout_measure_fn measure, void *ctx,
                    struct text_cps *t)
 {
@@ -247,7 +264,8 @@ static double line_cost(const struct text_cps *t, size_t a, size_t s, size_t j, 
 {
     int w = span_width(t, s, j);
     if (j == seg_end)
-        return COST_LINE + (s > a && w < max_width * SHORT_LAST ? COST_SHORT_LAST : 0);
+        return COST_LINE + (s > a && w < max_width * SHORT_LAST ? COST_SHORT_LAST : 0) +
+               (s > a && w < max_width * TAIL ? COST_TAIL : 0);
     double slack = (double)(max_width - w) / max_width;
     return COST_LINE + slack * slack + break_cost(t, j);
 }
@@ -336,7 +354,7 @@ int layout_line_height(int px)
 }
 
 enum layout_result layout_break(const char *text, int px, int max_width, layout_measure_fn measure,
-                                void *ctx, struct layout_lines *out)
+                                void *ctx, unsigned flags, struct layout_lines *out)
 {
     static _Thread_local struct text_cps t;
     memset(out, 0, sizeof *out);
@@ -344,6 +362,8 @@ enum layout_result layout_break(const char *text, int px, int max_width, layout_
     out->line_height = layout_line_height(px);
     if (!decode(text, px, measure, ctx, &t))
         return LAYOUT_TOO_LONG;
+    if (flags & LAYOUT_UNIT)
+        unit_breaks(&t);
     bool overflow = false;
     size_t a = 0;
     do {
@@ -361,10 +381,10 @@ enum layout_result layout_break(const char *text, int px, int max_width, layout_
 }
 
 bool layout_fit(const char *text, const int *px, int n_steps, int box_w, int box_h,
-                layout_measure_fn measure, void *ctx, struct layout_lines *out)
+                layout_measure_fn measure, void *ctx, unsigned flags, struct layout_lines *out)
 {
     for (int k = 0; k < n_steps; k++) {
-        enum layout_result r = layout_break(text, px[k], box_w, measure, ctx, out);
+        enum layout_result r = layout_break(text, px[k], box_w, measure, ctx, flags, out);
         if (r == LAYOUT_OK && out->height <= box_h)
             return true;
     }

@@ -41,18 +41,24 @@ enum layout_result {
 bool layout_no_start(int cp);
 bool layout_no_end(int cp);
 
+/* Flags of layout_break and layout_fit. */
+#define LAYOUT_UNIT                                                                                \
+    1u /* a scale label: one unit, broken only at spaces, after 、 and before                     \
+          思う/思わない (「あまりそう｜思わない」), never inside a phrase */
+
 /* Breaks text (UTF-8, NUL-terminated) into lines no wider than max_width at
  * size px. Explicit '\n' always breaks. Never splits a Latin word or a
- * number, nor "……" or "――"; prefers breaks after 、。 and between phrases. */
+ * number, nor "……" or "――"; prefers breaks after 、。 and between phrases.
+ * flags: 0 or LAYOUT_UNIT. */
 enum layout_result layout_break(const char *text, int px, int max_width, layout_measure_fn measure,
-                                void *ctx, struct layout_lines *out);
+                                void *ctx, unsigned flags, struct layout_lines *out);
 
 /* Tries the sizes px[0..n_steps) in order (largest first) and keeps the
  * first at which the text fits box_w x box_h. Returns true when one did;
  * otherwise out holds the smallest size's lines and false: the caller must
  * treat the text as not fitting (it would be clipped). */
 bool layout_fit(const char *text, const int *px, int n_steps, int box_w, int box_h,
-                layout_measure_fn measure, void *ctx, struct layout_lines *out);
+                layout_measure_fn measure, void *ctx, unsigned flags, struct layout_lines *out);
 
 /* The shrink steps for a base size: 100%, 85%, 72%, 60% (and so on, down
  * to min_px). Returns the number of steps written to px (<= LAYOUT_MAX_STEPS). */

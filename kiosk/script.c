@@ -6,9 +6,16 @@
  *   tap @BUTTON [N]    tap the centre of a visible button: start, choose N
  *                      (N-th point or option from 1), back, skip, next, send,
  *                      review, continue, restart, digit N, clear, ok, leave,
- *                      sync, requeue, quit
+ *                      sync, requeue, resave, item N (the N-th item of the
+ *                      review list, from 1), confirm, pageprev, pagenext,
+ *                      language N (the survey's N-th language, from 0),
+ *                      quit; first waits (virtual time, at most
+ *                      SCRIPT_AWAIT_MS) until the screen takes input and shows
+ *                      the button, as a person reading it would. tap X Y
+ *                      does not wait: it is a reflex, a double tap's second.
  *   press X Y MS       hold a touch for MS virtual milliseconds (long press)
  *   key NAME           0-9, Return, BackSpace, Escape
+ *                      (press and key first wait until the screen takes input)
  *   wait MS            let MS virtual milliseconds pass (timers fire in order)
  *   date YYYY-MM-DD    set the calendar (the responses' month, the period)
  *   drain SECONDS      let the sync thread run rounds until all is delivered
@@ -16,7 +23,8 @@
  *   shot FILE.bmp      write the screen as a BMP
  *   count frames       start counting drawn frames from zero
  *   expect screen NAME       welcome, no_survey, closed, attribute, question,
- *                            confirm, thanks, idle, pin, maintenance, error
+ *                            confirm, thanks, idle, pin, maintenance, error,
+ *                            locked, review
  *   expect question ID       the attribute or question on screen
  *   expect selected VALUE    the chosen point's value or option id; "none"
  *   expect stored N          responses written to the store since start
@@ -30,7 +38,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WORDS 4
+#define WORDS           4
+#define SCRIPT_AWAIT_MS 30000 /* longer than the survey's cooldown by default */
 
 struct run {
     struct app *a;
@@ -44,14 +53,17 @@ static const struct {
     enum app_action action;
     bool has_arg;
 } BUTTONS[] = {
-    {"start", ACTION_START, false},     {"choose", ACTION_CHOOSE, true},
-    {"back", ACTION_BACK, false},       {"skip", ACTION_SKIP, false},
-    {"next", ACTION_NEXT, false},       {"send", ACTION_SEND, false},
-    {"review", ACTION_REVIEW, false},   {"continue", ACTION_CONTINUE, false},
-    {"restart", ACTION_RESTART, false}, {"digit", ACTION_PIN_DIGIT, true},
-    {"clear", ACTION_PIN_CLEAR, false}, {"ok", ACTION_PIN_OK, false},
-    {"leave", ACTION_LEAVE, false},     {"sync", ACTION_SYNC_NOW, false},
-    {"quit", ACTION_QUIT, false},       {"requeue", ACTION_REQUEUE, false},
+    {"start", ACTION_START, false},        {"choose", ACTION_CHOOSE, true},
+    {"back", ACTION_BACK, false},          {"skip", ACTION_SKIP, false},
+    {"next", ACTION_NEXT, false},          {"send", ACTION_SEND, false},
+    {"review", ACTION_REVIEW, false},      {"continue", ACTION_CONTINUE, false},
+    {"restart", ACTION_RESTART, false},    {"digit", ACTION_PIN_DIGIT, true},
+    {"clear", ACTION_PIN_CLEAR, false},    {"ok", ACTION_PIN_OK, false},
+    {"leave", ACTION_LEAVE, false},        {"sync", ACTION_SYNC_NOW, false},
+    {"quit", ACTION_QUIT, false},          {"requeue", ACTION_REQUEUE, false},
+    {"resave", ACTION_RESAVE, false},      {"item", ACTION_OPEN_ITEM, true},
+    {"confirm", ACTION_TO_CONFIRM, false}, {"pageprev", ACTION_PAGE_PREV, false},
+    {"pagenext", ACTION_PAGE_NEXT, false}, {"language", ACTION_LANGUAGE, true},
 };
 
 static const struct {
@@ -119,8 +131,10 @@ static int tap_button(struct run *r, char **w, const char *text)
             continue;
         if (BUTTONS[i].has_arg && (!w[2] || !count(w[2], &n)))
             return bad(r, "this button needs a number", text);
-        int arg = BUTTONS[i].action == ACTION_CHOOSE ? (int)n - 1 : (int)n;
+        bool from_one = BUTTONS[i].action == ACTION_CHOOSE || BUTTONS[i].action == ACTION_OPEN_ITEM;
+        int arg = from_one ? (int)n - 1 : (int)n;
         int x, y;
+        app_await_button(r->a, BUTTONS[i].action, arg, SCRIPT_AWAIT_MS);
         if (!app_button_center(r->a, BUTTONS[i].action, arg, &x, &y))
             return failed(r, text, "no such button on the %s screen",
                           screen_name(app_screen(r->a)));
@@ -132,6 +146,7 @@ static int tap_button(struct run *r, char **w, const char *text)
 
 static int do_key(struct run *r, const char *name, const char *text)
 {
+    app_await_input(r->a);
     if (name && strlen(name) == 1 && name[0] >= '0' && name[0] <= '9') {
         app_key(r->a, SDLK_0 + (name[0] - '0'));
         return APP_EXIT_OK;
@@ -208,9 +223,10 @@ static int pointer(struct run *r, char **w, const char *text)
         return tap_button(r, w, text);
     if (!point(r, w[1], w[2], &x, &y) || (press && (!w[3] || !count(w[3], &ms))))
         return bad(r, press ? "write: press X Y MS" : "write: tap X Y (fractions 0..1)", text);
-    if (press)
+    if (press) {
+        app_await_input(r->a);
         app_press(r->a, x, y, (unsigned)ms);
-    else
+    } else
         app_tap(r->a, x, y);
     return APP_EXIT_OK;
 }

@@ -22,6 +22,7 @@
 #define MAX_STEPS        (SURVEY_MAX_ATTRIBUTES + SURVEY_MAX_QUESTIONS + 8)
 #define SURVEY_WAIT_S    30   /* for the collector to hand a fresh kiosk its survey */
 #define SURVEY_NOTICE_MS 2500 /* longer than the UI's status poll */
+#define AWAIT_MS         (SURVEY_MAX_COOLDOWN_S * 1000 + 10000) /* the start button rests */
 
 struct rng {
     uint64_t s;
@@ -69,6 +70,7 @@ static int pick_value(const struct survey *s, struct rng *r, double mean)
 static int tap(struct app *a, enum app_action action, int arg)
 {
     int x, y;
+    app_await_button(a, action, arg, AWAIT_MS);
     if (!app_button_center(a, action, arg, &x, &y)) {
         fprintf(stderr, "kiosk: simulate: no button for action %d on the %s screen\n", action,
                 screen_name(app_screen(a)));

@@ -10,6 +10,8 @@
 
 #include "theme.h"
 
+#define MM_SLACK 0.01 /* rounding to whole pixels */
+
 static double unit(const struct view *v)
 {
     int m = v->width < v->height ? v->width : v->height;
@@ -21,13 +23,19 @@ static int scaled(const struct view *v, int px)
     return (int)lround(px * unit(v));
 }
 
-void view_reset(struct view *v, int width, int height)
+void view_reset(struct view *v, int width, int height, const struct panel *panel)
 {
     v->n = 0;
     v->width = width;
     v->height = height;
+    v->panel = *panel;
     v->full = false;
     v->used = 0;
+}
+
+int view_mm(const struct view *v, double mm)
+{
+    return panel_px(&v->panel, mm);
 }
 
 const char *view_printf(struct view *v, const char *fmt, ...)
@@ -59,7 +67,7 @@ static struct widget *add(struct view *v, enum widget_kind kind, SDL_Rect box)
     w->kind = kind;
     w->box = box;
     w->bg = THEME_BG;
-    w->min_px = scaled(v, THEME_MIN_PX);
+    w->min_px = view_mm(v, THEME_TEXT_MM);
     return w;
 }
 
@@ -74,6 +82,11 @@ struct widget *view_text(struct view *v, SDL_Rect box, const char *text, int px,
     return w;
 }
 
+static int border_width(const struct view *v)
+{
+    return SDL_max(scaled(v, THEME_BORDER), view_mm(v, THEME_BORDER_MM));
+}
+
 struct widget *view_button(struct view *v, SDL_Rect box, const char *text, int px,
                            enum button_style style, int action, int arg)
 {
@@ -84,10 +97,12 @@ struct widget *view_button(struct view *v, SDL_Rect box, const char *text, int p
     w->centred = w->middle = true;
     w->action = action;
     w->arg = arg;
-    w->border_w = style == BUTTON_QUIET ? 0 : scaled(v, THEME_BORDER);
-    w->border = THEME_ACCENT;
+    w->border_w = border_width(v);
+    w->border = style == BUTTON_RESTING ? THEME_TRACK
+                : style == BUTTON_QUIET ? THEME_QUIET_EDGE
+                                        : THEME_ACCENT;
     bool dark = style == BUTTON_SELECTED || style == BUTTON_PRIMARY;
-    w->fg = dark ? THEME_ON_ACCENT : THEME_TEXT;
+    w->fg = dark ? THEME_ON_ACCENT : style == BUTTON_RESTING ? THEME_MUTED : THEME_TEXT;
     w->bg = dark ? THEME_ACCENT : style == BUTTON_QUIET ? THEME_QUIET_BG : THEME_BUTTON_BG;
     return w;
 }
@@ -120,7 +135,7 @@ static void fit_one(const struct view *v, struct widget *w, struct textcache *tc
     int n = layout_steps(w->px, w->min_px, steps);
     SDL_Rect in = inner_box(v, w);
     w->fits = layout_fit(w->text, steps, n, in.w, in.h, textcache_measure,
-                         textcache_face(tc, w->bold), &w->lines);
+                         textcache_face(tc, w->bold), w->layout, &w->lines);
     w->text_rect.w = w->lines.width;
     w->text_rect.h = w->lines.height;
     w->text_rect.x = w->centred ? in.x + (in.w - w->lines.width) / 2
@@ -224,16 +239,40 @@ static bool check_widget(const struct view *v, const struct widget *w, char *why
                  inner_box(v, w).w, inner_box(v, w).h, w->lines.px);
         return false;
     }
-    int min = scaled(v, THEME_MIN_TARGET);
-    if (w->kind == WIDGET_BUTTON && (w->box.w < min || w->box.h < min)) {
-        snprintf(why, len, "button \"%.60s\" is %dx%d, under 15 mm", t, w->box.w, w->box.h);
+    double text_mm = panel_mm(&v->panel, w->lines.px);
+    if (w->text && w->text[0] && (w->lines.px < w->min_px || text_mm < THEME_TEXT_MM - MM_SLACK)) {
+        snprintf(why, len, "text \"%.60s\" is %.1f mm high, under its floor of %.1f mm", t, text_mm,
+                 panel_mm(&v->panel, w->min_px));
+        return false;
+    }
+    double bw = panel_mm(&v->panel, w->box.w), bh = panel_mm(&v->panel, w->box.h);
+    if (w->kind == WIDGET_BUTTON &&
+        (bw < THEME_TARGET_MM - MM_SLACK || bh < THEME_TARGET_MM - MM_SLACK)) {
+        snprintf(why, len, "button \"%.60s\" is %.1f x %.1f mm, under %.0f mm", t, bw, bh,
+                 THEME_TARGET_MM);
         return false;
     }
     return true;
 }
 
-static bool check_overlap(const struct widget *a, const struct widget *b, char *why, size_t len)
+/* Millimetres between two boxes' nearest edges; 0 when they touch or overlap. */
+static double gap_mm(const struct view *v, SDL_Rect a, SDL_Rect b)
 {
+    int dx = SDL_max(b.x - (a.x + a.w), a.x - (b.x + b.w));
+    int dy = SDL_max(b.y - (a.y + a.h), a.y - (b.y + b.h));
+    return panel_mm(&v->panel, 1) * hypot(SDL_max(dx, 0), SDL_max(dy, 0));
+}
+
+static bool check_overlap(const struct view *v, const struct widget *a, const struct widget *b,
+                          char *why, size_t len)
+{
+    if (a->kind == WIDGET_BUTTON && b->kind == WIDGET_BUTTON &&
+        gap_mm(v, a->box, b->box) < THEME_TARGET_GAP_MM - MM_SLACK) {
+        snprintf(why, len, "buttons \"%.60s\" and \"%.60s\" are %.1f mm apart, under %.0f mm",
+                 a->text ? a->text : "", b->text ? b->text : "", gap_mm(v, a->box, b->box),
+                 THEME_TARGET_GAP_MM);
+        return false;
+    }
     bool relevant =
         a->kind == WIDGET_BUTTON && (b->kind == WIDGET_BUTTON || b->kind == WIDGET_TEXT);
     if (!relevant || !SDL_HasIntersection(&a->box, &b->box))
@@ -254,7 +293,7 @@ bool view_check(const struct view *v, char *why, size_t whylen)
         if (!check_widget(v, &v->w[i], why, whylen))
             return false;
         for (int j = 0; j < v->n; j++) {
-            if (i != j && !check_overlap(&v->w[i], &v->w[j], why, whylen))
+            if (i != j && !check_overlap(v, &v->w[i], &v->w[j], why, whylen))
                 return false;
         }
     }
@@ -262,15 +301,15 @@ bool view_check(const struct view *v, char *why, size_t whylen)
 }
 
 bool view_button_fits(const struct view *v, struct textcache *tc, SDL_Rect box, const char *text,
-                      int px, int *px_used)
+                      int px, unsigned flags, int *px_used)
 {
-    struct widget w = {.kind = WIDGET_BUTTON, .box = box, .border_w = scaled(v, THEME_BORDER)};
+    struct widget w = {.kind = WIDGET_BUTTON, .box = box, .border_w = border_width(v)};
     struct layout_lines ll;
     int steps[LAYOUT_MAX_STEPS];
-    int n = layout_steps(px, scaled(v, THEME_MIN_PX), steps);
+    int n = layout_steps(px, view_mm(v, THEME_TEXT_MM), steps);
     SDL_Rect in = inner_box(v, &w);
-    bool ok =
-        layout_fit(text, steps, n, in.w, in.h, textcache_measure, textcache_face(tc, true), &ll);
+    bool ok = layout_fit(text, steps, n, in.w, in.h, textcache_measure, textcache_face(tc, true),
+                         flags, &ll);
     *px_used = ll.px;
     return ok;
 }
@@ -278,7 +317,7 @@ bool view_button_fits(const struct view *v, struct textcache *tc, SDL_Rect box, 
 int view_text_height(struct textcache *tc, const char *text, int px, bool bold, int w)
 {
     struct layout_lines ll;
-    if (layout_break(text, px, w, textcache_measure, textcache_face(tc, bold), &ll) != LAYOUT_OK)
+    if (layout_break(text, px, w, textcache_measure, textcache_face(tc, bold), 0, &ll) != LAYOUT_OK)
         return 1 << 20;
     return ll.height;
 }

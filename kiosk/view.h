@@ -11,6 +11,7 @@
 #include <SDL.h>
 
 #include "layout.h"
+#include "panel.h"
 #include "textcache.h"
 
 #define VIEW_MAX_WIDGETS 64
@@ -23,6 +24,7 @@ enum button_style {
     BUTTON_SELECTED, /* the chosen one: navy, white text */
     BUTTON_PRIMARY,  /* start, send, continue */
     BUTTON_QUIET,    /* back, skip, review */
+    BUTTON_RESTING,  /* shown but not taking taps yet: muted */
 };
 
 struct widget {
@@ -32,6 +34,7 @@ struct widget {
     int px;           /* base type size; shrinks a step at a time to fit */
     int min_px;
     bool bold, centred, right, middle; /* middle: vertically centred in the box */
+    unsigned layout;                   /* layout_break flags: LAYOUT_UNIT for a scale label */
     SDL_Color fg, bg, border;
     int border_w;
     int action, arg; /* buttons: what a tap does */
@@ -47,12 +50,15 @@ struct view {
     struct widget w[VIEW_MAX_WIDGETS];
     int n;
     int width, height;
-    bool full; /* a widget or string did not fit in the tables: a bug to report */
+    struct panel panel; /* millimetres: the floors of type and targets */
+    bool full;          /* a widget or string did not fit in the tables: a bug to report */
     char arena[VIEW_ARENA_BYTES];
     size_t used;
 };
 
-void view_reset(struct view *v, int width, int height);
+void view_reset(struct view *v, int width, int height, const struct panel *panel);
+/* Whole pixels covering mm on this view's panel. */
+int view_mm(const struct view *v, double mm);
 /* A copy of a formatted string that lives as long as the view. */
 const char *view_printf(struct view *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -73,13 +79,15 @@ const struct widget *view_hit(const struct view *v, int x, int y);
 const struct widget *view_find(const struct view *v, int action, int arg);
 
 /* Whether every widget lies on the screen, every text fits its box without
- * clipping and no two buttons overlap; otherwise false and why. */
+ * clipping, no text is under its floor in mm, every button is at least
+ * THEME_TARGET_MM in both directions and THEME_TARGET_GAP_MM from every
+ * other; otherwise false and why. */
 bool view_check(const struct view *v, char *why, size_t whylen);
 
 /* Whether text fits a button of that box (shrinking from px at most to the
  * widget's minimum); *px_used receives the size it would take. */
 bool view_button_fits(const struct view *v, struct textcache *tc, SDL_Rect box, const char *text,
-                      int px, int *px_used);
+                      int px, unsigned flags, int *px_used);
 
 /* The height text needs at width w, size px (no shrinking), for stacking. */
 int view_text_height(struct textcache *tc, const char *text, int px, bool bold, int w);

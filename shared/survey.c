@@ -46,10 +46,26 @@ enum survey_err survey_fail(struct survey_ctx *c, enum survey_err code, const ch
     return code;
 }
 
+const char *survey_text(const struct survey *s, const char *field, int lang)
+{
+    if (!field || lang <= 0 || (size_t)lang >= s->n_languages)
+        return field;
+    for (size_t i = 0; i < s->n_translations; i++) {
+        if (s->translations[i].ja == field)
+            return s->translations[i].text[lang];
+    }
+    return field;
+}
+
 void survey_free(struct survey *s)
 {
     if (s == NULL)
         return;
+    for (size_t i = 0; i < s->n_translations; i++) {
+        for (int k = 0; k < SURVEY_MAX_LANGUAGES; k++)
+            free(s->translations[i].text[k]);
+    }
+    free(s->translations);
     free(s->id);
     free(s->title);
     free(s->organization);

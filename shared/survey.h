@@ -87,6 +87,21 @@ struct survey_plan {
     int to_fiscal_year;
 };
 
+#define SURVEY_MAX_LANGUAGES    4  /* "ja" and up to three translations */
+#define SURVEY_LANGUAGE_LEN     16 /* a tag: "ja", "en", "ja-easy" */
+#define SURVEY_MAX_TRANSLATIONS 2048
+
+/* A respondent-facing text in the survey's other languages: ja is the
+ * field it translates (owned by the survey), text[k] the text in
+ * languages[k] (text[0] unused: that is ja itself). */
+struct survey_translation {
+    const char *ja;
+    char *text[SURVEY_MAX_LANGUAGES];
+};
+
+#define SURVEY_DEFAULT_COOLDOWN_S 20
+#define SURVEY_MAX_COOLDOWN_S     600
+
 struct survey {
     char *id;
     int version;
@@ -108,6 +123,14 @@ struct survey {
     size_t n_attributes;
     struct survey_question *questions;
     size_t n_questions;
+    /* Seconds after a response during which a kiosk's start button rests,
+     * so that one person cannot stack responses in a row. */
+    int cooldown_s;
+    /* languages[0] is "ja", always; the others come from `languages`. */
+    char languages[SURVEY_MAX_LANGUAGES][SURVEY_LANGUAGE_LEN];
+    size_t n_languages;
+    struct survey_translation *translations;
+    size_t n_translations;
     char *source; /* the JSON text exactly as loaded (NUL-terminated) */
     size_t source_len;
 };
@@ -120,6 +143,11 @@ enum survey_err survey_load_file(const char *path, struct survey **out, char *er
 enum survey_err survey_load_buffer(const char *buf, size_t len, struct survey **out, char *err,
                                    size_t errlen);
 void survey_free(struct survey *s); /* accepts NULL */
+
+/* A respondent-facing text of s (a field as loaded: s->title, q->text, a
+ * point's label...) in languages[lang]; the field itself for lang 0, for a
+ * text without translations or a NULL field. Valid until survey_free(). */
+const char *survey_text(const struct survey *s, const char *field, int lang);
 
 /* Look-ups; return NULL / -1 when the id is unknown. Pointers are into s. */
 const struct survey_question *survey_find_question(const struct survey *s, const char *id);

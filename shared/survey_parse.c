@@ -101,6 +101,101 @@ static enum survey_err survey_get_string(struct survey_ctx *c, json_t *obj, cons
     return SURVEY_OK;
 }
 
+/* A translation object {"ja": ..., "en": ...}: every language of the
+ * survey, nothing else; *out gets the Japanese and the others are kept
+ * as a translation of it. */
+static enum survey_err survey_get_translations(struct survey_ctx *c, json_t *v, const char *prefix,
+                                               const char *key, size_t max, char **out)
+{
+    struct survey *s = c->s;
+    struct survey_translation tr = {0};
+    const char *lang;
+    json_t *t;
+    if (s->n_languages < 2)
+        return survey_fail(c, SURVEY_E_FIELD,
+                           "%s%s is an object of translations, but the survey lists no languages",
+                           prefix, key);
+    json_object_foreach(v, lang, t)
+    {
+        size_t k = 0;
+        while (k < s->n_languages && strcmp(s->languages[k], lang) != 0)
+            k++;
+        if (k == s->n_languages)
+            return survey_fail(c, SURVEY_E_FIELD,
+                               "%s%s: language \"%.16s\" is not in the survey's languages", prefix,
+                               key, lang);
+        if (!json_is_string(t) || json_string_length(t) == 0 || json_string_length(t) > max)
+            return survey_fail(c, SURVEY_E_FIELD, "%s%s.%s must be a text of 1 to %zu bytes",
+                               prefix, key, lang, max);
+    }
+    if (s->n_translations == SURVEY_MAX_TRANSLATIONS)
+        return survey_fail(c, SURVEY_E_FIELD, "more than %d translated texts",
+                           SURVEY_MAX_TRANSLATIONS);
+    for (size_t k = 0; k < s->n_languages; k++) {
+        t = json_object_get(v, s->languages[k]);
+        if (!t)
+            return survey_fail(c, SURVEY_E_FIELD, "%s%s.%s is missing", prefix, key,
+                               s->languages[k]);
+    }
+    struct survey_translation *grown =
+        realloc(s->translations, (s->n_translations + 1) * sizeof *grown);
+    if (!grown)
+        return survey_fail(c, SURVEY_E_NOMEM, "out of memory");
+    s->translations = grown;
+    *out = strdup(json_string_value(json_object_get(v, "ja")));
+    tr.ja = *out;
+    bool ok = *out != NULL;
+    for (size_t k = 1; k < s->n_languages && ok; k++)
+        ok = (tr.text[k] = strdup(json_string_value(json_object_get(v, s->languages[k])))) != NULL;
+    s->translations[s->n_translations++] = tr; /* survey_free frees what was made */
+    return ok ? SURVEY_OK : survey_fail(c, SURVEY_E_NOMEM, "out of memory");
+}
+
+/* A text a respondent reads: a string, or an object of translations. */
+static enum survey_err survey_get_text(struct survey_ctx *c, json_t *obj, const char *prefix,
+                                       const char *key, bool required, size_t max, char **out)
+{
+    json_t *v = json_object_get(obj, key);
+    if (v && json_is_object(v)) {
+        *out = NULL;
+        return survey_get_translations(c, v, prefix, key, max, out);
+    }
+    return survey_get_string(c, obj, prefix, key, required, max, out);
+}
+
+/* "languages": ["ja", "en", "ja-easy"]: Japanese first, each tag once. */
+static enum survey_err survey_parse_languages(struct survey_ctx *c, json_t *root, struct survey *s)
+{
+    json_t *v = json_object_get(root, "languages"), *t;
+    size_t i;
+    snprintf(s->languages[0], SURVEY_LANGUAGE_LEN, "ja");
+    s->n_languages = 1;
+    if (!v)
+        return SURVEY_OK;
+    if (!json_is_array(v) || json_array_size(v) < 1 || json_array_size(v) > SURVEY_MAX_LANGUAGES)
+        return survey_fail(c, SURVEY_E_FIELD, "languages must be a list of 1 to %d language tags",
+                           SURVEY_MAX_LANGUAGES);
+    json_array_foreach(v, i, t)
+    {
+        const char *tag = json_is_string(t) ? json_string_value(t) : "";
+        size_t n = strlen(tag);
+        bool ok =
+            n >= 2 && n < SURVEY_LANGUAGE_LEN && strspn(tag, "abcdefghijklmnopqrstuvwxyz-") == n;
+        if (!ok || (i == 0) != (strcmp(tag, "ja") == 0))
+            return survey_fail(c, SURVEY_E_FIELD,
+                               "languages[%zu] must be a tag such as \"en\" or \"ja-easy\", "
+                               "\"ja\" first and only there",
+                               i);
+        for (size_t k = 0; k < i; k++) {
+            if (strcmp(s->languages[k], tag) == 0)
+                return survey_fail(c, SURVEY_E_DUPLICATE, "languages: \"%s\" is listed twice", tag);
+        }
+        snprintf(s->languages[i], SURVEY_LANGUAGE_LEN, "%s", tag);
+        s->n_languages = i + 1;
+    }
+    return SURVEY_OK;
+}
+
 static bool survey_id_syntax(const char *id)
 {
     size_t n = strlen(id);
@@ -258,7 +353,7 @@ static enum survey_err survey_parse_point(struct survey_ctx *c, json_t *p, size_
     if ((rc = survey_check_keys(c, p, "", keys)) != SURVEY_OK ||
         (rc = survey_get_int(c, p, "", "value", 1, SURVEY_MAX_POINT_VALUE, &pt->value)) !=
             SURVEY_OK ||
-        (rc = survey_get_string(c, p, "", "label", true, SURVEY_MAX_TEXT_BYTES, &pt->label)) !=
+        (rc = survey_get_text(c, p, "", "label", true, SURVEY_MAX_TEXT_BYTES, &pt->label)) !=
             SURVEY_OK)
         return rc;
     for (size_t j = 0; j < i; j++)
@@ -316,7 +411,7 @@ static enum survey_err survey_parse_option(struct survey_ctx *c, json_t *o, size
         return survey_fail(c, SURVEY_E_FIELD, "must be an object with id and label");
     if ((rc = survey_check_keys(c, o, "", keys)) != SURVEY_OK ||
         (rc = survey_get_id(c, o, "id", &opt->id)) != SURVEY_OK ||
-        (rc = survey_get_string(c, o, "", "label", true, SURVEY_MAX_TEXT_BYTES, &opt->label)) !=
+        (rc = survey_get_text(c, o, "", "label", true, SURVEY_MAX_TEXT_BYTES, &opt->label)) !=
             SURVEY_OK)
         return rc;
     for (size_t j = 0; j < i; j++)
@@ -345,7 +440,7 @@ static enum survey_err survey_parse_attribute(struct survey_ctx *c, json_t *o, s
             return survey_fail(c, SURVEY_E_DUPLICATE,
                                "id \"%s\" is used twice (also attributes[%zu])", a->id, j);
     snprintf(c->where, sizeof c->where, "attributes[%zu] \"%s\"", i, a->id);
-    if ((rc = survey_get_string(c, o, "", "text", true, SURVEY_MAX_TEXT_BYTES, &a->text)) !=
+    if ((rc = survey_get_text(c, o, "", "text", true, SURVEY_MAX_TEXT_BYTES, &a->text)) !=
             SURVEY_OK ||
         (rc = survey_get_bool(c, o, "optional", &a->optional)) != SURVEY_OK ||
         (rc = survey_get_array(c, o, "options", 1, SURVEY_MAX_OPTIONS, &options)) != SURVEY_OK)
@@ -459,10 +554,10 @@ static enum survey_err survey_parse_question(struct survey_ctx *c, json_t *q, si
             return survey_fail(c, SURVEY_E_DUPLICATE,
                                "id \"%s\" is used twice (also questions[%zu])", sq->id, j);
     snprintf(c->where, sizeof c->where, "questions[%zu] \"%s\"", i, sq->id);
-    if ((rc = survey_get_string(c, q, "", "text", true, SURVEY_MAX_TEXT_BYTES, &sq->text)) !=
+    if ((rc = survey_get_text(c, q, "", "text", true, SURVEY_MAX_TEXT_BYTES, &sq->text)) !=
             SURVEY_OK ||
-        (rc = survey_get_string(c, q, "", "category", false, SURVEY_MAX_TEXT_BYTES,
-                                &sq->category)) != SURVEY_OK ||
+        (rc = survey_get_text(c, q, "", "category", false, SURVEY_MAX_TEXT_BYTES, &sq->category)) !=
+            SURVEY_OK ||
         (rc = survey_get_bool(c, q, "optional", &sq->optional)) != SURVEY_OK)
         return rc;
     return survey_parse_kpi(c, q, s, sq);
@@ -495,27 +590,30 @@ static enum survey_err survey_parse_texts(struct survey_ctx *c, json_t *root, st
     if ((rc = survey_get_string(c, root, "", "title", true, max, &s->title)) != SURVEY_OK ||
         (rc = survey_get_string(c, root, "", "organization", false, max, &s->organization)) !=
             SURVEY_OK ||
-        (rc = survey_get_string(c, root, "", "intro", false, max, &s->intro)) != SURVEY_OK ||
-        (rc = survey_get_string(c, root, "", "privacy_note", false, max, &s->privacy_note)) !=
+        (rc = survey_get_text(c, root, "", "intro", false, max, &s->intro)) != SURVEY_OK ||
+        (rc = survey_get_text(c, root, "", "privacy_note", false, max, &s->privacy_note)) !=
             SURVEY_OK ||
-        (rc = survey_get_string(c, root, "", "thanks", false, max, &s->thanks)) != SURVEY_OK)
+        (rc = survey_get_text(c, root, "", "thanks", false, max, &s->thanks)) != SURVEY_OK)
         return rc;
     return SURVEY_OK;
 }
 
 enum survey_err survey_parse_root(struct survey_ctx *c, json_t *root, struct survey *s)
 {
-    static const char *const keys[] = {
-        "id",           "version", "title",      "organization", "period", "intro", "thanks",
-        "privacy_note", "scale",   "attributes", "questions",    "plan",   NULL};
+    static const char *const keys[] = {"id",        "version",    "title",     "organization",
+                                       "period",    "intro",      "thanks",    "privacy_note",
+                                       "scale",     "attributes", "questions", "cooldown_s",
+                                       "languages", "plan",       NULL};
     enum survey_err rc;
 
     c->where[0] = '\0';
+    c->s = s;
     if (!json_is_object(root))
         return survey_fail(c, SURVEY_E_FIELD, "the document must be a JSON object");
     if ((rc = survey_check_keys(c, root, "", keys)) != SURVEY_OK ||
         (rc = survey_get_id(c, root, "id", &s->id)) != SURVEY_OK ||
         (rc = survey_get_int(c, root, "", "version", 1, 1000000000, &s->version)) != SURVEY_OK ||
+        (rc = survey_parse_languages(c, root, s)) != SURVEY_OK ||
         (rc = survey_parse_texts(c, root, s)) != SURVEY_OK ||
         (rc = survey_parse_period(c, root, s)) != SURVEY_OK ||
         (rc = survey_parse_plan(c, root, s)) != SURVEY_OK ||
@@ -523,5 +621,8 @@ enum survey_err survey_parse_root(struct survey_ctx *c, json_t *root, struct sur
         (rc = survey_parse_attributes(c, root, s)) != SURVEY_OK ||
         (rc = survey_parse_questions(c, root, s)) != SURVEY_OK)
         return rc;
+    s->cooldown_s = SURVEY_DEFAULT_COOLDOWN_S;
+    if (json_object_get(root, "cooldown_s"))
+        return survey_get_int(c, root, "", "cooldown_s", 0, SURVEY_MAX_COOLDOWN_S, &s->cooldown_s);
     return SURVEY_OK;
 }

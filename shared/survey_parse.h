@@ -14,6 +14,7 @@ struct survey_ctx {
     char *err;
     size_t errlen;
     char where[SURVEY_WHERE_LEN]; /* e.g. `questions[6] "q07"`; empty at the top level */
+    struct survey *s;             /* where translations go; set by survey_parse_root */
 };
 
 /* Writes "survey: <where>: <message>" into c->err and returns code. */

@@ -343,6 +343,7 @@ void ui_tap(struct app *a, enum app_action action, int arg)
 {
     int x, y;
 
+    app_await_button(a, action, arg, 30000);
     if (!app_button_center(a, action, arg, &x, &y))
         fail_msg("no button for action %d (%d) on the %s screen", action, arg,
                  screen_name(app_screen(a)));
@@ -351,10 +352,64 @@ void ui_tap(struct app *a, enum app_action action, int arg)
 
 void ui_open_maintenance(struct app *a)
 {
+    app_wait(a, 1000); /* staff walk up: the screen takes touches by then */
     app_press(a, 5, 5, 2500);
     assert_int_equal(app_screen(a), SCREEN_PIN);
     for (int d = 1; d <= 4; d++)
         ui_tap(a, ACTION_PIN_DIGIT, d);
     ui_tap(a, ACTION_PIN_OK, 0);
     assert_int_equal(app_screen(a), SCREEN_MAINTENANCE);
+}
+
+int ui_fill_store(const char *db)
+{
+    struct kiosk_store *st = NULL;
+    struct survey *s = NULL;
+    char err[KSTORE_ERR_LEN];
+    int values[SURVEY_MAX_QUESTIONS], options[SURVEY_MAX_ATTRIBUTES] = {0}, rc = -1;
+    if (survey_load_file(UI_GOSHOGAWARA, &s, err, sizeof err) != SURVEY_OK ||
+        kiosk_store_open(db, &st, NULL, err, sizeof err) != 0 ||
+        kiosk_store_set_collector_key(st, UI_TEST_COLLECTOR_KEY) != 0 ||
+        kiosk_store_set_survey(st, s->source, s->source_len, NULL) != 0 ||
+        kiosk_store_set_max_pages(st, 1) != 0) /* SQLite keeps the current size */
+        goto out;
+    for (size_t i = 0; i < s->n_questions; i++)
+        values[i] = 4;
+    for (int i = 0; i < 5000; i++) {
+        if (kiosk_store_submit(st, s, "2025-02", values, options, err, sizeof err) != 0) {
+            rc = 0; /* full */
+            break;
+        }
+    }
+out:
+    kiosk_store_close(st);
+    survey_free(s);
+    return rc;
+}
+
+json_t *ui_stored_response(const struct ui_kiosk *k)
+{
+    struct kiosk_store *st = NULL;
+    char err[KSTORE_ERR_LEN], ids[4][37];
+    char *body = NULL;
+    size_t len = 0;
+    assert_int_equal(kiosk_store_open(k->db, &st, NULL, err, sizeof err), 0);
+    assert_int_equal(kiosk_store_seal(st, 1, time(NULL), err, sizeof err), 1);
+    assert_int_equal(kiosk_store_list_sealed(st, ids, 4), 1);
+    assert_int_equal(kiosk_store_batch_body(st, ids[0], &body, &len), 0);
+    kiosk_store_close(st);
+    json_t *batch = json_loadb(body, len, 0, NULL);
+    free(body);
+    assert_non_null(batch);
+    json_t *r = ui_open_sealed(json_array_get(json_object_get(batch, "responses"), 0));
+    json_decref(batch);
+    assert_non_null(r);
+    return r;
+}
+
+void ui_write_survey(const struct ui_kiosk *k, const char *name, const char *json, char *path)
+{
+    snprintf(path, TU_PATH_MAX + 32, "%s/%s", k->dir, name);
+    if (write_file(path, json) != 0)
+        fail_msg("cannot write %s", path);
 }

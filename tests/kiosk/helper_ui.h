@@ -52,6 +52,9 @@ int ui_stored(const struct ui_kiosk *k);
  * the collector's answer http_status/error recorded. Returns 0 or -1. */
 int ui_quarantine(const struct ui_kiosk *k, const char *survey_file, int n, int http_status,
                   const char *error);
+/* Fills the store at db with Goshogawara responses and caps it where it
+ * stands, so that the next submit fails as on a full disk. Returns 0 or -1. */
+int ui_fill_store(const char *db);
 /* Batches in the kiosk's store in state ("sealed", "quarantined"), or -1. */
 long long ui_batches(const struct ui_kiosk *k, const char *state);
 void ui_cleanup(struct ui_kiosk *k);
@@ -65,6 +68,12 @@ int ui_pin_collector_key(const struct ui_kiosk *k, const char *db);
  * UI_TEST_COLLECTOR_KEY, as the collector would; NULL when it does not open. */
 struct json_t;
 struct json_t *ui_open_sealed(const struct json_t *sealed);
+/* Writes a survey definition as k->dir/name; its path into path[TU_PATH_MAX
+ * + 32]. Fails the running test when it cannot. */
+void ui_write_survey(const struct ui_kiosk *k, const char *name, const char *json, char *path);
+/* Seals what the store at k->db holds into one batch and returns its
+ * first response opened (as the collector would), or fails the test. */
+struct json_t *ui_stored_response(const struct ui_kiosk *k);
 /* Writes the sample survey src with "version": 1 made version, into dst
  * (another version of the same survey). Returns 0 or -1. */
 int ui_survey_version(const char *src, int version, const char *dst);
@@ -78,7 +87,8 @@ struct app *ui_open_app(const struct ui_kiosk *k, const char *survey_file, const
 /* The in-process UI's screen as TEST_OUTPUT_DIR/kiosk/NAME (a BMP), to
  * look at; the path into path[TU_PATH_MAX]. Returns 0, or -1 with err set. */
 int ui_shot(struct app *a, const char *name, char *path, char *err, size_t errlen);
-/* Taps the button doing action/arg; fails the running test when it is not there. */
+/* Taps the button doing action/arg once the screen takes input and shows it
+ * (app_await_button, at most 30 s); fails the running test when it is not there. */
 void ui_tap(struct app *a, enum app_action action, int arg);
 /* Long press in the corner and PIN 1234, as staff do; fails unless maintenance opens. */
 void ui_open_maintenance(struct app *a);

@@ -188,6 +188,35 @@ static void test_config_rejects_url_without_scheme(void **state)
                  "config line 2: collector_url must start with http:// or https://");
 }
 
+static void test_config_reads_screen_size_and_help_contact(void **state)
+{
+    (void)state;
+    struct kiosk_config cfg;
+    char err[CONFIG_ERR_LEN] = "";
+    assert_int_equal(
+        parse(GOOD_HEAD "screen_mm = 154x86\nhelp_contact = 人事課 内線1234\n", &cfg, err), 0);
+    assert_int_equal(cfg.screen_w_mm, 154);
+    assert_int_equal(cfg.screen_h_mm, 86);
+    assert_true(cfg.screen_inches == 0);
+    assert_string_equal(cfg.help_contact, "人事課 内線1234");
+    assert_int_equal(parse(GOOD_HEAD "screen_inches = 10.1\n", &cfg, err), 0);
+    assert_true(cfg.screen_inches > 10.09 && cfg.screen_inches < 10.11);
+    assert_int_equal(cfg.screen_w_mm, 0);
+}
+
+static void test_config_rejects_bad_screen_size(void **state)
+{
+    (void)state;
+    expect_error(GOOD_HEAD "screen_mm = 154\n", "config line 4: screen_mm \"154\"");
+    expect_error(GOOD_HEAD "screen_mm = 154x86mm\n", "WIDTHxHEIGHT");
+    expect_error(GOOD_HEAD "screen_mm = 10x86\n", "each 40 to 3000");
+    expect_error(GOOD_HEAD "screen_mm = -154x86\n", "screen_mm");
+    expect_error(GOOD_HEAD "screen_inches = seven\n", "config line 4: screen_inches");
+    expect_error(GOOD_HEAD "screen_inches = 1\n", "from 3 to 120");
+    expect_error(GOOD_HEAD "screen_inches = 7\nscreen_mm = 154x86\n",
+                 "both give the screen's size");
+}
+
 static void test_config_load_reads_file_and_reports_missing(void **state)
 {
     (void)state;
@@ -222,6 +251,8 @@ int main(void)
         cmocka_unit_test(test_config_rejects_line_without_equals),
         cmocka_unit_test(test_config_rejects_url_without_scheme),
         cmocka_unit_test(test_config_load_reads_file_and_reports_missing),
+        cmocka_unit_test(test_config_reads_screen_size_and_help_contact),
+        cmocka_unit_test(test_config_rejects_bad_screen_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,7 +48,7 @@ static int32_t last_cp(const char *s, size_t len)
 static struct layout_lines check_break(const char *text, int max_chars)
 {
     struct layout_lines ll;
-    enum layout_result r = layout_break(text, 10, max_chars * 10, fixed_measure, NULL, &ll);
+    enum layout_result r = layout_break(text, 10, max_chars * 10, fixed_measure, NULL, 0, &ll);
     assert_int_equal(r, LAYOUT_OK);
     char joined[1024] = "";
     for (int i = 0; i < ll.n; i++) {
@@ -270,7 +270,7 @@ static void test_explicit_newline_breaks(void **state)
     (void)state;
     const char *t = "一行目\n二行目";
     struct layout_lines ll;
-    assert_int_equal(layout_break(t, 10, 200, fixed_measure, NULL, &ll), LAYOUT_OK);
+    assert_int_equal(layout_break(t, 10, 200, fixed_measure, NULL, 0, &ll), LAYOUT_OK);
     assert_int_equal(ll.n, 2);
     char l1[64];
     line_text(t, &ll, 1, l1);
@@ -282,7 +282,7 @@ static void test_unsplittable_word_overflows(void **state)
     (void)state;
     struct layout_lines ll;
     enum layout_result r =
-        layout_break("https://collector.example.jp/api", 10, 100, fixed_measure, NULL, &ll);
+        layout_break("https://collector.example.jp/api", 10, 100, fixed_measure, NULL, 0, &ll);
     assert_int_equal(r, LAYOUT_OVERFLOW);
     for (int i = 0; i < ll.n; i++)
         assert_true(ll.line[i].width <= 100); /* cut, but never drawn outside */
@@ -299,11 +299,11 @@ static void test_fit_shrinks_a_step_then_gives_up(void **state)
     const char *t = "五所川原市役所は働きやすいと思う。";
     struct layout_lines ll;
     /* 17 characters at 60 px need 1020 px; a 900 x 90 box holds one line of 51 px. */
-    assert_true(layout_fit(t, px, n, 900, 90, fixed_measure, NULL, &ll));
+    assert_true(layout_fit(t, px, n, 900, 90, fixed_measure, NULL, 0, &ll));
     assert_int_equal(ll.px, 51);
     assert_int_equal(ll.n, 1);
     assert_true(ll.height <= 90);
-    assert_false(layout_fit(t, px, n, 100, 20, fixed_measure, NULL, &ll));
+    assert_false(layout_fit(t, px, n, 100, 20, fixed_measure, NULL, 0, &ll));
 }
 
 /* Survey texts come from the collector: arbitrary bytes must lay out
@@ -325,7 +325,7 @@ static void test_random_text_never_breaks_the_rules(void **state)
         seed = seed * 1103515245u + 12345u;
         int width = 10 + (int)((seed >> 16) % 200);
         struct layout_lines ll;
-        enum layout_result r = layout_break(text, 10, width, fixed_measure, NULL, &ll);
+        enum layout_result r = layout_break(text, 10, width, fixed_measure, NULL, 0, &ll);
         assert_true(r == LAYOUT_OK || r == LAYOUT_OVERFLOW || r == LAYOUT_TOO_LONG);
         for (int i = 0; r == LAYOUT_OK && i < ll.n; i++) {
             assert_true(ll.line[i].width <= width);
@@ -334,9 +334,48 @@ static void test_random_text_never_breaks_the_rules(void **state)
     }
 }
 
+static void expect_unit_lines(const char *text, int chars, const char *first, const char *second)
+{
+    struct layout_lines ll;
+    assert_int_equal(layout_break(text, 10, chars * 10, fixed_measure, NULL, LAYOUT_UNIT, &ll),
+                     LAYOUT_OK);
+    assert_int_equal(ll.n, 2);
+    assert_int_equal(ll.line[0].len, strlen(first));
+    assert_memory_equal(text + ll.line[0].start, first, strlen(first));
+    assert_memory_equal(text + ll.line[1].start, second, strlen(second));
+}
+
+static void test_scale_labels_break_only_between_phrases(void **state)
+{
+    (void)state;
+    struct layout_lines ll;
+    expect_unit_lines("あまりそう思わない", 6, "あまりそう", "思わない");
+    expect_unit_lines("ややそう思う", 4, "ややそう", "思う");
+    expect_unit_lines("どちらともいえない", 5, "どちらとも", "いえない");
+    /* Too narrow for a phrase: not broken inside it, reported as overflow. */
+    assert_int_equal(
+        layout_break("あまりそう思わない", 10, 40, fixed_measure, NULL, LAYOUT_UNIT, &ll),
+        LAYOUT_OVERFLOW);
+    /* As text, the same label would break anywhere kinsoku allows. */
+    assert_int_equal(layout_break("あまりそう思わない", 10, 40, fixed_measure, NULL, 0, &ll),
+                     LAYOUT_OK);
+}
+
+static void test_no_tail_alone_on_the_last_line(void **state)
+{
+    (void)state;
+    /* Goshogawara q10 at 24 characters a line: not 「…環境だと｜思う。」. */
+    const char *t = "職場は、自由に発言したり議論したりできる環境だと思う。";
+    struct layout_lines ll = check_break(t, 24);
+    assert_int_equal(ll.n, 2);
+    assert_true(ll.line[1].width >= 5 * 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_no_tail_alone_on_the_last_line),
+        cmocka_unit_test(test_scale_labels_break_only_between_phrases),
         cmocka_unit_test(test_no_line_starts_with_full_stop),
         cmocka_unit_test(test_no_line_starts_with_comma_or_closing_bracket),
         cmocka_unit_test(test_no_line_starts_with_small_kana),

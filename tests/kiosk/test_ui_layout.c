@@ -1,8 +1,10 @@
-/* Every screen of every sample survey (every .json file in shared/surveys) at 1280x800,
- * 1920x1080 and 1080x1920 lays out with every text inside its box and
- * every box on the screen, through the real kiosk headless (maintenance
- * also with quarantined batches, which adds a button); screenshots of
- * every screen at 1920x1080 and 1080x1920 go to TEST_OUTPUT_DIR/kiosk/. */
+/* Every screen of every sample survey (every .json file in shared/surveys) at 1280x800
+ * (10.1"), 1920x1080 and 1080x1920 (21.5") lays out with every text inside
+ * its box and at its floor in mm, every box on the screen, through the real
+ * kiosk headless (maintenance also with quarantined batches, which adds a
+ * button); screenshots of every screen at 1920x1080 and 1080x1920 go to
+ * TEST_OUTPUT_DIR/kiosk/. A survey too long for a panel at the floors is
+ * reported by the layout check, never clipped. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +24,7 @@
 #define SHOTS_DIR TEST_OUTPUT_DIR "/kiosk"
 
 static const char *const SIZES[] = {"1280x800", "1920x1080", "1080x1920"};
+static const char *const INCHES[] = {"10.1", "21.5", "21.5"};
 
 /* A survey that pushes the layout: a long statement, an 11-point scale
  * with long labels, an attribute with many long options. */
@@ -126,7 +129,7 @@ static bool shots_wanted(const char *size)
     return strcmp(size, "1280x800") != 0;
 }
 
-static void layout_survey(const char *file)
+static void layout_survey(const char *file, const char *too_long)
 {
     struct survey *s = NULL;
     char why[SURVEY_ERR_LEN];
@@ -136,11 +139,19 @@ static void layout_survey(const char *file)
         struct ui_kiosk *k = malloc(sizeof *k);
         char prefix[TU_PATH_MAX];
         assert_int_equal(ui_init(k, "ui-layout", 60), 0);
+        assert_int_equal(ui_conf_set(k, "screen_inches", INCHES[r]), 0);
         snprintf(prefix, sizeof prefix, "%s/%s-%s", SHOTS_DIR, s->id, SIZES[r]);
         visit_all(k, s, shots_wanted(SIZES[r]) ? prefix : NULL);
         int rc = ui_run(k, file, SIZES[r], NULL);
-        if (rc != 0)
+        if (too_long && strcmp(SIZES[r], too_long) == 0) {
+            /* The 11 long departments need more than a 10-inch panel holds at
+             * 4.8 mm: the check names the label instead of clipping it. */
+            assert_int_equal(rc, APP_EXIT_EXPECT);
+            assert_non_null(strstr(k->err, "does not fit"));
+            assert_non_null(strstr(k->err, "部"));
+        } else if (rc != 0) {
             fail_msg("%s at %s: %s", s->id, SIZES[r], k->err);
+        }
         ui_cleanup(k);
         free(k);
     }
@@ -154,7 +165,7 @@ static void test_every_screen_of_the_sample_surveys_fits(void **state)
     assert_int_equal(glob(SURVEYS_DIR "/*.json", 0, NULL, &g), 0);
     assert_true(g.gl_pathc >= 2); /* Goshogawara and Kamaishi */
     for (size_t i = 0; i < g.gl_pathc; i++)
-        layout_survey(g.gl_pathv[i]);
+        layout_survey(g.gl_pathv[i], NULL);
     globfree(&g);
 }
 
@@ -169,7 +180,7 @@ static void test_long_texts_shrink_and_never_clip(void **state)
     assert_non_null(f);
     fputs(STRESS_SURVEY, f);
     fclose(f);
-    layout_survey(file);
+    layout_survey(file, "1280x800");
     ui_cleanup(k);
     free(k);
 }

@@ -40,11 +40,7 @@ static const char *TINY_SURVEY =
 
 static void tiny_survey(const struct ui_kiosk *k, char *path)
 {
-    snprintf(path, TU_PATH_MAX + 32, "%s/tiny.json", k->dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(TINY_SURVEY, f);
-    fclose(f);
+    ui_write_survey(k, "tiny.json", TINY_SURVEY, path);
 }
 
 /* Start, the attribute (option opt, 1-based), then every question with
@@ -119,27 +115,6 @@ static void test_back_shows_earlier_choice(void **state)
     ui_cleanup(&k);
 }
 
-/* The single sealed batch's first response, parsed. */
-static json_t *stored_response(const struct ui_kiosk *k)
-{
-    struct kiosk_store *st = NULL;
-    char err[KSTORE_ERR_LEN], ids[4][37];
-    char *body = NULL;
-    size_t len = 0;
-    assert_int_equal(kiosk_store_open(k->db, &st, NULL, err, sizeof err), 0);
-    assert_int_equal(kiosk_store_seal(st, 1, kclock_now(), err, sizeof err), 1);
-    assert_int_equal(kiosk_store_list_sealed(st, ids, 4), 1);
-    assert_int_equal(kiosk_store_batch_body(st, ids[0], &body, &len), 0);
-    kiosk_store_close(st);
-    json_t *batch = json_loadb(body, len, 0, NULL);
-    free(body);
-    assert_non_null(batch);
-    json_t *r = ui_open_sealed(json_array_get(json_object_get(batch, "responses"), 0));
-    json_decref(batch);
-    assert_non_null(r);
-    return r;
-}
-
 static void test_skip_on_optional_items_stores_no_answer(void **state)
 {
     (void)state;
@@ -160,7 +135,7 @@ static void test_skip_on_optional_items_stores_no_answer(void **state)
     ui_add(&k, "tap @send");
     ui_add(&k, "expect stored 1");
     assert_int_equal(ui_run(&k, survey, NULL, NULL), 0);
-    json_t *r = stored_response(&k);
+    json_t *r = ui_stored_response(&k);
     json_t *answers = json_object_get(r, "answers");
     assert_int_equal(json_integer_value(json_object_get(answers, "q01")), 3);
     json_t *q02 = json_object_get(answers, "q02");
@@ -252,11 +227,9 @@ static void test_keys_answer_the_survey(void **state)
     }
     ui_add(&k, "key 9"); /* no ninth point: nothing happens */
     ui_add(&k, "expect screen confirm");
-    ui_add(&k, "key BackSpace"); /* review from the start */
-    ui_add(&k, "expect screen attribute");
-    ui_add(&k, "expect selected regular");
-    for (int i = 0; i <= GOSHO_QUESTIONS; i++)
-        ui_add(&k, "key Return");
+    ui_add(&k, "key BackSpace"); /* the review list */
+    ui_add(&k, "expect screen review");
+    ui_add(&k, "key Return"); /* back to confirm */
     ui_add(&k, "expect screen confirm");
     ui_add(&k, "key Return");
     ui_add(&k, "expect screen thanks");
@@ -492,33 +465,12 @@ static const char *shots_dir(void)
 
 /* Fills the store at db until a response like the UI's (all 4, regular)
  * no longer fits under its current page count. */
-static void fill_store(const char *db)
-{
-    struct kiosk_store *st = NULL;
-    struct survey *s = NULL;
-    char err[KSTORE_ERR_LEN];
-    int values[GOSHO_QUESTIONS], options[1] = {0};
-    assert_int_equal(survey_load_file(UI_GOSHOGAWARA, &s, err, sizeof err), SURVEY_OK);
-    assert_int_equal(kiosk_store_open(db, &st, NULL, err, sizeof err), 0);
-    assert_int_equal(kiosk_store_set_collector_key(st, UI_TEST_COLLECTOR_KEY), 0);
-    assert_int_equal(kiosk_store_set_survey(st, s->source, s->source_len, NULL), 0);
-    assert_int_equal(kiosk_store_set_max_pages(st, 1), 0); /* SQLite keeps the current size */
-    for (int i = 0; i < GOSHO_QUESTIONS; i++)
-        values[i] = 4;
-    int rc = 0;
-    for (int i = 0; i < 5000 && rc == 0; i++)
-        rc = kiosk_store_submit(st, s, "2025-02", values, options, err, sizeof err);
-    assert_int_equal(rc, -1);
-    kiosk_store_close(st);
-    survey_free(s);
-}
-
-static void test_disk_full_keeps_answers_and_says_so(void **state)
+static void test_disk_full_keeps_answers_for_staff_and_locks(void **state)
 {
     (void)state;
     struct ui_kiosk k;
     assert_int_equal(ui_init(&k, "ui-full-disk", 60), 0);
-    fill_store(k.db);
+    assert_int_equal(ui_fill_store(k.db), 0);
     int before = ui_stored(&k);
     answer_all(&k, GOSHO_QUESTIONS, 1, 1);
     ui_add(&k, "tap @send");
@@ -526,13 +478,29 @@ static void test_disk_full_keeps_answers_and_says_so(void **state)
     ui_add(&k, "expect stored 0");
     ui_add(&k, "expect layout ok");
     ui_add(&k, "shot %s/extra-1920x1080-confirm-disk-full.bmp", shots_dir());
-    ui_add(&k, "wait 600000"); /* no idle reset: the answers wait for staff */
-    ui_add(&k, "expect screen confirm");
-    ui_add(&k, "tap @review"); /* the answers are all still there */
-    ui_add(&k, "expect selected regular");
-    ui_add(&k, "tap @next");
-    ui_add(&k, "expect selected 4");
-    ui_add(&k, "tap @send"); /* no send button on a question */
+    ui_add(&k, "wait 61000"); /* the idle timeout: a locked notice, no answer on it */
+    ui_add(&k, "expect screen locked");
+    ui_add(&k, "expect layout ok");
+    ui_add(&k, "shot %s/extra-1920x1080-locked-disk-full.bmp", shots_dir());
+    ui_add(&k, "key BackSpace");
+    ui_add(&k, "key Return");
+    ui_add(&k, "tap 0.5 0.8");
+    ui_add(&k, "expect screen locked");
+    ui_add(&k, "press 0.01 0.01 2500"); /* staff: the answers wait for them */
+    ui_add(&k, "tap @digit 1");
+    ui_add(&k, "tap @digit 2");
+    ui_add(&k, "tap @digit 3");
+    ui_add(&k, "tap @digit 4");
+    ui_add(&k, "tap @ok");
+    ui_add(&k, "expect screen maintenance");
+    ui_add(&k, "expect layout ok");
+    ui_add(&k, "shot %s/extra-1920x1080-maintenance-unsaved.bmp", shots_dir());
+    ui_add(&k, "tap @resave"); /* the disk is still full: still kept */
+    ui_add(&k, "expect screen maintenance");
+    ui_add(&k, "expect stored 0");
+    ui_add(&k, "tap @leave");
+    ui_add(&k, "expect screen locked");
+    ui_add(&k, "tap @review"); /* nothing leads to the answers */
     const char *extra[] = {"--store-max-pages", "1", NULL};
     assert_int_equal(ui_run(&k, NULL, NULL, extra), 2);
     assert_non_null(strstr(k.err, "disk is full")); /* logged for staff */
@@ -597,7 +565,7 @@ int main(void)
         cmocka_unit_test(test_bad_options_and_scripts_are_refused),
         cmocka_unit_test(test_simulated_respondents_store_what_they_log),
         cmocka_unit_test(test_drain_without_collector_exits_3),
-        cmocka_unit_test(test_disk_full_keeps_answers_and_says_so),
+        cmocka_unit_test(test_disk_full_keeps_answers_for_staff_and_locks),
         cmocka_unit_test(test_damaged_store_is_set_aside_with_a_notice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

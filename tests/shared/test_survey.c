@@ -568,6 +568,64 @@ static void test_survey_accepts_null_err_and_names_codes(void **state)
     assert_string_equal(survey_strerror(SURVEY_OK), "ok");
 }
 
+static void test_survey_cooldown_defaults_and_is_checked(void **state)
+{
+    (void)state;
+    struct survey *s = load_ok(minimal);
+    assert_int_equal(s->cooldown_s, SURVEY_DEFAULT_COOLDOWN_S);
+    survey_free(s);
+    char *text = helper_replace(minimal, "\"version\": 1,", "\"version\": 1, \"cooldown_s\": 0,");
+    s = load_ok(text);
+    assert_int_equal(s->cooldown_s, 0);
+    survey_free(s);
+    free(text);
+    expect_edit_refused("\"version\": 1,", "\"version\": 1, \"cooldown_s\": 601,", SURVEY_E_FIELD,
+                        "cooldown_s 601", "from 0 to 600");
+    expect_edit_refused("\"version\": 1,", "\"version\": 1, \"cooldown_s\": \"20\",",
+                        SURVEY_E_FIELD, "cooldown_s must be an integer", NULL);
+}
+
+static void test_survey_texts_may_carry_translations(void **state)
+{
+    (void)state;
+    char *text = helper_replace(minimal, "\"title\": \"T\",",
+                                "\"languages\": [\"ja\", \"en\", \"ja-easy\"], \"title\": "
+                                "\"T\", \"thanks\": {\"ja\": \"職員アンケート\", \"en\": "
+                                "\"Staff survey\", \"ja-easy\": \"しょくいん アンケート\"},");
+    char *t2 = helper_replace(text, "\"text\": \"Q1\"",
+                              "\"text\": {\"ja\": \"問1\", \"en\": \"Q one\", \"ja-easy\": "
+                              "\"もんだい1\"}");
+    struct survey *s = load_ok(t2);
+    assert_int_equal(s->n_languages, 3);
+    assert_string_equal(s->languages[1], "en");
+    assert_string_equal(s->thanks, "職員アンケート"); /* what the collector and reports use */
+    assert_string_equal(survey_text(s, s->thanks, 1), "Staff survey");
+    assert_string_equal(survey_text(s, s->thanks, 2), "しょくいん アンケート");
+    assert_string_equal(survey_text(s, s->questions[0].text, 1), "Q one");
+    assert_string_equal(survey_text(s, s->questions[1].text, 1), "Q2"); /* a plain string */
+    assert_string_equal(survey_text(s, s->thanks, 0), "職員アンケート");
+    survey_free(s);
+    /* A translation missing, a language not listed, an object without languages. */
+    char *bad = helper_replace(t2, ", \"en\": \"Q one\"", "");
+    expect_refused(bad, strlen(bad), SURVEY_E_FIELD, "text.en is missing", (const char *)NULL);
+    free(bad);
+    bad = helper_replace(t2, "\"en\": \"Q one\"", "\"fr\": \"Q un\"");
+    expect_refused(bad, strlen(bad), SURVEY_E_FIELD, "language \"fr\" is not in",
+                   (const char *)NULL);
+    free(bad);
+    bad = helper_replace(t2, "\"languages\": [\"ja\", \"en\", \"ja-easy\"], ", "");
+    expect_refused(bad, strlen(bad), SURVEY_E_FIELD, "lists no languages", (const char *)NULL);
+    free(bad);
+    bad = helper_replace(t2, "[\"ja\", \"en\", \"ja-easy\"]", "[\"en\", \"ja\", \"ja-easy\"]");
+    expect_refused(bad, strlen(bad), SURVEY_E_FIELD, "\"ja\" first", (const char *)NULL);
+    free(bad);
+    bad = helper_replace(t2, "[\"ja\", \"en\", \"ja-easy\"]", "[\"ja\", \"en\", \"en\"]");
+    expect_refused(bad, strlen(bad), SURVEY_E_DUPLICATE, "listed twice", (const char *)NULL);
+    free(bad);
+    free(t2);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -602,6 +660,8 @@ int main(void)
         cmocka_unit_test(test_survey_load_file_reports_missing_file),
         cmocka_unit_test(test_survey_lookups),
         cmocka_unit_test(test_survey_accepts_null_err_and_names_codes),
+        cmocka_unit_test(test_survey_cooldown_defaults_and_is_checked),
+        cmocka_unit_test(test_survey_texts_may_carry_translations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
