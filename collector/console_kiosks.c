@@ -115,8 +115,9 @@ static void kiosk_code_box(struct report_buf *b, const struct console_ctx *c, co
     report_buf_puts(b, "<div class=\"box\"><p>回答端末「");
     report_html_escape(b, name);
     report_buf_printf(b,
-                      "」の登録番号です。端末の保守画面で「登録番号の入力」を選び、この8桁を"
-                      "入力してください。</p><p class=\"code\" id=\"pairing-code\">%.4s %.4s</p>"
+                      "」の登録番号です。この8桁を情報システム担当に伝えてください。担当者が"
+                      "端末を登録します（端末の画面で番号を入力する機能は準備中です）。</p>"
+                      "<p class=\"code\" id=\"pairing-code\">%.4s %.4s</p>"
                       "<p>有効期限: %s まで（15分間、一度だけ使えます）</p></div>",
                       code, code + 4, until);
 }
