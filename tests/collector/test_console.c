@@ -493,7 +493,8 @@ static void test_disabled_user_is_logged_out_and_cannot_log_in(void **state)
     assert_int_equal(web(&admin, "/console/users", form), 200);
     assert_non_null(strstr(admin.body, "利用停止中"));
     assert_int_equal(web(&leaver, "/console/", NULL), 303);
-    memset(&leaver, 0, sizeof leaver);
+    web_free(&leaver);
+    memset(&leaver, 0, sizeof leaver); /* a fresh browser: no cookies */
     assert_int_equal(login(&leaver, "leaver", PASSWORD), 401);
     snprintf(form, sizeof form, "csrf=%s&action=enable&name=leaver", admin.csrf);
     assert_int_equal(web(&admin, "/console/users", form), 200);
