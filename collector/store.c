@@ -30,11 +30,7 @@
 /* Forward migrations: step i takes the database from user_version i to
  * i + 1. A new schema version appends a step and never edits an old one. */
 static const char *const store_migrations[] = {
-    SCHEMA_V1_SQL,
-    SCHEMA_V2_SQL,
-    SCHEMA_V3_SQL,
-    SCHEMA_V4_SQL,
-    SCHEMA_V5_SQL,
+    SCHEMA_V1_SQL, SCHEMA_V2_SQL, SCHEMA_V3_SQL, SCHEMA_V4_SQL, SCHEMA_V5_SQL,
 };
 #define STORE_N_MIGRATIONS (sizeof store_migrations / sizeof store_migrations[0])
 _Static_assert(STORE_N_MIGRATIONS == SCHEMA_VERSION, "one migration step per schema version");

@@ -18,8 +18,9 @@
 #define COST_FORCED     1000.0 /* a break kinsoku forbids: only when a run is too wide */
 #define COST_SHORT_LAST 0.4    /* a last line shorter than SHORT_LAST of the width */
 #define SHORT_LAST      0.3
-#define COST_TAIL       0.6 /* more for a tail alone on the last line (「思う。」): pull a phrase down \
-                             */
+#define COST_TAIL                                                                                  \
+    0.6 /* more for a tail alone on the last line (「思う。」): pull a phrase down            \
+         */
 #define TAIL 0.2
 
 static bool in_list(int cp, const int *list, size_t n)

@@ -301,15 +301,16 @@ static int run_bare(double *rate, double *cpu_ms)
         return -1;
     snprintf(path, sizeof path, "%s/bare.db", dir);
     if (sqlite3_open(path, &db) != SQLITE_OK ||
-        sqlite3_exec(db,
-                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-                     "PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;" SCHEMA_V1_SQL
-                         SCHEMA_V2_SQL SCHEMA_V3_SQL "DROP TABLE responses_v2;"
-                     "INSERT INTO surveys (survey_id, version, definition, sha256, published_at, active)"
-                     " VALUES ('" TU_SURVEY_ID "', 1, '{}', 'x', 'now', 1);"
-                     "INSERT INTO kiosks (kiosk_id, name, token_sha256, created_at) VALUES "
-                     "(1, 'k', 'h', 'now');",
-                     NULL, NULL, NULL) != SQLITE_OK)
+        sqlite3_exec(
+            db,
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+            "PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;" SCHEMA_V1_SQL SCHEMA_V2_SQL
+                SCHEMA_V3_SQL "DROP TABLE responses_v2;"
+            "INSERT INTO surveys (survey_id, version, definition, sha256, published_at, active)"
+            " VALUES ('" TU_SURVEY_ID "', 1, '{}', 'x', 'now', 1);"
+            "INSERT INTO kiosks (kiosk_id, name, token_sha256, created_at) VALUES "
+            "(1, 'k', 'h', 'now');",
+            NULL, NULL, NULL) != SQLITE_OK)
         goto out;
     for (int i = 0; i < S_N; i++)
         if (sqlite3_prepare_v2(db, bare_sql[i], -1, &st[i], NULL) != SQLITE_OK)
