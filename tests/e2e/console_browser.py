@@ -107,8 +107,21 @@ class Console:
         except Exception:  # between two pages
             return ""
 
+    def find(self, element_id):
+        """The element with that id; polls while a navigation ends (bounded)."""
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            found = self.d.find_elements(By.ID, element_id)
+            if found or time.monotonic() >= deadline:
+                break
+            time.sleep(0.1)
+        if not found:
+            self.shot("failed")
+            sys.exit(f"no element #{element_id} on {self.d.current_url}:\n{self.text()[:2000]}")
+        return found[0]
+
     def fill(self, field_id, value):
-        el = self.d.find_element(By.ID, field_id)
+        el = self.find(field_id)
         el.clear()
         el.send_keys(value)
 
@@ -234,7 +247,7 @@ def main():
         c.go("/console/kiosks")
         c.fill("kiosk-name", "本庁舎2階休憩室")
         c.submit()
-        code = d.find_element(By.ID, "pairing-code").text.replace(" ", "")
+        code = c.find("pairing-code").text.replace(" ", "")
         assert len(code) == 8 and code.isdigit(), code
         c.shot("kiosk-code")
         pair_kiosk(c, base, work, code)
