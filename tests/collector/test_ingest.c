@@ -94,8 +94,9 @@ static void test_ingest_stores_batch_201(void **state)
     /* Stored sealed (the collector sealed this format 1 batch on arrival):
      * no answer, attribute or month in clear, no figure before a release. */
     assert_int_equal(count("SELECT count(*) FROM responses WHERE fiscal_year = 2024"), 20);
-    assert_int_equal(count("SELECT count(*) FROM responses WHERE sealed LIKE '%q01%' OR sealed"
-                           " LIKE '%employment%' OR sealed LIKE '%2025-02%'"),
+    /* Quotes and '-' are not in base64, so no sealed text holds these by chance. */
+    assert_int_equal(count("SELECT count(*) FROM responses WHERE instr(sealed, '\"q01\"') OR"
+                           " instr(sealed, '\"employment\"') OR instr(sealed, '2025-02')"),
                      0);
     assert_int_equal(count("SELECT count(*) FROM release_answer_counts"), 0);
     assert_int_equal(count("SELECT responses FROM kiosks WHERE name = 'kiosk-1'"), 20);
